@@ -1,0 +1,58 @@
+"""The `fieldkit` Typer app and the one handler that turns FieldkitErrors into exit codes.
+
+Importing this module must stay cheap: command modules import the core (pydantic, yaml,
+rich, ping3) inside their functions, so that `fieldkit --version` loads Typer alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fieldkit import __version__
+from fieldkit.cli import checklists, ping, report, run, visits
+from fieldkit.errors import FieldkitError, ValidationFailed
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"fieldkit {__version__}\n")
+        raise typer.Exit()
+
+
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Checklists, gateway ping tests and visit records for telecom field engineers."""
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="fieldkit",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for module in (checklists, ping, run, visits, report):
+        module.register(app)
+    return app
+
+
+def run_app(argv: list[str]) -> None:
+    """Run the CLI; every FieldkitError becomes its message on stderr and its exit code."""
+    try:
+        build_app()(args=argv, prog_name="fieldkit")
+    except ValidationFailed as error:
+        for problem in error.problems:
+            sys.stderr.write(problem + "\n")
+        sys.exit(error.exit_code)
+    except FieldkitError as error:
+        sys.stderr.write(f"fieldkit: error: {error}\n")
+        sys.exit(error.exit_code)

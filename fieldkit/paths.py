@@ -1,0 +1,57 @@
+"""Where fieldkit finds built-in content and keeps the user's files.
+
+Every location can be overridden by an environment variable so that tests and
+supervisors' scripts never touch a real home folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "fieldkit"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_dir(name: str) -> Path:
+    """`checklists` or `data`: inside the wheel when installed, the repository top level otherwise."""
+    shipped = _PACKAGE_DIR / "_builtin" / name
+    if shipped.is_dir():
+        return shipped
+    return _PACKAGE_DIR.parent / name
+
+
+def builtin_checklists_dir() -> Path:
+    return builtin_dir("checklists")
+
+
+def data_dir() -> Path:
+    return builtin_dir("data")
+
+
+def user_checklists_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "checklists"
+
+
+def records_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The visit records folder: --records, then FIELDKIT_RECORDS, then the user's data folder."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("FIELDKIT_RECORDS")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "records"
+
+
+def config_file() -> Path:
+    """The user's settings (e.g. the engineer's name): FIELDKIT_CONFIG or the platform config dir."""
+    env = os.environ.get("FIELDKIT_CONFIG")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.yaml"
