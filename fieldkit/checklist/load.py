@@ -1,0 +1,58 @@
+"""The one way to load a checklist file: safe YAML, the models, then the semantic checks.
+
+`show`, `run`, the walkthrough and `validate` all go through `load_checklist`, so a broken
+file gives the same `file:line:col: message` lines (as ValidationFailed) everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldkit import yamlsafe
+from fieldkit.checklist.models import Checklist
+from fieldkit.checklist.semantics import semantic_problems
+from fieldkit.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    """A validated checklist with what a record needs to prove which file it followed.
+
+    `source_text` is the file as read (UTF-8, BOM removed) and `sha256` the hash of its bytes;
+    `origin` says where it was found: `built-in`, `user`, `--checklists`, `FIELDKIT_CHECKLISTS`
+    or `file` (a path given on the command line).
+    """
+
+    checklist: Checklist
+    path: Path
+    sha256: str
+    source_text: str
+    origin: str = "file"
+
+
+def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
+    """Load and fully validate one checklist file; any problem raises ValidationFailed."""
+    path = Path(path)
+    loaded = yamlsafe.load_yaml(path)
+    checklist = yamlsafe.validate(loaded, Checklist)
+    found = sorted(semantic_problems(checklist), key=lambda problem: loaded.where(problem[0]))
+    problems = [loaded.problem(loc, message) for loc, message in found]
+    if problems:
+        raise ValidationFailed(problems)
+    return LoadedChecklist(
+        checklist=checklist,
+        path=path,
+        sha256=loaded.sha256,
+        source_text=loaded.text,
+        origin=origin,
+    )
+
+
+def checklist_problems(path: str | Path) -> list[str]:
+    """Every `file:line:col: message` problem of one file; empty when it is valid."""
+    try:
+        load_checklist(path)
+    except ValidationFailed as failure:
+        return failure.problems
+    return []

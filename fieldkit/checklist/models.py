@@ -1,0 +1,384 @@
+"""Pydantic models of the checklist language, schema 1 (see docs/checklist-language.md).
+
+These models check the shape of one file (keys, types, per-field constraints). Checks that
+look across steps (duplicate ids, `when` and ping references) live in `semantics.py`, so that
+they can point at the exact key that is wrong. Load files through `load.load_checklist`, never
+by calling `Checklist.model_validate` on raw YAML: that path adds line numbers and semantics.
+
+Step classes form two levels of discriminated unions: `type` picks the step class, and for
+`type: record` the `input` key picks the record class. Code that handles steps uses
+`isinstance(step, RecordStep)` (any record) or the concrete classes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from fieldkit.text import Text
+
+SCHEMA_VERSION = 1
+STEP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+CHECKLIST_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+
+StepId = Annotated[str, Field(pattern=STEP_ID_PATTERN, max_length=64)]
+Kind = Literal["turnup", "inspection", "visit", "repair", "tools"]
+StepType = Literal[
+    "instruction", "check", "record", "ping", "tools", "attachment", "signature", "followups"
+]
+RecordInput = Literal[
+    "text",
+    "integer",
+    "decimal",
+    "ipv4",
+    "netmask",
+    "choice",
+    "multi_choice",
+    "date",
+    "datetime",
+    "serial",
+]
+# A value a condition compares an answer with.
+Scalar = bool | int | float | str
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+class StepCondition(_Model):
+    """Holds when the answer of an earlier step equals a value, is one of values, or is in a range.
+
+    For a multi_choice step, `equals` holds when that value is among the chosen ones and `one_of`
+    when any chosen value is listed. A range gives `min`, `max` or both (bounds included).
+    """
+
+    step: StepId
+    equals: Scalar | None = None
+    one_of: list[Scalar] | None = Field(default=None, min_length=1)
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> StepCondition:
+        tests = [self.equals is not None, self.one_of is not None]
+        tests.append(self.min is not None or self.max is not None)
+        if sum(tests) != 1:
+            raise ValueError("give exactly one of `equals`, `one_of`, or `min`/`max`")
+        return self
+
+
+class AllCondition(_Model):
+    """Holds when every condition in the list holds."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyCondition(_Model):
+    """Holds when at least one condition in the list holds."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotCondition(_Model):
+    """Holds when the inner condition does not."""
+
+    not_: Condition = Field(alias="not")
+
+
+# Tags appear in pydantic error locations; they must never equal a YAML key (like `step`), or
+# the location would point at the wrong line.
+_CONDITION_TAGS: dict[str, str] = {
+    "all": "all-condition",
+    "any": "any-condition",
+    "not": "not-condition",
+    "step": "step-condition",
+}
+
+
+def _condition_kind(value: Any) -> str:
+    """Pick the condition class from its keys, so errors name one class and not all four."""
+    if isinstance(value, dict):
+        key = next((key for key in ("all", "any", "not") if key in value), "step")
+    else:
+        kinds: dict[type, str] = {AllCondition: "all", AnyCondition: "any", NotCondition: "not"}
+        key = kinds.get(type(value), "step")
+    return _CONDITION_TAGS[key]
+
+
+Condition = Annotated[
+    Annotated[StepCondition, Tag(_CONDITION_TAGS["step"])]
+    | Annotated[AllCondition, Tag(_CONDITION_TAGS["all"])]
+    | Annotated[AnyCondition, Tag(_CONDITION_TAGS["any"])]
+    | Annotated[NotCondition, Tag(_CONDITION_TAGS["not"])],
+    Discriminator(_condition_kind),
+]
+
+
+# --- parts of steps ---------------------------------------------------------------------------
+
+
+class Light(_Model):
+    """An indicator light and the state to expect, e.g. `{name: PW, state: on}`."""
+
+    name: Text
+    state: Literal["on", "off", "steady", "blinking"]
+    colour: Text | None = None
+
+
+class OnFail(_Model):
+    """What to tell the engineer when a check is answered no, and whether the visit goes on."""
+
+    guidance: Text
+    can_continue: bool = True
+
+
+class Range(_Model):
+    """A closed band; either bound may be left out."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class Choice(_Model):
+    """One option of a choice step; `label` defaults to the value itself."""
+
+    value: str = Field(min_length=1)
+    label: Text | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        # `value: 10` is meant as the option "10"; answers are matched as text.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    def label_in(self, lang: Literal["zh", "en"]) -> str:
+        return self.label.get(lang) if self.label else self.value
+
+
+class ToolItem(_Model):
+    """One line of a packing list."""
+
+    id: StepId
+    name: Text
+    quantity: int = Field(default=1, ge=1)
+    note: Text | None = None
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+class Step(_Model):
+    """Keys every step has. `when` makes the step conditional on earlier answers."""
+
+    id: StepId
+    title: Text
+    help: Text | None = None
+    required: bool = True
+    when: Condition | None = None
+
+
+class InstructionStep(Step):
+    """Something to do, confirmed done / not done; `lights` are what to see afterwards."""
+
+    type: Literal["instruction"]
+    lights: list[Light] = Field(default_factory=list)
+
+
+class CheckStep(Step):
+    """A yes/no question; `on_fail` says what to do on no and whether the visit can go on."""
+
+    type: Literal["check"]
+    on_fail: OnFail | None = None
+
+    @property
+    def can_continue_on_fail(self) -> bool:
+        return self.on_fail is None or self.on_fail.can_continue
+
+
+class RecordStep(Step):
+    """A typed reading; the subclass is chosen by `input`."""
+
+    type: Literal["record"]
+    input: RecordInput
+
+
+class TextRecord(RecordStep):
+    input: Literal["text"]
+    max_length: int | None = Field(default=None, ge=1)
+
+
+class NumberRecord(RecordStep):
+    """`min`/`max`: what the instrument can show (outside: asked again).
+    `expect`: the band that passes. `warn`: inside expect but outside warn passes with a warning."""
+
+    input: Literal["integer", "decimal"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    expect: Range | None = None
+    warn: Range | None = None
+
+
+class Ipv4Record(RecordStep):
+    input: Literal["ipv4"]
+
+
+class NetmaskRecord(RecordStep):
+    input: Literal["netmask"]
+
+
+class ChoiceRecord(RecordStep):
+    """One (`choice`) or several (`multi_choice`) of the values; `expect` lists passing ones."""
+
+    input: Literal["choice", "multi_choice"]
+    choices: list[Choice] = Field(min_length=1)
+    expect: list[str] | None = Field(default=None, min_length=1)
+
+    def choice(self, value: str) -> Choice | None:
+        return next((choice for choice in self.choices if choice.value == value), None)
+
+
+class DateRecord(RecordStep):
+    input: Literal["date", "datetime"]
+
+
+class SerialRecord(RecordStep):
+    """A serial number; the whole answer must match `pattern`."""
+
+    input: Literal["serial"]
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+
+AnyRecord = Annotated[
+    TextRecord
+    | NumberRecord
+    | Ipv4Record
+    | NetmaskRecord
+    | ChoiceRecord
+    | DateRecord
+    | SerialRecord,
+    Field(discriminator="input"),
+]
+
+
+class PingStep(Step):
+    """Ping the address recorded by the `target` step; `mask` names a netmask record if any."""
+
+    type: Literal["ping"]
+    target: StepId
+    mask: StepId | None = None
+    count: int = Field(default=4, ge=1, le=100)
+    interval_s: float = Field(default=1, gt=0, le=60)
+    timeout_s: float = Field(default=2, gt=0, le=60)
+    slow_ms: float = Field(default=50, gt=0)
+    size: int = Field(default=32, ge=0, le=65500)
+
+
+class ToolsStep(Step):
+    """Confirms the checklist's `tools` list item by item."""
+
+    type: Literal["tools"]
+
+
+class AttachmentStep(Step):
+    """A photo or file; `accept` limits the file endings (e.g. `.jpg`)."""
+
+    type: Literal["attachment"]
+    accept: list[Annotated[str, Field(pattern=r"^\.[A-Za-z0-9]+$")]] | None = None
+
+
+class SignatureStep(Step):
+    """The customer's name; the time is recorded with the answer."""
+
+    type: Literal["signature"]
+
+
+class FollowupsStep(Step):
+    """Problems raised, each with an owner and a due date (客户走访问题跟进表)."""
+
+    type: Literal["followups"]
+
+
+AnyStep = Annotated[
+    InstructionStep
+    | CheckStep
+    | AnyRecord
+    | PingStep
+    | ToolsStep
+    | AttachmentStep
+    | SignatureStep
+    | FollowupsStep,
+    Field(discriminator="type"),
+]
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+class Checklist(_Model):
+    """One checklist file."""
+
+    schema_: int = Field(alias="schema", json_schema_extra={"const": SCHEMA_VERSION})
+    id: str = Field(pattern=CHECKLIST_ID_PATTERN, max_length=64)
+    version: str = Field(min_length=1)
+    kind: Kind
+    title: Text
+    description: Text
+    source: Text | None = None
+    tools: list[ToolItem] = Field(default_factory=list)
+    steps: list[AnyStep] = Field(min_length=1)
+
+    @field_validator("schema_")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(
+                f"schema {value} is not known: this fieldkit reads schema {SCHEMA_VERSION} "
+                f"(write `schema: {SCHEMA_VERSION}` or upgrade fieldkit)"
+            )
+        return value
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_text(cls, value: Any) -> Any:
+        # `version: 1.10` would silently become 1.1; insist on quotes instead of guessing.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f'write the version in quotes, e.g. version: "{value}"')
+        return value
+
+    def step(self, step_id: str) -> AnyStep | None:
+        """The step with this id, or None."""
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def step_index(self, step_id: str) -> int | None:
+        """The 0-based position of the step with this id, or None."""
+        return next((i for i, step in enumerate(self.steps) if step.id == step_id), None)
+
+
+for _model in (AllCondition, AnyCondition, NotCondition, StepCondition):
+    _model.model_rebuild()
