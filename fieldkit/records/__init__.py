@@ -1,0 +1,1 @@
+"""Visit records: the models, the crash-safe store, reading old and broken files, rendering."""

@@ -1,0 +1,294 @@
+"""The visit record: what an engineer did at a customer site, as pydantic models.
+
+One `VisitRecord` is one `visit.json`. The format is documented field by field in
+docs/visit-record.md; `fieldkit visits schema` prints its JSON Schema. Records written by an
+older fieldkit are upgraded on reading; see fieldkit/records/migrations.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import secrets
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from fieldkit.text import Text
+
+SCHEMA_VERSION = 1
+
+# Crockford base32: no I, L, O, U, so an id read aloud or copied from paper is unambiguous.
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VISIT_ID_RANDOM_CHARS = 10  # 50 random bits: two laptops colliding in one second is negligible
+VISIT_ID_PATTERN = r"^\d{8}T\d{6}Z-[0-9A-HJKMNP-TV-Z]{10}$"
+_VISIT_ID_RE = re.compile(VISIT_ID_PATTERN)
+
+
+def new_visit_id(now: datetime | None = None) -> str:
+    """`20240512T083012Z-K3M9Q2XAB7`: UTC start second (sorts by time), then random Crockford."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(_VISIT_ID_RANDOM_CHARS))
+    return f"{moment:%Y%m%dT%H%M%S}Z-{suffix}"
+
+
+def is_visit_id(text: str) -> bool:
+    return bool(_VISIT_ID_RE.match(text))
+
+
+class _Labelled(str, Enum):
+    """An enum whose values are stored in records and whose labels are shown to people."""
+
+    @property
+    def label(self) -> Text:
+        return _LABELS[self]
+
+
+class OrderType(_Labelled):
+    """The seed's order types: 开通 / 移机 / 拆机 / 改参."""
+
+    NEW = "new"
+    RELOCATE = "relocate"
+    REMOVE = "remove"
+    CHANGE = "change"
+
+
+class Grade(_Labelled):
+    """The seed's customer grades: 集团级 / 省级 / 本地A / 本地B / 本地C."""
+
+    GROUP = "group"
+    PROVINCE = "province"
+    LOCAL_A = "local-a"
+    LOCAL_B = "local-b"
+    LOCAL_C = "local-c"
+
+
+class VisitStatus(_Labelled):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABORTED = "aborted"
+
+
+class Outcome(_Labelled):
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+_LABELS: dict[_Labelled, Text] = {
+    OrderType.NEW: Text(zh="开通", en="new service"),
+    OrderType.RELOCATE: Text(zh="移机", en="relocation"),
+    OrderType.REMOVE: Text(zh="拆机", en="removal"),
+    OrderType.CHANGE: Text(zh="改参", en="parameter change"),
+    Grade.GROUP: Text(zh="集团级", en="group"),
+    Grade.PROVINCE: Text(zh="省级", en="province"),
+    Grade.LOCAL_A: Text(zh="本地A", en="local A"),
+    Grade.LOCAL_B: Text(zh="本地B", en="local B"),
+    Grade.LOCAL_C: Text(zh="本地C", en="local C"),
+    VisitStatus.IN_PROGRESS: Text(zh="进行中", en="in progress"),
+    VisitStatus.COMPLETED: Text(zh="已完成", en="completed"),
+    VisitStatus.ABORTED: Text(zh="已中止", en="aborted"),
+    Outcome.PASSED: Text(zh="通过", en="passed"),
+    Outcome.FAILED: Text(zh="未通过", en="failed"),
+}
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ChecklistSnapshot(BaseModel):
+    """The checklist as it was run: enough to show an old record after the checklist changed."""
+
+    model_config = _STRICT
+
+    id: str
+    version: str
+    kind: str
+    title: Text
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of source_text in UTF-8")
+    source_text: str = Field(description="The checklist YAML exactly as run")
+
+    @classmethod
+    def from_source(
+        cls, source_text: str, *, id: str, version: str, kind: str, title: Text
+    ) -> ChecklistSnapshot:
+        return cls(
+            id=id,
+            version=version,
+            kind=kind,
+            title=title,
+            sha256=sha256_hex(source_text.encode("utf-8")),
+            source_text=source_text,
+        )
+
+    @model_validator(mode="after")
+    def _sha256_matches_source(self) -> ChecklistSnapshot:
+        if sha256_hex(self.source_text.encode("utf-8")) != self.sha256:
+            raise ValueError("sha256 does not match source_text")
+        return self
+
+
+class Note(BaseModel):
+    model_config = _STRICT
+
+    text: str
+    at: AwareDatetime
+
+
+class Attachment(BaseModel):
+    """A file copied into the visit folder; `stored_path` is relative to that folder, with '/'."""
+
+    model_config = _STRICT
+
+    name: str = Field(description="The file's original name")
+    stored_path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+    @field_validator("stored_path")
+    @classmethod
+    def _inside_visit_folder(cls, value: str) -> str:
+        parts = value.split("/")
+        if value.startswith("/") or "\\" in value or ":" in value or ".." in parts or "" in parts:
+            raise ValueError("must be a relative path inside the visit folder, with '/'")
+        return value
+
+
+class StepAnswer(BaseModel):
+    """One step of the checklist as the engineer went through it."""
+
+    model_config = _STRICT
+
+    step_id: str
+    step_type: str
+    value: JsonValue = Field(
+        default=None, description="true/false, number, string, list or object; null when skipped"
+    )
+    unit: str | None = None
+    passed: bool | None = Field(default=None, description="null when the step has no pass/fail")
+    warning: str | None = None
+    notes: list[Note] = Field(default_factory=list)
+    answered_at: AwareDatetime | None = None
+    skipped: bool = False
+    skip_reason: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    ping_attempts: list[dict[str, Any]] = Field(
+        default_factory=list, description="Every attempt, as the ping engine's JSON"
+    )
+
+    @field_validator("value")
+    @classmethod
+    def _finite_numbers_only(cls, value: JsonValue) -> JsonValue:
+        if not _is_finite_json(value):
+            raise ValueError("numbers must be finite (no NaN or infinity)")
+        return value
+
+    @model_validator(mode="after")
+    def _skipped_has_reason(self) -> StepAnswer:
+        if self.skipped and not (self.skip_reason or "").strip():
+            raise ValueError("a skipped step needs a skip_reason")
+        return self
+
+
+def _is_finite_json(value: JsonValue) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_finite_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_finite_json(item) for item in value.values())
+    return True
+
+
+class VisitFields(BaseModel):
+    """Who visited whom for which order: asked for (or given as options) before the first step."""
+
+    model_config = _STRICT
+
+    engineer: str = Field(min_length=1)
+    customer: str = Field(min_length=1)
+    site: str | None = None
+    order: str | None = Field(default=None, description="The work-order number")
+    order_type: OrderType | None = None
+    grade: Grade | None = None
+
+
+class VisitRecord(VisitFields):
+    """One visit: the content of one visit.json."""
+
+    schema_version: Literal[1] = 1  # SCHEMA_VERSION; a Literal so the JSON Schema states it
+    visit_id: str = Field(pattern=VISIT_ID_PATTERN)
+    fieldkit_version: str
+    checklist: ChecklistSnapshot
+    started_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    status: VisitStatus = VisitStatus.IN_PROGRESS
+    abort_reason: str | None = None
+    outcome: Outcome | None = None
+    failed_steps: list[str] = Field(default_factory=list)
+    answers: list[StepAnswer] = Field(default_factory=list, description="In checklist order")
+    digest: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the canonical JSON of every other field; set when the visit ends",
+    )
+
+    # Set by the loader only when it upgraded an older record: the digest check then compares
+    # against the content as it was written, since the upgrade itself changes the content.
+    _written_content_digest: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _status_is_consistent(self) -> VisitRecord:
+        if self.status is VisitStatus.ABORTED and not (self.abort_reason or "").strip():
+            raise ValueError("an aborted visit needs an abort_reason")
+        if self.status is VisitStatus.COMPLETED and (
+            self.outcome is None or self.finished_at is None
+        ):
+            raise ValueError("a completed visit needs an outcome and finished_at")
+        if self.status is VisitStatus.IN_PROGRESS and self.outcome is not None:
+            raise ValueError("a visit in progress has no outcome yet")
+        return self
+
+    def answer_for(self, step_id: str) -> StepAnswer | None:
+        return next((answer for answer in self.answers if answer.step_id == step_id), None)
+
+    def sealed(self) -> VisitRecord:
+        """This record with its digest set (the store does it when a visit ends)."""
+        return self.model_copy(update={"digest": content_digest(self.model_dump(mode="json"))})
+
+
+def canonical_json(content: dict[str, Any]) -> bytes:
+    """Sorted keys, no spaces, UTF-8, no NaN: the same content always gives the same bytes."""
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def content_digest(content: dict[str, Any]) -> str:
+    """sha256 of a record's JSON content, every field except `digest` itself."""
+    return sha256_hex(canonical_json({k: v for k, v in content.items() if k != "digest"}))
+
+
+def verify_digest(record: VisitRecord) -> bool:
+    """True when the record has a digest and its content still matches it."""
+    if record.digest is None:
+        return False
+    written = record._written_content_digest
+    if written is None:
+        written = content_digest(record.model_dump(mode="json"))
+    return secrets.compare_digest(written, record.digest)
