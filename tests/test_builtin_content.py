@@ -1,0 +1,286 @@
+"""The built-in checklists say what the seed says, in both languages, and agree with the SLA."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from fieldkit.checklist.load import load_checklist
+from fieldkit.checklist.models import (
+    Checklist,
+    CheckStep,
+    ChoiceRecord,
+    DateRecord,
+    InstructionStep,
+    NumberRecord,
+    PingStep,
+    RecordStep,
+    SerialRecord,
+    StepCondition,
+)
+from fieldkit.paths import builtin_checklists_dir
+from fieldkit.sla import load_sla
+from fieldkit.text import Text
+
+BUILTIN_FILES = sorted(builtin_checklists_dir().glob("*.yaml"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+LAN_STEP_IDS = [
+    "customer_ip",
+    "subnet_mask",
+    "gateway",
+    "pigtail_number",
+    "pigtail_connector",
+    "converter_power",
+    "pigtail_on_odf",
+    "pigtail_into_converter",
+    "laptop_link",
+    "ping_gateway",
+    "customer_device",
+]
+SEED_PING_OUTCOMES = [
+    "Reply from x.x.x.x bytes=32 time<50ms TTL=254",
+    "Request time out",
+    "Destination host unreachable",
+    "Reply from 192.168.0.1: Destination host unreachable",
+]
+FAULT_TIME_IDS = [
+    "fault_reported_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrived_at",
+    "restored_at",
+    "customer_confirmed_at",
+]
+
+
+def builtin(checklist_id: str) -> Checklist:
+    return load_checklist(builtin_checklists_dir() / f"{checklist_id}.yaml").checklist
+
+
+def texts(node: object) -> Iterator[Text]:
+    """Every bilingual text anywhere in a model."""
+    if isinstance(node, Text):
+        yield node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from texts(getattr(node, name))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from texts(item)
+
+
+def test_the_five_builtins_are_there() -> None:
+    assert {path.stem for path in BUILTIN_FILES} >= {
+        "lan-turnup",
+        "ftto-turnup",
+        "room-inspection",
+        "customer-visit",
+        "fault-repair",
+    }
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
+def test_builtin_validates_and_its_id_names_the_file(path: Path) -> None:
+    checklist = load_checklist(path).checklist
+    assert checklist.id == path.stem
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
+def test_every_text_is_written_in_both_languages(path: Path) -> None:
+    checklist = load_checklist(path).checklist
+    for text in texts(checklist):
+        if text.zh == text.en:
+            # One string for both is only for names that are the same in both (PW, FC, LAN).
+            assert not CJK.search(text.zh), f"{text.zh!r} has no English"
+        else:
+            assert CJK.search(text.zh), f"zh text {text.zh!r} is not Chinese"
+            assert re.search("[A-Za-z]", text.en), f"en text {text.en!r} is not English"
+    for step in checklist.steps:
+        assert step.help is not None or isinstance(step, RecordStep) or step.type == "signature"
+        if isinstance(step, ChoiceRecord):
+            assert all(choice.label is not None for choice in step.choices), step.id
+
+
+def test_lan_turnup_step_ids_are_the_public_contract() -> None:
+    assert [step.id for step in builtin("lan-turnup").steps] == LAN_STEP_IDS
+
+
+def test_lan_turnup_records_what_the_ping_needs() -> None:
+    lan = builtin("lan-turnup")
+    inputs = {step.id: step.input for step in lan.steps if isinstance(step, RecordStep)}
+    assert inputs == {
+        "customer_ip": "ipv4",
+        "subnet_mask": "netmask",
+        "gateway": "ipv4",
+        "pigtail_number": "text",
+        "pigtail_connector": "choice",
+    }
+    connector = lan.step("pigtail_connector")
+    assert isinstance(connector, ChoiceRecord)
+    assert [choice.value for choice in connector.choices] == ["FC", "SC"]
+    ping = lan.step("ping_gateway")
+    assert isinstance(ping, PingStep)
+    assert (ping.target, ping.mask, ping.count, ping.timeout_s, ping.slow_ms) == (
+        "gateway",
+        "subnet_mask",
+        4,
+        2,
+        50,
+    )
+
+
+def test_lan_turnup_seats_the_odf_pigtail_only_for_fc() -> None:
+    odf = builtin("lan-turnup").step("pigtail_on_odf")
+    assert odf is not None and isinstance(odf.when, StepCondition)
+    assert (odf.when.step, odf.when.equals) == ("pigtail_connector", "FC")
+    assert odf.help is not None and "若尾纤已成端为SC则省略此步骤" in odf.help.zh
+
+
+def test_lan_turnup_lights_follow_the_seed() -> None:
+    lan = builtin("lan-turnup")
+    lights = {
+        step.id: [(light.name.en, light.state) for light in step.lights]
+        for step in lan.steps
+        if isinstance(step, InstructionStep)
+    }
+    assert lights == {
+        "converter_power": [("PW", "on")],
+        "pigtail_on_odf": [],
+        "pigtail_into_converter": [("RLK", "on")],
+        "laptop_link": [("LNK", "steady")],
+        "customer_device": [("LNK", "steady"), ("ACT", "on")],
+    }
+
+
+def test_lan_turnup_quotes_the_seed() -> None:
+    lan = builtin("lan-turnup")
+    chinese = "\n".join(text.zh for text in texts(lan))
+    for phrase in [
+        "设维数据班",
+        "ODF",
+        "GJ箱",
+        "光电转换器",
+        "尾纤序号",
+        "嗒一声",
+        "在DOS状态下输入",
+        "ping x.x.x.x",
+        "PW灯",
+        "RLK状态指示灯",
+        "LNK灯是否长亮",
+        "ACT状态指示灯",
+    ]:
+        assert phrase in chinese, phrase
+    customer_ip = lan.step("customer_ip")
+    assert customer_ip is not None and customer_ip.help is not None
+    assert "确认设维数据班已完成局端光纤收发器、光纤、网线调测和局端数据制作" in customer_ip.help.zh
+    assert "data team" in customer_ip.help.en
+
+
+def test_ping_help_lists_the_four_seed_outcomes_in_both_languages() -> None:
+    ping = builtin("lan-turnup").step("ping_gateway")
+    assert ping is not None and ping.help is not None
+    for outcome in SEED_PING_OUTCOMES:
+        assert outcome in ping.help.zh
+        assert outcome in ping.help.en
+
+
+def test_lan_turnup_tools_are_the_seeds_list_with_quantities() -> None:
+    tools = {tool.id: tool.quantity for tool in builtin("lan-turnup").tools}
+    assert tools == {
+        "optical_power_meter": 1,
+        "media_converter": 1,
+        "converter_ac_chassis": 1,
+        "flange_fc_fc": 2,
+        "flange_fc_sc": 2,
+        "flange_sc_sc": 2,
+        "laptop": 1,
+        "cat5_straight_cable": 1,
+        "pigtail_fc_sc": 2,
+        "pigtail_sc_sc": 2,
+    }
+
+
+def test_ftto_says_it_is_common_practice_with_gpon_thresholds() -> None:
+    ftto = builtin("ftto-turnup")
+    assert ftto.source is not None and "common operator practice" in ftto.source.en
+    power = ftto.step("rx_power")
+    assert isinstance(power, NumberRecord) and power.unit == "dBm"
+    assert power.expect is not None and (power.expect.min, power.expect.max) == (-27, -8)
+    assert power.warn is not None and (power.warn.min, power.warn.max) == (-25, -8)
+    vlan = ftto.step("service_vlan")
+    assert isinstance(vlan, NumberRecord) and (vlan.min, vlan.max) == (1, 4094)
+    for check_id in ("pon_light", "los_light"):
+        check = ftto.step(check_id)
+        assert isinstance(check, CheckStep) and check.on_fail is not None
+    ping = ftto.step("ping_gateway")
+    assert isinstance(ping, PingStep) and ping.target == "gateway"
+
+
+def test_ftto_loid_pattern_takes_an_sn_and_refuses_garbage() -> None:
+    identifier = builtin("ftto-turnup").step("onu_loid_or_sn")
+    assert isinstance(identifier, SerialRecord)
+    assert re.fullmatch(identifier.pattern, "ZTEG1A2B3C4D")
+    assert not re.fullmatch(identifier.pattern, "ZTEG 1A2B")
+
+
+def test_room_inspection_bands_nest() -> None:
+    room = builtin("room-inspection")
+    for step_id, unit in (("room_temperature", "°C"), ("room_humidity", "%")):
+        reading = room.step(step_id)
+        assert isinstance(reading, NumberRecord) and reading.unit == unit
+        assert reading.expect is not None and reading.warn is not None
+        assert reading.min is not None and reading.max is not None
+        assert reading.expect.min is not None and reading.expect.max is not None
+        assert reading.warn.min is not None and reading.warn.max is not None
+        assert reading.min <= reading.expect.min <= reading.warn.min
+        assert reading.warn.max <= reading.expect.max <= reading.max
+
+
+def test_customer_visit_satisfaction_passes_unless_dissatisfied() -> None:
+    satisfaction = builtin("customer-visit").step("satisfaction")
+    assert isinstance(satisfaction, ChoiceRecord)
+    labels = {choice.value: choice.label_in("zh") for choice in satisfaction.choices}
+    assert labels == {"very_satisfied": "满意", "satisfied": "基本满意", "dissatisfied": "不满意"}
+    assert satisfaction.expect == ["very_satisfied", "satisfied"]
+
+
+@pytest.mark.parametrize("checklist_id", ["customer-visit", "fault-repair"])
+def test_grade_choices_are_the_sla_grades(checklist_id: str) -> None:
+    grade = builtin(checklist_id).step("customer_grade")
+    assert isinstance(grade, ChoiceRecord)
+    assert [choice.value for choice in grade.choices] == [g.id for g in load_sla().grades]
+
+
+def test_fault_repair_records_the_six_times_in_order() -> None:
+    repair = builtin("fault-repair")
+    times = [
+        step.id
+        for step in repair.steps
+        if isinstance(step, DateRecord) and step.input == "datetime"
+    ]
+    assert times == FAULT_TIME_IDS
+
+
+def test_fault_repair_pings_after_recording_the_addresses() -> None:
+    repair = builtin("fault-repair")
+    order = [step.id for step in repair.steps]
+    assert order.index("ping_gateway") > max(
+        order.index(step_id) for step_id in ("customer_ip", "subnet_mask", "gateway")
+    )
+
+
+def test_sla_windows_run_between_fault_repair_times_and_its_help_quotes_them() -> None:
+    repair = builtin("fault-repair")
+    process = load_sla().fault_process
+    assert {process.repair.start, process.repair.end} <= set(FAULT_TIME_IDS)
+    for window in process.windows:
+        assert {window.start, window.end} <= set(FAULT_TIME_IDS)
+        end_step = repair.step(window.end)
+        assert end_step is not None and end_step.help is not None
+        assert f"{window.minutes}分钟" in end_step.help.zh, window.id
+        assert f"{window.minutes} minutes" in end_step.help.en, window.id
