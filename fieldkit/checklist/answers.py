@@ -1,0 +1,437 @@
+"""Turn a raw answer into a checked, stored value, and judge it pass / warning / fail.
+
+`parse_answer(step, raw, checklist)` takes what a person typed at a prompt (a string) or a value
+from an answers file (YAML/JSON: bool, number, string, list, mapping) and returns the value to
+store, JSON-ready:
+
+| step | stored value |
+|---|---|
+| instruction, check | `bool` |
+| record integer / decimal | `int` / `float` |
+| record text, serial | `str` |
+| record ipv4 | `str`, dotted quad |
+| record netmask | `str`, dotted quad (`/24` becomes `255.255.255.0`) |
+| record choice / multi_choice | the choice `value` / a list of values, in the checklist's order |
+| record date / datetime | ISO 8601 `str`; a datetime always carries its UTC offset |
+| tools | list of tool ids NOT packed (empty: everything packed) |
+| attachment | the file path as `str` |
+| signature | the signer's name (the caller records the time) |
+| followups | list of `{problem, owner, due}` with `due` an ISO date |
+
+A bad answer raises `AnswerError` with a bilingual reason; the walkthrough asks again, an
+answers file turns it into an error naming the step. An empty answer is also an AnswerError:
+callers decide before parsing whether an optional step is being left unanswered. Ping steps
+are run, not answered. `judge(step, value)` then says whether the stored value passes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fieldkit.checklist.models import (
+    AnyStep,
+    AttachmentStep,
+    Checklist,
+    CheckStep,
+    ChoiceRecord,
+    DateRecord,
+    FollowupsStep,
+    InstructionStep,
+    Ipv4Record,
+    NetmaskRecord,
+    NumberRecord,
+    PingStep,
+    SerialRecord,
+    SignatureStep,
+    TextRecord,
+    ToolsStep,
+)
+from fieldkit.checklist.numbers import MINUS_SIGN, format_number
+from fieldkit.errors import UserInputError
+from fieldkit.lang import Lang
+from fieldkit.text import Text
+
+AnswerValue = bool | int | float | str | list[str] | list[dict[str, str]]
+Outcome = Literal["pass", "warning", "fail"]
+
+YES_WORDS = frozenset({"true", "yes", "y", "done", "ok", "是", "对", "完成", "已完成"})
+NO_WORDS = frozenset({"false", "no", "n", "not done", "否", "不", "未完成"})
+NOTHING_WORDS = frozenset({"none", "-", "无", "没有"})
+_LIST_SEPARATORS = re.compile(r"[,，、;；]\s*|\s+")
+
+
+class AnswerError(UserInputError):
+    """An answer that cannot be stored; `reason` says why in both languages."""
+
+    def __init__(self, reason: Text) -> None:
+        self.reason = reason
+        super().__init__(reason.en)
+
+
+def _error(zh: str, en: str) -> AnswerError:
+    return AnswerError(Text(zh=zh, en=en))
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Whether a stored answer passes; `reason` explains a warning or a failure."""
+
+    outcome: Outcome
+    reason: Text | None = None
+
+
+def parse_answer(
+    step: AnyStep, raw: Any, checklist: Checklist, *, now: datetime | None = None
+) -> AnswerValue:
+    """The value to store for `step`, or AnswerError. `now` is the clock for `now` answers."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    # A tools or followups step answered with nothing means "nothing missing" / "no problems".
+    nothing = raw is None or raw == "" or raw == []
+    if nothing and not isinstance(step, (ToolsStep, FollowupsStep)):
+        raise _error("需要一个回答", "an answer is needed")
+    if isinstance(step, (InstructionStep, CheckStep)):
+        return _parse_bool(raw)
+    if isinstance(step, TextRecord):
+        return _parse_text(step, raw)
+    if isinstance(step, NumberRecord):
+        return _parse_number(step, raw)
+    if isinstance(step, Ipv4Record):
+        return _parse_ipv4(raw)
+    if isinstance(step, NetmaskRecord):
+        return _parse_netmask(raw)
+    if isinstance(step, ChoiceRecord):
+        return _parse_choices(step, raw)
+    if isinstance(step, DateRecord):
+        return _parse_date(step, raw, now)
+    if isinstance(step, SerialRecord):
+        return _parse_serial(step, raw)
+    if isinstance(step, ToolsStep):
+        return _parse_tools(checklist, raw)
+    if isinstance(step, AttachmentStep):
+        return _parse_attachment(step, raw)
+    if isinstance(step, SignatureStep):
+        return _as_text(raw)
+    if isinstance(step, FollowupsStep):
+        return _parse_followups(raw)
+    if isinstance(step, PingStep):
+        raise _error("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
+    raise AssertionError(f"unhandled step type {step.type}")
+
+
+def _as_text(raw: Any) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise _error("需要一段文字", "expected text")
+    text = str(raw).strip()
+    if not text:
+        raise _error("需要一个回答", "an answer is needed")
+    return text
+
+
+def _parse_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = _as_text(raw).casefold()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise _error("请回答 是 或 否（y/n）", "answer yes or no (y/n)")
+
+
+def _parse_text(step: TextRecord, raw: Any) -> str:
+    text = _as_text(raw)
+    if step.max_length is not None and len(text) > step.max_length:
+        raise _error(
+            f"太长：{len(text)} 个字符，最多 {step.max_length} 个",
+            f"too long: {len(text)} characters, at most {step.max_length}",
+        )
+    return text
+
+
+def _with_unit(value: float, unit: str | None) -> str:
+    number = format_number(value, typographic=True)
+    return f"{number} {unit}" if unit else number
+
+
+def _band(low: float | None, high: float | None, unit: str | None) -> str:
+    if low is not None and high is not None:
+        text = f"{format_number(low, typographic=True)}..{format_number(high, typographic=True)}"
+    elif low is not None:
+        text = f"≥ {format_number(low, typographic=True)}"
+    else:
+        text = f"≤ {format_number(high or 0, typographic=True)}"
+    return f"{text} {unit}" if unit else text
+
+
+def _parse_number(step: NumberRecord, raw: Any) -> int | float:
+    if isinstance(raw, bool):
+        raise _error("需要一个数字", "expected a number")
+    if isinstance(raw, (int, float)):
+        number: float = raw
+    else:
+        text = _as_text(raw).replace(MINUS_SIGN, "-")
+        if step.unit and text.casefold().endswith(step.unit.casefold()):
+            text = text[: -len(step.unit)].strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise _error(f"不是数字：{text}", f"not a number: {text}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _error("需要一个有限的数字", "expected a finite number")
+    if step.input == "integer":
+        if not float(number).is_integer():
+            raise _error(f"需要整数，而不是 {number}", f"expected a whole number, not {number}")
+        number = int(number)
+    low, high = step.min, step.max
+    if (low is not None and number < low) or (high is not None and number > high):
+        band = _band(low, high, step.unit)
+        raise _error(f"超出范围 {band}", f"out of range {band}")
+    return number
+
+
+def _parse_ipv4(raw: Any) -> str:
+    text = _as_text(raw)
+    try:
+        address = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise _error(
+            f"不是 IPv4 地址：{text}（例如 192.168.1.10）",
+            f"not an IPv4 address: {text} (e.g. 192.168.1.10)",
+        ) from None
+    if (
+        address.is_unspecified
+        or address.is_multicast
+        or address == ipaddress.IPv4Address("255.255.255.255")
+    ):
+        raise _error(f"{text} 不是主机地址", f"{text} is not a host address")
+    return str(address)
+
+
+def _parse_netmask(raw: Any) -> str:
+    text = _as_text(raw).removeprefix("/")
+    problem = _error(
+        f"不是子网掩码：{text}（例如 255.255.255.0 或 /24）",
+        f"not a subnet mask: {text} (e.g. 255.255.255.0 or /24)",
+    )
+    if text.isdigit():
+        prefix = int(text)
+        if prefix > 32:
+            raise problem
+        return str(ipaddress.IPv4Network(f"0.0.0.0/{prefix}").netmask)
+    try:
+        mask = int(ipaddress.IPv4Address(text))
+    except ValueError:
+        raise problem from None
+    host_bits = ~mask & 0xFFFFFFFF
+    if host_bits & (host_bits + 1):  # the ones of a mask must be contiguous from the left
+        raise problem
+    return text
+
+
+def _split_list(raw: Any) -> list[Any]:
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, str):
+        return [part for part in _LIST_SEPARATORS.split(raw) if part]
+    return [raw]
+
+
+def _match_choice(step: ChoiceRecord, raw: Any) -> str:
+    text = _as_text(raw)
+    for choice in step.choices:
+        if choice.value == text:
+            return choice.value
+    folded = text.casefold()
+    for choice in step.choices:
+        names = [choice.value, *((choice.label.zh, choice.label.en) if choice.label else ())]
+        if folded in (name.casefold() for name in names):
+            return choice.value
+    if text.isdigit() and 1 <= int(text) <= len(step.choices):
+        return step.choices[int(text) - 1].value
+    values = ", ".join(choice.value for choice in step.choices)
+    raise _error(
+        f"不是可选项：{text}（可选：{values}，或序号 1..{len(step.choices)}）",
+        f"not one of the choices: {text} (choose {values}, or 1..{len(step.choices)})",
+    )
+
+
+def _parse_choices(step: ChoiceRecord, raw: Any) -> str | list[str]:
+    if step.input == "choice":
+        if isinstance(raw, list):
+            raise _error("只能选一项", "choose exactly one")
+        return _match_choice(step, raw)
+    chosen = {_match_choice(step, item) for item in _split_list(raw)}
+    return [choice.value for choice in step.choices if choice.value in chosen]
+
+
+def _parse_date(step: DateRecord, raw: Any, now: datetime | None) -> str:
+    text = _as_text(raw)
+    if text.casefold() in ("now", "现在", "today", "今天"):
+        moment = (now or datetime.now()).astimezone()
+        return moment.date().isoformat() if step.input == "date" else _iso_minutes(moment)
+    try:
+        if step.input == "date":
+            return date.fromisoformat(text).isoformat()
+        # Python 3.10's fromisoformat does not know the `Z` suffix.
+        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", text))
+    except ValueError:
+        example = "2024-05-01" if step.input == "date" else "2024-05-01 14:30"
+        raise _error(
+            f"日期格式不对：{text}（例如 {example}）", f"not an ISO date: {text} (e.g. {example})"
+        ) from None
+    # A time without a zone is the laptop's local time.
+    return _iso_minutes(moment if moment.tzinfo else moment.astimezone())
+
+
+def _iso_minutes(moment: datetime) -> str:
+    spec = "seconds" if moment.second or moment.microsecond else "minutes"
+    return moment.isoformat(timespec=spec)
+
+
+def _parse_serial(step: SerialRecord, raw: Any) -> str:
+    text = _as_text(raw)
+    if re.fullmatch(step.pattern, text) is None:
+        raise _error(
+            f"{text} 不符合格式 {step.pattern}", f"{text} does not match the pattern {step.pattern}"
+        )
+    return text
+
+
+def _parse_tools(checklist: Checklist, raw: Any) -> list[str]:
+    if raw is None or (isinstance(raw, str) and raw.casefold() in NOTHING_WORDS | {""}):
+        return []
+    ids = [tool.id for tool in checklist.tools]
+    missing: set[str] = set()
+    for item in _split_list(raw):
+        text = _as_text(item)
+        if text in ids:
+            missing.add(text)
+        elif text.isdigit() and 1 <= int(text) <= len(ids):
+            missing.add(ids[int(text) - 1])
+        else:
+            raise _error(
+                f"工具清单里没有 {text}（{', '.join(ids)}）",
+                f"no tool {text} in the list ({', '.join(ids)})",
+            )
+    return [tool_id for tool_id in ids if tool_id in missing]
+
+
+def _parse_attachment(step: AttachmentStep, raw: Any) -> str:
+    path = Path(_as_text(raw)).expanduser()
+    if step.accept and path.suffix.casefold() not in {ending.casefold() for ending in step.accept}:
+        endings = ", ".join(step.accept)
+        raise _error(f"文件类型须为 {endings}", f"the file must end with {endings}")
+    if not path.is_file():
+        raise _error(f"找不到文件：{path}", f"no such file: {path}")
+    return str(path)
+
+
+def _parse_followups(raw: Any) -> list[dict[str, str]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _error(
+            "跟进事项须为列表：每项含 problem、owner、due",
+            "followups must be a list of {problem, owner, due}",
+        )
+    items: list[dict[str, str]] = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) != {"problem", "owner", "due"}:
+            raise _error(
+                f"第 {number} 项须且只须含 problem、owner、due",
+                f"item {number} needs exactly the keys problem, owner and due",
+            )
+        try:
+            due = date.fromisoformat(str(item["due"]).strip()).isoformat()
+        except ValueError:
+            raise _error(
+                f"第 {number} 项的 due 不是日期（例如 2024-05-01）",
+                f"item {number}: due is not an ISO date (e.g. 2024-05-01)",
+            ) from None
+        items.append(
+            {"problem": _as_text(item["problem"]), "owner": _as_text(item["owner"]), "due": due}
+        )
+    return items
+
+
+def judge(step: AnyStep, value: AnswerValue) -> Judgement:
+    """Whether a value returned by `parse_answer` passes the step."""
+    if isinstance(step, InstructionStep) and value is False:
+        return Judgement("fail", Text(zh="未完成", en="not done"))
+    if isinstance(step, CheckStep) and value is False:
+        guidance = step.on_fail.guidance if step.on_fail else None
+        return Judgement("fail", guidance or Text(zh="回答为否", en="answered no"))
+    if isinstance(step, NumberRecord) and isinstance(value, (int, float)):
+        return _judge_number(step, value)
+    if isinstance(step, ChoiceRecord) and step.expect is not None:
+        chosen = value if isinstance(value, list) else [value]
+        unexpected = [str(item) for item in chosen if item not in step.expect]
+        if unexpected:
+            listed = ", ".join(step.expect)
+            return Judgement(
+                "fail",
+                Text(
+                    zh=f"{'、'.join(unexpected)} 不在合格项（{listed}）之内",
+                    en=f"{', '.join(unexpected)} is not among the passing choices ({listed})",
+                ),
+            )
+    if isinstance(step, ToolsStep) and isinstance(value, list) and value:
+        missing = ", ".join(str(item) for item in value if isinstance(item, str))
+        return Judgement("fail", Text(zh=f"未带：{missing}", en=f"not packed: {missing}"))
+    if isinstance(step, PingStep):
+        raise ValueError("a ping step is judged by the ping engine's verdict")
+    return Judgement("pass")
+
+
+def _outside(value: float, low: float | None, high: float | None) -> bool:
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+def _judge_number(step: NumberRecord, value: float) -> Judgement:
+    shown = _with_unit(value, step.unit)
+    if step.expect and _outside(value, step.expect.min, step.expect.max):
+        band = _band(step.expect.min, step.expect.max, step.unit)
+        return Judgement(
+            "fail", Text(zh=f"{shown} 不在合格范围 {band} 之内", en=f"{shown} is outside {band}")
+        )
+    if step.warn and _outside(value, step.warn.min, step.warn.max):
+        band = _band(step.warn.min, step.warn.max, step.unit)
+        return Judgement(
+            "warning",
+            Text(
+                zh=f"{shown} 合格但不在理想范围 {band} 之内",
+                en=f"{shown} passes but is outside the comfortable {band}",
+            ),
+        )
+    return Judgement("pass")
+
+
+def display_answer(step: AnyStep, value: AnswerValue, lang: Lang) -> str:
+    """A stored value as a person reads it: choice labels, yes/no, units."""
+    if isinstance(value, bool):
+        words = {True: ("是", "yes"), False: ("否", "no")}
+        if isinstance(step, InstructionStep):
+            words = {True: ("已完成", "done"), False: ("未完成", "not done")}
+        zh, en = words[value]
+        return zh if lang == "zh" else en
+    if isinstance(step, NumberRecord) and isinstance(value, (int, float)):
+        return _with_unit(value, step.unit)
+    if isinstance(step, ChoiceRecord):
+        chosen = value if isinstance(value, list) else [value]
+        labels = []
+        for item in chosen:
+            choice = step.choice(str(item))
+            labels.append(choice.label_in(lang) if choice else str(item))
+        return ("、" if lang == "zh" else ", ").join(labels)
+    if isinstance(value, list):
+        items: list[Any] = list(value)
+        return "; ".join(
+            " / ".join(item.values()) if isinstance(item, dict) else str(item) for item in items
+        )
+    return str(value)
