@@ -284,3 +284,13 @@ def test_sla_windows_run_between_fault_repair_times_and_its_help_quotes_them() -
         assert end_step is not None and end_step.help is not None
         assert f"{window.minutes}分钟" in end_step.help.zh, window.id
         assert f"{window.minutes} minutes" in end_step.help.en, window.id
+
+
+def test_packing_check_carries_the_lan_turnup_list() -> None:
+    packing = builtin("turnup-tools")
+    assert packing.kind == "tools"
+    assert [step.type for step in packing.steps] == ["tools"]
+    assert packing.tools == builtin("lan-turnup").tools
+    # The seed's list serves fault calls too; fault-repair adds only a fibre cleaner.
+    fault_tools = builtin("fault-repair").tools
+    assert fault_tools[:-1] == packing.tools and fault_tools[-1].id == "fibre_cleaner"
