@@ -85,7 +85,9 @@ def test_a_full_disk_keeps_the_previous_record_and_says_so(
             raise OSError(errno.ENOSPC, "No space left on device")
 
         monkeypatch.setattr(os, "write", full_disk)
-        with pytest.raises(SaveFailed, match="disk full: answer not saved; the record still holds 2"):
+        with pytest.raises(
+            SaveFailed, match="disk full: answer not saved; the record still holds 2"
+        ):
             handle.save(handle.record.model_copy(update={"answers": answers(START)}))
         monkeypatch.undo()
         assert len(store.load(handle.visit_id).answers) == 2
@@ -112,9 +114,9 @@ def test_records_are_private_to_the_user(store: RecordStore, tmp_path: Path) -> 
 
 
 def test_a_visit_open_in_one_handle_cannot_be_opened_again(store: RecordStore) -> None:
-    with store.create(fields(), snapshot()) as handle:
-        with pytest.raises(VisitLocked, match=f"open in another fieldkit \\(pid {os.getpid()}\\)"):
-            store.open(handle.visit_id)
+    busy = f"open in another fieldkit \\(pid {os.getpid()}\\)"
+    with store.create(fields(), snapshot()) as handle, pytest.raises(VisitLocked, match=busy):
+        store.open(handle.visit_id)
     with store.open(handle.visit_id) as reopened:  # released at the end of the with
         assert reopened.record.visit_id == handle.visit_id
 
@@ -123,11 +125,18 @@ def test_a_visit_open_in_one_handle_cannot_be_opened_again(store: RecordStore) -
 def test_a_lock_left_by_a_dead_process_is_taken_over(store: RecordStore) -> None:
     with store.create(fields(), snapshot()) as handle:
         visit_id = handle.visit_id
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lock = store.root / visit_id / LOCK_FILE
-    lock.write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(),
-                                "started_at": START.isoformat()}))
+    lock.write_text(
+        json.dumps(
+            {"pid": int(dead.stdout), "host": socket.gethostname(), "started_at": START.isoformat()}
+        )
+    )
     with store.open(visit_id) as handle:
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert not lock.exists()
@@ -176,7 +185,10 @@ def test_visits_are_found_by_a_unique_start_or_end_of_their_id(store: RecordStor
 def test_in_progress_visits_of_a_customer_are_found_newest_first(tmp_path: Path) -> None:
     times = iter([datetime(2024, 5, day, 9, tzinfo=CHINA) for day in (1, 2, 3)])
     store = RecordStore(tmp_path, clock=lambda: next(times))
-    with store.create(fields("A"), snapshot()) as older, store.create(fields("a "), snapshot()) as newer:
+    with (
+        store.create(fields("A"), snapshot()) as older,
+        store.create(fields("a "), snapshot()) as newer,
+    ):
         pass
     with store.create(fields("B"), snapshot()):
         pass

@@ -25,8 +25,8 @@ class UnsupportedVersion(ValueError):
 
 def record_version(raw: RawRecord) -> int:
     version = raw.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise UnsupportedVersion(f"schema_version must be a whole number >= 1, not {version!r}")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise UnsupportedVersion(f"schema_version must be a whole number, not {version!r}")
     return version
 
 

@@ -228,12 +228,20 @@ class VisitFields(BaseModel):
     grade: Grade | None = None
 
 
-class VisitRecord(VisitFields):
-    """One visit: the content of one visit.json."""
+class _RecordHeader(BaseModel):
+    """The fields a person opening visit.json should see first."""
+
+    model_config = _STRICT
 
     schema_version: Literal[1] = 1  # SCHEMA_VERSION; a Literal so the JSON Schema states it
     visit_id: str = Field(pattern=VISIT_ID_PATTERN)
     fieldkit_version: str
+
+
+# Base order: pydantic lays out fields from the last base to the first, so the header comes first.
+class VisitRecord(VisitFields, _RecordHeader):
+    """One visit: the content of one visit.json."""
+
     checklist: ChecklistSnapshot
     started_at: AwareDatetime
     finished_at: AwareDatetime | None = None

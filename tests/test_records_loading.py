@@ -1,0 +1,127 @@
+"""Reading records: old versions, digests, and every kind of broken file as a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fieldkit.errors import ValidationFailed
+from fieldkit.records import migrations
+from fieldkit.records.loading import (
+    RecordUnreadable,
+    iter_record_files,
+    parse_record,
+    read_record_file,
+)
+from fieldkit.records.models import VisitStatus, content_digest, verify_digest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "records"
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("v*.json")), ids=lambda p: p.name)
+def test_every_fixture_of_every_schema_version_loads(fixture: Path) -> None:
+    record = read_record_file(fixture)
+    assert record.customer
+    assert record.answers
+
+
+def test_a_v1_completed_record_reads_as_written() -> None:
+    record = read_record_file(FIXTURES / "v1-completed.json")
+    assert record.status is VisitStatus.COMPLETED
+    assert verify_digest(record)
+    assert [a.ping_attempts[-1]["verdict"] for a in record.answers if a.ping_attempts] == ["ok"]
+    assert record.answers[1].attachments[0].stored_path == "attachments/rlk-light.jpg"
+
+
+def _fixture_raw() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads((FIXTURES / "v1-completed.json").read_text("utf-8"))
+    return raw
+
+
+def test_a_changed_value_breaks_the_digest() -> None:
+    raw = _fixture_raw()
+    raw["answers"][0]["value"] = "127.0.0.2"
+    assert not verify_digest(parse_record(json.dumps(raw).encode(), "changed.json"))
+
+
+def test_reformatting_the_file_keeps_the_digest() -> None:
+    raw = _fixture_raw()
+    record = parse_record(json.dumps(raw, indent=4, ensure_ascii=True).encode(), "x.json")
+    assert verify_digest(record)
+
+
+def test_a_record_without_digest_does_not_verify() -> None:
+    assert not verify_digest(read_record_file(FIXTURES / "v1-in-progress.json"))
+
+
+def test_invalid_json_names_the_file_line_and_column(tmp_path: Path) -> None:
+    broken = tmp_path / "visit.json"
+    broken.write_text('{\n "schema_version": 1,\n "visit_id": oops\n}', "utf-8")
+    with pytest.raises(RecordUnreadable, match=rf"{broken}:3:14: invalid JSON"):
+        read_record_file(broken)
+
+
+def test_a_truncated_file_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    truncated = tmp_path / "visit.json"
+    truncated.write_bytes((FIXTURES / "v1-completed.json").read_bytes()[:500])
+    with pytest.raises(RecordUnreadable, match="invalid JSON"):
+        read_record_file(truncated)
+
+
+def test_schema_errors_name_the_file_and_the_field() -> None:
+    raw = _fixture_raw()
+    raw["answers"][2]["answered_at"] = "2024-05-12T09:30:00"
+    raw["grade"] = "vip"
+    with pytest.raises(ValidationFailed) as caught:
+        parse_record(json.dumps(raw).encode(), "r.json")
+    assert any(p.startswith("r.json: answers.2.answered_at:") for p in caught.value.problems)
+    assert any(p.startswith("r.json: grade:") for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"schema_version": 99}', "newer than this fieldkit reads"),
+        (b'{"customer": "x"}', "schema_version must be a whole number"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+def test_files_that_are_not_records_are_named(content: bytes, message: str) -> None:
+    with pytest.raises(RecordUnreadable, match=message):
+        parse_record(content, "some.json")
+
+
+def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RecordUnreadable, match="cannot read"):
+        read_record_file(tmp_path / "nope.json")
+
+
+def test_upgrades_run_in_order_and_keep_the_written_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record written as a pretend version 0 goes through the chain to the current version."""
+    raw = _fixture_raw()
+    old = {**raw, "schema_version": 0, "engineer_name": raw["engineer"]}
+    del old["engineer"]
+
+    def rename_engineer(record: dict[str, Any]) -> dict[str, Any]:
+        record["engineer"] = record.pop("engineer_name")
+        return record
+
+    with pytest.raises(RecordUnreadable, match="no upgrade from schema_version 0"):
+        parse_record(json.dumps(old).encode(), "v0.json")
+    monkeypatch.setitem(migrations.UPGRADES, 0, rename_engineer)
+    old["digest"] = content_digest(old)
+    record = parse_record(json.dumps(old).encode(), "v0.json")
+    assert record.engineer == raw["engineer"] and record.schema_version == 1
+    assert verify_digest(record)  # checked against the content as it was written
+
+
+def test_record_files_are_found_recursively_but_not_inside_attachments(tmp_path: Path) -> None:
+    for folder in ("a/v1", "b/c/v2", "a/v1/attachments"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "visit.json").write_text("{}")
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_record_files(tmp_path)]
+    assert found == ["a/v1/visit.json", "b/c/v2/visit.json"]
