@@ -55,3 +55,13 @@ def config_file() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME, appauthor=False)) / "config.yaml"
+
+
+def cache_dir() -> Path:
+    """Rebuildable files (the checklist index): FIELDKIT_CACHE or the platform cache dir."""
+    env = os.environ.get("FIELDKIT_CACHE")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False))

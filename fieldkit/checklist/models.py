@@ -25,11 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN, STEP_ID_PATTERN
 from fieldkit.text import Text
 
 SCHEMA_VERSION = 1
-STEP_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
-CHECKLIST_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 StepId = Annotated[str, Field(pattern=STEP_ID_PATTERN, max_length=64)]
 Kind = Literal["turnup", "inspection", "visit", "repair", "tools"]
