@@ -249,13 +249,6 @@ def test_customer_visit_satisfaction_passes_unless_dissatisfied() -> None:
     assert satisfaction.expect == ["very_satisfied", "satisfied"]
 
 
-@pytest.mark.parametrize("checklist_id", ["customer-visit", "fault-repair"])
-def test_grade_choices_are_the_sla_grades(checklist_id: str) -> None:
-    grade = builtin(checklist_id).step("customer_grade")
-    assert isinstance(grade, ChoiceRecord)
-    assert [choice.value for choice in grade.choices] == [g.id for g in load_sla().grades]
-
-
 def test_fault_repair_records_the_six_times_in_order() -> None:
     repair = builtin("fault-repair")
     times = [

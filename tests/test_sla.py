@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fieldkit.errors import UserInputError, ValidationFailed
+from fieldkit.records.models import Grade, OrderType
 from fieldkit.sla import default_sla_path, load_sla
 
 
@@ -28,6 +29,13 @@ def test_builtin_sla_has_the_five_grades_of_the_seed() -> None:
         "本地C级",
     ]
     assert all(grade.label.en and grade.repair_limit_hours > 0 for grade in sla.grades)
+
+
+def test_every_grade_and_order_type_a_record_can_hold_has_service_levels() -> None:
+    # Reports look a visit record's grade and order type up in the SLA.
+    sla = load_sla()
+    assert [grade.id for grade in sla.grades] == [grade.value for grade in Grade]
+    assert [order.id for order in sla.order_types] == [order.value for order in OrderType]
 
 
 def test_repair_limit_by_grade() -> None:
