@@ -1,9 +1,379 @@
-"""CLI commands: checklists (placeholder until its issue lands)."""
+"""CLI commands: `checklists list|show|validate|schema` and the top-level `tools`.
+
+Only typer and the standard library are imported at module level; the core, pydantic and
+Rich are imported inside the commands that need them (`list` needs neither pydantic nor Rich
+when the checklist index is fresh).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import unicodedata
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from fieldkit.checklist.models import AnyStep, Checklist
+    from fieldkit.lang import Lang
+
+
+class LangChoice(str, Enum):
+    """The languages of built-in texts; reusable as the type of any `--lang` option."""
+
+    zh = "zh"
+    en = "en"
+
+
+LangOption = Annotated[
+    LangChoice | None,
+    typer.Option(
+        "--lang",
+        help="Language of checklist texts (default: FIELDKIT_LANG, then the system locale).",
+        show_default=False,
+    ),
+]
+ChecklistsDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--checklists",
+        metavar="DIR",
+        help="Extra checklist folder, searched last (default: FIELDKIT_CHECKLISTS).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+NameArgument = Annotated[str, typer.Argument(metavar="ID|PATH", help="A checklist id or file.")]
+
+
+def language(choice: LangChoice | None) -> Lang:
+    """The language to show: --lang, then FIELDKIT_LANG, then the system locale."""
+    from fieldkit.lang import resolve_lang
+
+    return resolve_lang(choice.value if choice else None)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `checklists ...` and `tools` to the root app."""
+    group = typer.Typer(
+        name="checklists",
+        help="Find, show and validate checklists.",
+        no_args_is_help=True,
+    )
+    group.command("list")(list_checklists)
+    group.command("show")(show_checklist)
+    group.command("validate")(validate_checklists)
+    group.command("schema")(print_schema)
+    app.add_typer(group)
+    app.command("tools")(show_tools)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _width(text: str) -> int:
+    """Terminal columns: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def list_checklists(
+    checklists: ChecklistsDirOption = None, lang: LangOption = None, as_json: JsonOption = False
+) -> None:
+    """List every checklist on the search path: id, kind, version, title, where it comes from."""
+    from fieldkit.checklist.registry import list_checklists as find
+
+    entries = find(checklists)
+    if as_json:
+        _print_json([entry.to_json() for entry in entries])
+        return
+    chosen = language(lang)
+    rows = [["ID", "KIND", "VERSION", "TITLE", "FROM"]]
+    for entry in entries:
+        origin = entry.origin if entry.origin == "built-in" else f"{entry.origin}: {entry.path}"
+        if entry.overrides:
+            origin += f" (overrides {', '.join(str(path) for path in entry.overrides)})"
+        if entry.valid:
+            rows.append(
+                [entry.id, entry.kind or "", entry.version or "", entry.title_in(chosen), origin]
+            )
+        else:
+            rows.append([entry.id, "-", "-", "INVALID", origin])
+    sys.stdout.write(_columns(rows))
+    invalid = [entry for entry in entries if not entry.valid]
+    for entry in invalid:
+        sys.stderr.write(
+            f"fieldkit: {entry.path} is invalid ({len(entry.problems)} problem(s)): "
+            f"run `fieldkit checklists validate {entry.path}`\n"
+        )
+
+
+def show_checklist(
+    name: NameArgument,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+    checklists: ChecklistsDirOption = None,
+) -> None:
+    """Show a checklist's steps as a tree: types, conditions, lights, ranges, on-fail advice."""
+    from fieldkit.checklist.registry import open_checklist
+
+    loaded = open_checklist(name, checklists)
+    if as_json:
+        _print_json(loaded.checklist.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return
+    from rich.console import Console
+
+    Console(highlight=False).print(_checklist_tree(loaded.checklist, language(lang)))
+
+
+_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "when": "条件",
+        "optional": "可选",
+        "lights": "指示灯",
+        "range": "量程",
+        "expect": "合格",
+        "warn": "理想",
+        "choices": "选项",
+        "pass": "合格项",
+        "if_no": "若否",
+        "stop": "不可继续",
+        "go_on": "可继续",
+        "tools": "工具",
+        "pattern": "格式",
+        "max_length": "最长",
+        "accept": "文件类型",
+        "ping": "ping",
+        "mask": "掩码",
+        "slow": "慢",
+        "on": "亮",
+        "off": "灭",
+        "steady": "常亮",
+        "blinking": "闪烁",
+    },
+    "en": {
+        "when": "when",
+        "optional": "optional",
+        "lights": "lights",
+        "range": "range",
+        "expect": "expect",
+        "warn": "warn",
+        "choices": "choices",
+        "pass": "passing",
+        "if_no": "if no",
+        "stop": "visit cannot go on",
+        "go_on": "visit can go on",
+        "tools": "tools",
+        "pattern": "pattern",
+        "max_length": "max length",
+        "accept": "accepts",
+        "ping": "ping",
+        "mask": "mask",
+        "slow": "slow",
+        "on": "on",
+        "off": "off",
+        "steady": "steady",
+        "blinking": "blinking",
+    },
+}
+
+
+def _checklist_tree(checklist: Checklist, lang: Lang) -> Any:
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    words = _LABELS[lang]
+    tree = Tree(
+        f"[bold]{escape(checklist.title.get(lang))}[/bold]  "
+        f"[dim]{checklist.id} v{escape(checklist.version)} · {checklist.kind}[/dim]"
+    )
+    tree.add(f"[dim]{escape(checklist.description.get(lang))}[/dim]")
+    if checklist.tools:
+        tree.add(
+            f"{words['tools']}: {len(checklist.tools)}  [dim](fieldkit tools {checklist.id})[/dim]"
+        )
+    for number, step in enumerate(checklist.steps, start=1):
+        record_input = getattr(step, "input", None)
+        kind = f"{step.type}/{record_input}" if record_input else step.type
+        optional = f" [yellow]({words['optional']})[/yellow]" if not step.required else ""
+        node = tree.add(
+            f"[bold]{number}. {escape(step.title.get(lang))}[/bold]{optional}  "
+            f"[dim]{step.id} · {kind}[/dim]"
+        )
+        for line in _step_details(step, lang):
+            node.add(line)
+    return tree
+
+
+def _step_details(step: AnyStep, lang: Lang) -> list[str]:
+    """Markup lines under a step: its condition first, then what its type defines."""
+    from rich.markup import escape
+
+    from fieldkit.checklist.conditions import describe
+    from fieldkit.checklist.models import (
+        AttachmentStep,
+        CheckStep,
+        ChoiceRecord,
+        InstructionStep,
+        NumberRecord,
+        PingStep,
+        SerialRecord,
+        TextRecord,
+    )
+    from fieldkit.checklist.numbers import format_number
+
+    words = _LABELS[lang]
+    lines: list[str] = []
+    if step.when is not None:
+        lines.append(f"[cyan]{words['when']}: {escape(describe(step.when, lang))}[/cyan]")
+    if step.help is not None:
+        lines.append(f"[dim]{escape(step.help.get(lang))}[/dim]")
+    if isinstance(step, InstructionStep) and step.lights:
+        lights = ", ".join(
+            f"{light.name.get(lang)} {words[light.state]}"
+            + (f" ({light.colour.get(lang)})" if light.colour else "")
+            for light in step.lights
+        )
+        lines.append(f"[green]{words['lights']}: {escape(lights)}[/green]")
+    if isinstance(step, CheckStep) and step.on_fail is not None:
+        going = words["go_on"] if step.on_fail.can_continue else words["stop"]
+        lines.append(
+            f"[red]{words['if_no']}: {escape(step.on_fail.guidance.get(lang))} ({going})[/red]"
+        )
+    if isinstance(step, NumberRecord):
+        unit = f" {step.unit}" if step.unit else ""
+
+        def band(low: float | None, high: float | None) -> str:
+            shown = [
+                format_number(v, typographic=True) if v is not None else "…" for v in (low, high)
+            ]
+            return f"{shown[0]}..{shown[1]}{unit}"
+
+        parts = []
+        if step.min is not None or step.max is not None:
+            parts.append(f"{words['range']} {band(step.min, step.max)}")
+        for key, limits in (("expect", step.expect), ("warn", step.warn)):
+            if limits is not None:
+                parts.append(f"{words[key]} {band(limits.min, limits.max)}")
+        if parts:
+            lines.append(escape("; ".join(parts)))
+        elif unit:
+            lines.append(escape(unit.strip()))
+    if isinstance(step, ChoiceRecord):
+        options = ", ".join(
+            _choice_text(choice.value, choice.label_in(lang)) for choice in step.choices
+        )
+        lines.append(f"{words['choices']}: {escape(options)}")
+        if step.expect:
+            lines.append(f"{words['pass']}: {escape(', '.join(step.expect))}")
+    if isinstance(step, SerialRecord):
+        lines.append(f"{words['pattern']}: {escape(step.pattern)}")
+    if isinstance(step, TextRecord) and step.max_length:
+        lines.append(f"{words['max_length']}: {step.max_length}")
+    if isinstance(step, AttachmentStep) and step.accept:
+        lines.append(f"{words['accept']}: {escape(', '.join(step.accept))}")
+    if isinstance(step, PingStep):
+        mask = f" ({words['mask']} {step.mask})" if step.mask else ""
+        lines.append(
+            f"{words['ping']} {step.target}{mask}: count {step.count}, "
+            f"timeout {format_number(step.timeout_s)} s, {words['slow']} ≥ "
+            f"{format_number(step.slow_ms)} ms, size {step.size}"
+        )
+    return lines
+
+
+def _choice_text(value: str, label: str) -> str:
+    """`FC`, `FC (to be seated on the ODF tray)`, or `g (group)`: the value always shows."""
+    return label if label.startswith(value) else f"{value} ({label})"
+
+
+def validate_checklists(
+    targets: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Checklist files or folders.")
+    ],
+) -> None:
+    """Check checklist files: one `file:line:col: message` line per problem; exit 2 if any."""
+    from fieldkit.checklist.load import checklist_problems
+    from fieldkit.checklist.registry import checklist_files
+    from fieldkit.errors import ExitCode
+
+    files: list[Path] = []
+    problems: list[str] = []
+    for target in targets:
+        if target.is_dir():
+            found = checklist_files(target)
+            if not found:
+                problems.append(f"{target}: no checklist files (*.yaml, *.yml) in this folder")
+            files += found
+        else:
+            files.append(target)
+    failed = 0
+    for file in files:
+        file_problems = checklist_problems(file)
+        failed += bool(file_problems)
+        problems += file_problems
+    for problem in problems:
+        sys.stdout.write(problem + "\n")
+    if problems:
+        sys.stderr.write(f"{len(problems)} problem(s) in {failed} of {len(files)} file(s)\n")
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    sys.stdout.write(f"ok: {len(files)} checklist file(s) valid\n")
+
+
+def print_schema() -> None:
+    """Print the JSON Schema of the checklist language, for editors (see the README)."""
+    from fieldkit.checklist.models import SCHEMA_VERSION, Checklist
+
+    schema = Checklist.model_json_schema()
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"fieldkit checklist (schema {SCHEMA_VERSION})",
+        **{key: value for key, value in schema.items() if key != "title"},
+    }
+    _print_json(schema)
+
+
+def show_tools(
+    name: NameArgument,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+    checklists: ChecklistsDirOption = None,
+) -> None:
+    """Print a checklist's packing list with quantities, ready to tick off."""
+    from fieldkit.checklist.registry import open_checklist
+
+    checklist = open_checklist(name, checklists).checklist
+    if as_json:
+        _print_json(
+            {
+                "id": checklist.id,
+                "title": checklist.title.model_dump(),
+                "tools": [
+                    tool.model_dump(mode="json", exclude_none=True) for tool in checklist.tools
+                ],
+            }
+        )
+        return
+    chosen = language(lang)
+    if not checklist.tools:
+        sys.stderr.write(f"fieldkit: checklist {checklist.id} lists no tools\n")
+        return
+    lines = [f"{checklist.title.get(chosen)} ({checklist.id})"]
+    for tool in checklist.tools:
+        line = f"[ ] {tool.quantity} × {tool.name.get(chosen)}"
+        if tool.note is not None:
+            line += f"  ({tool.note.get(chosen)})"
+        lines.append(line)
+    sys.stdout.write("\n".join(lines) + "\n")
