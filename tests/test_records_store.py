@@ -56,21 +56,45 @@ def test_every_save_is_readable_and_holds_the_answers_so_far(store: RecordStore)
             ]
 
 
-def test_a_crash_before_the_rename_leaves_the_previous_record(
+def _crash(*_: object) -> None:
+    raise KeyboardInterrupt  # stands for the process dying at this point
+
+
+def test_a_crash_before_visit_json_is_replaced_leaves_the_previous_record(
     store: RecordStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with store.create(fields(), snapshot()) as handle:
         handle.save(handle.record.model_copy(update={"answers": answers(START)[:1]}))
-
-        def crash(*_: object) -> None:
-            raise KeyboardInterrupt  # stands for the process dying between write and rename
-
-        monkeypatch.setattr(os, "replace", crash)
-        with pytest.raises(KeyboardInterrupt):
-            handle.save(handle.record.model_copy(update={"answers": answers(START)}))
+        monkeypatch.setattr(os, "replace", _crash)
+        with pytest.raises(KeyboardInterrupt):  # completing rewrites visit.json whole
+            handle.save(completed(handle.record, START))
         monkeypatch.undo()
-        assert len(store.load(handle.visit_id).answers) == 1
+        on_disk = store.load(handle.visit_id)
+        assert on_disk.status is VisitStatus.IN_PROGRESS and len(on_disk.answers) == 1
         assert [p.name for p in handle.folder.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_crash_halfway_through_appending_an_answer_keeps_the_confirmed_ones(
+    store: RecordStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = store.create(fields(), snapshot())
+    handle.save(handle.record.model_copy(update={"answers": answers(START)[:2]}))
+    real_write = os.write
+
+    def torn_write(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "write", torn_write)
+    with pytest.raises(KeyboardInterrupt):
+        handle.save(handle.record.model_copy(update={"answers": answers(START)}))
+    monkeypatch.undo()
+    assert len(store.load(handle.visit_id).answers) == 2
+    handle._lock.release()  # the process is gone: no clean close
+    with store.open(handle.visit_id) as resumed:  # resuming folds the journal into visit.json
+        assert len(resumed.record.answers) == 2
+        resumed.save(resumed.record.model_copy(update={"answers": answers(START)}))
+    assert len(store.load(handle.visit_id).answers) == 3
 
 
 def test_a_full_disk_keeps_the_previous_record_and_says_so(

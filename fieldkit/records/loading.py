@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -10,8 +11,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
+from fieldkit.records.journal import JOURNAL_FILE, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
-from fieldkit.records.models import VisitRecord, content_digest
+from fieldkit.records.models import VisitRecord, content_digest, sha256_hex
 
 RECORD_FILE = "visit.json"
 # A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
@@ -32,11 +34,18 @@ def read_record_file(path: str | os.PathLike[str]) -> VisitRecord:
         raise RecordUnreadable(f"{path}: cannot read: {error.strerror or error}") from error
     if len(data) > MAX_RECORD_BYTES:
         raise RecordUnreadable(f"{path}: larger than {MAX_RECORD_BYTES} bytes, not a visit record")
-    return parse_record(data, str(path))
+    journal = None
+    if path.name == RECORD_FILE:
+        with contextlib.suppress(FileNotFoundError):
+            journal = (path.parent / JOURNAL_FILE).read_bytes()
+    return parse_record(data, str(path), journal=journal)
 
 
-def parse_record(data: bytes, filename: str) -> VisitRecord:
-    """A record from the bytes of a visit.json (e.g. a zip entry); `filename` names it in errors."""
+def parse_record(data: bytes, filename: str, *, journal: bytes | None = None) -> VisitRecord:
+    """A record from the bytes of a visit.json (e.g. a zip entry); `filename` names it in errors.
+
+    `journal`: the visit.journal beside it, for a visit in progress (see journal.py).
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -49,6 +58,8 @@ def parse_record(data: bytes, filename: str) -> VisitRecord:
         ) from error
     if not isinstance(raw, dict):
         raise RecordUnreadable(f"{filename}: not a visit record (expected a JSON object)")
+    if journal:
+        raw, _ = replay(raw, journal, sha256_hex(data))
     try:
         written_version = record_version(raw)
         upgraded = migrate(raw)

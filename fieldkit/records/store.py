@@ -30,20 +30,27 @@ from pydantic import ValidationError
 
 from fieldkit import __version__
 from fieldkit.errors import ExitCode, FieldkitError, UserInputError
+from fieldkit.records import journal
+from fieldkit.records.journal import JOURNAL_FILE
 from fieldkit.records.loading import RECORD_FILE, RecordUnreadable, read_record_file
 from fieldkit.records.models import (
     Attachment,
     ChecklistSnapshot,
+    StepAnswer,
     VisitFields,
     VisitRecord,
     VisitStatus,
     is_visit_id,
     new_visit_id,
+    sha256_hex,
 )
 
 LOCK_FILE = "visit.lock"
 ATTACHMENTS_DIR = "attachments"
 _TEMP_SUFFIX = ".tmp"
+# Below this the journal is never folded into visit.json during a visit (a 500-step visit's
+# journal is ~0.3 MB); above it, once it outgrows visit.json.
+_JOURNAL_MIN_REWRITE_BYTES = 4 * 1024 * 1024
 _ON_WINDOWS = os.name == "nt"
 _FILE_MODE = 0o600
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -120,8 +127,13 @@ class RecordStore:
         visit_id = self.resolve(visit_id)
         handle = VisitHandle(self, visit_id)
         try:
-            _remove_leftover_temp_files(self.visit_dir(visit_id))
-            handle._saved = self.load(visit_id)
+            folder = self.visit_dir(visit_id)
+            _remove_leftover_temp_files(folder)
+            record = self.load(visit_id)
+            handle._adopt(record, (folder / RECORD_FILE).read_bytes())
+            if (folder / JOURNAL_FILE).exists() and record.status is VisitStatus.IN_PROGRESS:
+                # Fold the journal in: a torn last line must not have new lines appended after it.
+                handle._write_snapshot(record)
         except BaseException:
             handle.close()
             raise
@@ -224,7 +236,12 @@ class RecordStore:
 
 
 class VisitHandle:
-    """One visit open for writing: holds its lock until close() (or the end of a `with`)."""
+    """One visit open for writing: holds its lock until close() (or the end of a `with`).
+
+    A save appends the change to visit.journal (one fsync); the first save, the last one (the
+    visit ends), a journal grown past the record's size, and opening a visit write visit.json
+    whole and drop the journal. See journal.py for why and how.
+    """
 
     def __init__(self, store: RecordStore, visit_id: str) -> None:
         self.store = store
@@ -232,6 +249,14 @@ class VisitHandle:
         self.folder = store.visit_dir(visit_id)
         self._lock = _VisitLock.acquire(self.folder / LOCK_FILE, visit_id)
         self._saved: VisitRecord | None = None  # None only inside create(), before the first save
+        # The saved record as JSON without its checklist: what the next save is compared with.
+        self._saved_content: dict[str, Any] = {}
+        self._snapshot_sha256 = ""
+        self._snapshot_size = 0
+        self._journal_fd: int | None = None
+        self._journal_entries = 0
+        self._journal_size = 0
+        self._journal_needs_rewrite = False
 
     @property
     def record(self) -> VisitRecord:
@@ -252,10 +277,14 @@ class VisitHandle:
         self.close()
 
     def close(self) -> None:
+        self._close_journal()
         self._lock.release()
 
     def save(self, record: VisitRecord) -> VisitRecord:
-        """Write the record atomically and return it as stored (with its digest once it ends)."""
+        """Make the record durable and return it as stored (with its digest once it ends).
+
+        Returns only when a crash can no longer lose it; on failure the previous state stays.
+        """
         if record.visit_id != self.visit_id:
             raise ValueError(
                 f"record {record.visit_id} saved through the handle of {self.visit_id}"
@@ -266,18 +295,13 @@ class VisitHandle:
             raise VisitFinished(
                 f"visit {self.visit_id} is {previous.status.value}; it cannot change"
             )
-        # Validate what goes to disk: a record built with model_copy(update=...) is unchecked.
         try:
-            stored = VisitRecord.model_validate_json(
-                record.model_copy(update={"digest": None}).model_dump_json()
-            )
+            if previous is None or self._must_rewrite(record, previous):
+                self._write_snapshot(_validated_whole(record))
+            else:
+                self._append_change(record, previous)
         except ValidationError as error:
             raise SaveFailed(f"visit {self.visit_id}: invalid record not saved: {error}") from error
-        if stored.status is not VisitStatus.IN_PROGRESS:
-            stored = stored.sealed()
-        data = stored.model_dump_json(indent=1).encode("utf-8")
-        try:
-            write_atomic(self.folder / RECORD_FILE, data)
         except OSError as error:
             held = len(previous.answers) if previous is not None else 0
             if error.errno in _DISK_FULL:
@@ -287,8 +311,98 @@ class VisitHandle:
             raise SaveFailed(
                 f"{reason}; the record still holds {held} answers ({self.folder / RECORD_FILE})"
             ) from error
+        return self.record
+
+    def _must_rewrite(self, record: VisitRecord, previous: VisitRecord) -> bool:
+        return (
+            record.status is not VisitStatus.IN_PROGRESS
+            or self._journal_needs_rewrite
+            or self._journal_size > max(_JOURNAL_MIN_REWRITE_BYTES, self._snapshot_size)
+            or record.checklist != previous.checklist
+        )
+
+    def _adopt(self, stored: VisitRecord, snapshot: bytes) -> None:
         self._saved = stored
-        return stored
+        self._saved_content = stored.model_dump(mode="json", exclude={"checklist"})
+        self._snapshot_sha256 = sha256_hex(snapshot)
+        self._snapshot_size = len(snapshot)
+
+    def _write_snapshot(self, stored: VisitRecord) -> None:
+        """visit.json rewritten whole (atomically), then the journal it absorbed removed."""
+        if stored.status is not VisitStatus.IN_PROGRESS:
+            stored = stored.sealed()
+        data = stored.model_dump_json(indent=1).encode("utf-8")
+        write_atomic(self.folder / RECORD_FILE, data)
+        self._adopt(stored, data)
+        # A crash here leaves a journal based on the old visit.json: readers ignore it.
+        self._close_journal()
+        journal = self.folder / JOURNAL_FILE
+        if journal.exists():
+            journal.unlink()
+            _fsync_dir(self.folder)
+        self._journal_entries = self._journal_size = 0
+        self._journal_needs_rewrite = False
+
+    def _append_change(self, record: VisitRecord, previous: VisitRecord) -> None:
+        """Validate only what changed, append it to the journal, fsync."""
+        content = record.model_dump(mode="json", exclude={"checklist", "digest"})
+        content["digest"] = None
+        answers = content.pop("answers")
+        saved_answers = self._saved_content["answers"]
+        changed_fields = {
+            key: value for key, value in content.items() if self._saved_content.get(key) != value
+        }
+        changed_answers = {
+            index: answer
+            for index, answer in enumerate(answers)
+            if index >= len(saved_answers) or saved_answers[index] != answer
+        }
+        header_only = VisitRecord.model_validate(
+            {**content, "checklist": previous.checklist, "answers": []}
+        )
+        stored_answers = [
+            StepAnswer.model_validate(answer)
+            if index in changed_answers
+            else previous.answers[index]
+            for index, answer in enumerate(answers)
+        ]
+        stored = header_only.model_copy(update={"answers": stored_answers})
+        line = journal.entry(
+            self._journal_entries + 1, changed_fields, len(answers), changed_answers
+        )
+        self._append_line(line)
+        self._journal_entries += 1
+        self._saved = stored
+        self._saved_content = {**content, "answers": answers}
+
+    def _append_line(self, line: bytes) -> None:
+        try:
+            if self._journal_fd is None:
+                path = self.folder / JOURNAL_FILE
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()  # left from before a rewrite: based on an older visit.json
+                self._journal_fd = os.open(path, _CREATE_NEW | os.O_APPEND, _FILE_MODE)
+                _chmod_private(path, _FILE_MODE)
+                line = journal.header(self._snapshot_sha256) + line
+                _write_all(self._journal_fd, line)
+                os.fsync(self._journal_fd)
+                _fsync_dir(self.folder)
+            else:
+                _write_all(self._journal_fd, line)
+                os.fsync(self._journal_fd)
+        except OSError:
+            # Part of the line may be on disk; the next save must not append after it (a reader
+            # stops at the torn line), so it rewrites visit.json instead.
+            self._journal_needs_rewrite = True
+            self._close_journal()
+            raise
+        self._journal_size += len(line)
+
+    def _close_journal(self) -> None:
+        if self._journal_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
 
     def attach(self, source: str | os.PathLike[str]) -> Attachment:
         """Copy a file into attachments/ (0600) and return what an answer records about it."""
@@ -330,6 +444,13 @@ class VisitHandle:
 def write_atomic(target: Path, data: bytes) -> None:
     """Replace `target` with `data` so that a crash leaves either the old or the new file."""
     _write_atomic_with(target, lambda fd: _write_all(fd, data))
+
+
+def _validated_whole(record: VisitRecord) -> VisitRecord:
+    """The record re-validated from JSON: one built with model_copy(update=...) is unchecked."""
+    return VisitRecord.model_validate_json(
+        record.model_copy(update={"digest": None}).model_dump_json()
+    )
 
 
 def _write_atomic_with(target: Path, write: Callable[[int], None]) -> None:

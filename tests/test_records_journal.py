@@ -1,0 +1,90 @@
+"""The answer journal: every save reads back exactly, whatever the kind of change."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from records_factory import CHINA, answers, completed, fields, snapshot
+
+from fieldkit.records import journal
+from fieldkit.records.journal import JOURNAL_FILE
+from fieldkit.records.models import Note, StepAnswer
+from fieldkit.records.store import RecordStore
+
+START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> RecordStore:
+    return RecordStore(tmp_path, clock=lambda: START)
+
+
+def test_every_kind_of_change_reads_back_as_saved(store: RecordStore) -> None:
+    full = answers(START)
+    later = START + timedelta(minutes=3)
+    revised = full[0].model_copy(update={"value": "127.0.0.9", "answered_at": later})
+    noted = full[1].model_copy(update={"notes": [*full[1].notes, Note(text="再次确认", at=later)]})
+    skipped = StepAnswer(step_id="x", step_type="check", skipped=True, skip_reason="no access")
+    steps = [
+        {"answers": full[:1]},
+        {"answers": full[:3]},
+        {"answers": full[:1]},  # `back` twice: later answers dropped
+        {"answers": [revised]},  # the revised answer
+        {"answers": [revised, noted, skipped]},
+        {"site": "新地址", "order": None},  # visit fields corrected
+        {"answers": [revised, noted]},
+    ]
+    with store.create(fields(), snapshot()) as handle:
+        for update in steps:
+            saved = handle.save(handle.record.model_copy(update=update))
+            assert store.load(handle.visit_id) == saved
+        assert (handle.folder / JOURNAL_FILE).exists()
+        finished = handle.save(completed(handle.record, START))
+    assert not (handle.folder / JOURNAL_FILE).exists()  # folded into visit.json at the end
+    assert store.load(handle.visit_id) == finished
+
+
+def test_an_answer_changed_in_place_is_still_saved(store: RecordStore) -> None:
+    with store.create(fields(), snapshot()) as handle:
+        record = handle.save(handle.record.model_copy(update={"answers": answers(START)}))
+        record.answers[1].notes.append(Note(text="added later", at=START))
+        handle.save(record)
+    assert [n.text for n in store.load(handle.visit_id).answers[1].notes][-1] == "added later"
+
+
+def test_opening_a_visit_folds_its_journal_into_visit_json(store: RecordStore) -> None:
+    with store.create(fields(), snapshot()) as handle:
+        handle.save(handle.record.model_copy(update={"answers": answers(START)}))
+    raw = json.loads((handle.folder / "visit.json").read_text("utf-8"))
+    assert raw["answers"] == []  # still in the journal
+    with store.open(handle.visit_id) as reopened:
+        assert len(reopened.record.answers) == 3
+    assert not (handle.folder / JOURNAL_FILE).exists()
+    raw = json.loads((handle.folder / "visit.json").read_text("utf-8"))
+    assert len(raw["answers"]) == 3
+
+
+def test_a_journal_for_an_older_visit_json_is_ignored() -> None:
+    """A crash between rewriting visit.json and deleting the journal: the journal is stale."""
+    line = journal.entry(1, {"site": "stale"}, 0, {})
+    stale = journal.header("0" * 64) + line
+    assert journal.replay({"site": "now", "answers": []}, stale, "1" * 64) == (
+        {"site": "now", "answers": []},
+        0,
+    )
+    current = journal.header("1" * 64) + line
+    assert journal.replay({"site": "now", "answers": []}, current, "1" * 64)[0]["site"] == "stale"
+
+
+def test_replay_stops_at_a_torn_or_out_of_order_line() -> None:
+    base = {"answers": []}
+    first = journal.entry(1, {}, 1, {0: {"step_id": "a"}})
+    second = journal.entry(2, {}, 2, {1: {"step_id": "b"}})
+    head = journal.header("s")
+    assert journal.replay(base, head + first + second[:-5], "s")[1] == 1
+    assert journal.replay(base, head + second + first, "s")[1] == 0
+    with_hole = journal.entry(1, {}, 2, {1: {"step_id": "b"}})  # answer 0 never given
+    assert journal.replay(base, head + with_hole, "s")[1] == 0
