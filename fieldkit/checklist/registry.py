@@ -22,8 +22,6 @@ import difflib
 import hashlib
 import json
 import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 
 CHECKLIST_SUFFIXES = (".yaml", ".yml")
 _INDEX_NAME = "checklist-index.json"
-_ID = re.compile(CHECKLIST_ID_PATTERN)
 # The files whose code decides whether a checklist is valid: a change invalidates the index.
 _VALIDATOR_FILES = (
     Path(__file__).with_name("models.py"),
@@ -234,6 +231,8 @@ class _Index:
             return
         files = {key: value for key, value in self.summaries.items() if Path(key).is_file()}
         payload = json.dumps({"fingerprint": self.fingerprint, "files": files}, ensure_ascii=False)
+        import tempfile  # only on a miss: listing an unchanged folder stays light
+
         # A read-only or missing cache folder only costs speed: never fail a listing over it.
         with contextlib.suppress(OSError):
             self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -275,10 +274,13 @@ def _summarise(path: Path) -> dict[str, Any]:
 
 def _readable_id(path: Path) -> str:
     """The `id` of an invalid file if its YAML still reads, so it overrides what it means to."""
+    import re
+
     from fieldkit import yamlsafe
 
     with contextlib.suppress(ValidationFailed):
         data = yamlsafe.load_yaml(path).data
-        if isinstance(data, dict) and isinstance(data.get("id"), str) and _ID.match(data["id"]):
-            return str(data["id"])
+        found = data.get("id") if isinstance(data, dict) else None
+        if isinstance(found, str) and re.match(CHECKLIST_ID_PATTERN, found):
+            return found
     return path.stem
