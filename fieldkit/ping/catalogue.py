@@ -1,0 +1,157 @@
+"""The outcome catalogue: every ping text an engineer reads, held as data.
+
+`data/ping_outcomes.yaml` says, in Chinese and English, what each verdict means and what
+to check next, how each pre-flight finding reads, and the seed's four outcomes. Authors
+change wording there without code; the model below rejects a file that misses a verdict or
+uses a placeholder the engine does not fill.
+"""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from fieldkit.lang import Lang
+from fieldkit.paths import data_dir
+from fieldkit.ping.model import (
+    Finding,
+    FindingCode,
+    OriginRule,
+    ReplyError,
+    SeedOutcome,
+    Verdict,
+)
+from fieldkit.text import Text
+
+if TYPE_CHECKING:
+    from fieldkit.ping.model import PingResult
+
+CATALOGUE_FILE = "ping_outcomes.yaml"
+
+# What the engine fills in: a text may use these and no other {placeholder}.
+VERDICT_PLACEHOLDERS = frozenset({"target", "router", "slow_ms"})
+FINDING_PLACEHOLDERS = frozenset(
+    {"target", "address", "interface", "source", "via", "network", "local_address",
+     "local_interface"}
+)
+
+
+def _placeholders(text: Text) -> set[str]:
+    names: set[str] = set()
+    for value in (text.zh, text.en):
+        names.update(name for _, name, _, _ in string.Formatter().parse(value) if name)
+    return names
+
+
+def _check_placeholders(text: Text, allowed: frozenset[str]) -> Text:
+    unknown = _placeholders(text) - allowed
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder {{{sorted(unknown)[0]}}}; use one of "
+            + ", ".join(f"{{{name}}}" for name in sorted(allowed))
+        )
+    return text
+
+
+class SeedOutcomeEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Text
+    example: str  # the seed's own line, quoted as it is
+
+
+class VerdictEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Text
+    meaning: Text
+    next_checks: list[Text]
+
+    @field_validator("title", "meaning")
+    @classmethod
+    def _known_placeholders(cls, text: Text) -> Text:
+        return _check_placeholders(text, VERDICT_PLACEHOLDERS)
+
+    @field_validator("next_checks")
+    @classmethod
+    def _known_placeholders_in_checks(cls, texts: list[Text]) -> list[Text]:
+        for text in texts:
+            _check_placeholders(text, VERDICT_PLACEHOLDERS)
+        return texts
+
+
+def _require_every_key(mapping: dict[Any, Any], keys: type[Any], section: str) -> None:
+    missing = [key.value for key in keys if key not in mapping]
+    if missing:
+        raise ValueError(f"{section}: missing {', '.join(missing)}")
+
+
+class OutcomeCatalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed_outcomes: dict[SeedOutcome, SeedOutcomeEntry]
+    verdicts: dict[Verdict, VerdictEntry]
+    reply_errors: dict[ReplyError, Text]
+    findings: dict[FindingCode, Text]
+    origin_rules: dict[OriginRule, Text]
+
+    @field_validator("findings")
+    @classmethod
+    def _known_finding_placeholders(cls, texts: dict[FindingCode, Text]) -> dict[FindingCode, Text]:
+        for text in texts.values():
+            _check_placeholders(text, FINDING_PLACEHOLDERS)
+        return texts
+
+    @model_validator(mode="after")
+    def _complete(self) -> OutcomeCatalogue:
+        _require_every_key(self.seed_outcomes, SeedOutcome, "seed_outcomes")
+        _require_every_key(self.verdicts, Verdict, "verdicts")
+        _require_every_key(self.reply_errors, ReplyError, "reply_errors")
+        _require_every_key(self.findings, FindingCode, "findings")
+        _require_every_key(self.origin_rules, OriginRule, "origin_rules")
+        return self
+
+    def explain(self, result: PingResult, lang: Lang) -> dict[str, Any]:
+        """Title, meaning, next checks and the seed outcome of a result's verdict, in `lang`."""
+        entry = self.verdicts[result.verdict]
+        values = {
+            "target": result.target or result.address or "?",
+            "router": result.router or "?",
+            "slow_ms": f"{result.slow_ms:g}",
+        }
+        seed = result.seed_outcome
+        return {
+            "title": entry.title.get(lang).format_map(values),
+            "meaning": entry.meaning.get(lang).format_map(values),
+            "next_checks": [check.get(lang).format_map(values) for check in entry.next_checks],
+            "seed_outcome": None
+            if seed is None
+            else {
+                "label": self.seed_outcomes[seed].label.get(lang),
+                "example": self.seed_outcomes[seed].example,
+            },
+        }
+
+    def finding_text(self, finding: Finding, lang: Lang) -> str:
+        values = {name: "?" for name in FINDING_PLACEHOLDERS} | dict(finding.params)
+        return self.findings[finding.code].get(lang).format_map(values)
+
+    def reply_error_text(self, error: ReplyError, lang: Lang) -> str:
+        return self.reply_errors[error].get(lang)
+
+
+def load_catalogue_file(path: str | Path) -> OutcomeCatalogue:
+    """Read and validate a catalogue; problems raise ValidationFailed with file:line:col."""
+    from fieldkit.yamlsafe import load_model
+
+    return load_model(path, OutcomeCatalogue)
+
+
+@cache
+def load_catalogue() -> OutcomeCatalogue:
+    """The built-in catalogue (read once per process)."""
+    return load_catalogue_file(data_dir() / CATALOGUE_FILE)

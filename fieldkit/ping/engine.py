@@ -1,0 +1,170 @@
+"""The two entry points: test a target live, or interpret a transcript. Neither prints."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Literal
+
+from fieldkit.errors import UserInputError
+from fieldkit.ping.model import PingResult, ProbePlan, Reply, Verdict
+from fieldkit.ping.preflight import check_source, is_local_address, run_preflight
+from fieldkit.ping.transcript import TranscriptParser, decode
+from fieldkit.ping.verdicts import decide
+
+Backend = Literal["auto", "ping3", "system"]
+BACKENDS: tuple[str, ...] = ("auto", "ping3", "system")
+StopSignal = Callable[[], bool] | object  # a threading.Event, a callable, or None
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@lru_cache(maxsize=64)
+def _is_local(address: str) -> bool:
+    return is_local_address(address)
+
+
+def _stop_checker(stop: StopSignal) -> Callable[[], bool]:
+    is_set = getattr(stop, "is_set", None)
+    if callable(is_set):
+        return lambda: bool(is_set())
+    if callable(stop):
+        return lambda: bool(stop())
+    return lambda: False
+
+
+def _check_options(count: int | None, interval_s: float, timeout_s: float, size: int,
+                   slow_ms: float, backend: str) -> None:
+    if count is not None and count < 1:
+        raise UserInputError("--count must be at least 1")
+    if not 0.01 <= interval_s <= 60:
+        raise UserInputError("--interval must be between 0.01 and 60 seconds")
+    if not 0.01 <= timeout_s <= 60:
+        raise UserInputError("--timeout must be between 0.01 and 60 seconds")
+    if not 8 <= size <= 65500:
+        raise UserInputError("--size must be between 8 and 65500 bytes")
+    if slow_ms <= 0:
+        raise UserInputError("--slow-ms must be more than 0")
+    if backend not in BACKENDS:
+        raise UserInputError(f"--backend must be one of {', '.join(BACKENDS)}")
+
+
+def run_ping(
+    target: str,
+    *,
+    count: int | None = 4,
+    interval_s: float = 1.0,
+    timeout_s: float = 2.0,
+    size: int = 32,
+    slow_ms: float = 50.0,
+    source: str | None = None,
+    mask: str | None = None,
+    backend: str = "auto",
+    on_reply: Callable[[Reply], None] | None = None,
+    stop: StopSignal = None,
+) -> PingResult:
+    """Ping `target` and return the verdict; `count=None` pings until `stop` is set.
+
+    `on_reply` is called with each request's outcome as soon as it is known (from the
+    engine's thread). `stop` (a threading.Event or a callable) ends the test early; requests
+    still within their timeout then count neither as sent nor lost. Bad options raise
+    UserInputError; a target that cannot be tested is a verdict, not an exception.
+    """
+    _check_options(count, interval_s, timeout_s, size, slow_ms, backend)
+    started = _now()
+    if source is not None:
+        source = check_source(source)
+    preflight = run_preflight(target, source=source, mask=mask)
+    result = PingResult(
+        target=preflight.target, address=preflight.address, backend=backend,
+        verdict=Verdict.TIMEOUT, started=started, finished=started, count=count,
+        interval_s=interval_s, timeout_s=timeout_s, size=size, slow_ms=slow_ms,
+        source_address=preflight.source_address, interface=preflight.interface,
+        preflight=preflight.findings,
+    )
+    if preflight.verdict is not None:
+        result.verdict = preflight.verdict
+        result.finished = _now()
+        return result
+    assert preflight.address is not None
+    should_stop = _stop_checker(stop)
+    plan = ProbePlan(count, interval_s, timeout_s, size, source)
+    ipv6 = ipaddress.ip_address(preflight.address).version == 6
+    if backend == "ping3" and ipv6:
+        raise UserInputError("the ping3 backend tests IPv4 only; use --backend system for IPv6")
+    if backend in ("auto", "ping3") and not ipv6:
+        from fieldkit.ping.icmp_backend import IcmpUnavailable, run_icmp
+
+        try:
+            icmp = run_icmp(preflight.address, plan, on_reply=on_reply, stop=should_stop,
+                            is_local=_is_local)
+        except IcmpUnavailable as error:
+            if backend == "ping3":
+                return _cannot_test(result, f"cannot open an ICMP socket: {error}")
+        else:
+            result.backend, result.socket_kind = "ping3", icmp.socket_kind
+            result.replies, result.sent, result.stopped = icmp.replies, icmp.sent, icmp.stopped
+            return _conclude(result)
+    from fieldkit.ping.system_backend import find_system_ping, run_system
+
+    ping = find_system_ping()
+    if ping is None:
+        return _cannot_test(result, "no ICMP socket allowed and no system ping command")
+    system = run_system(ping, preflight.address, plan, on_reply=on_reply, stop=should_stop,
+                        is_local=_is_local)
+    result.backend = "system"
+    result.replies, result.sent, result.stopped = system.replies, system.sent, system.stopped
+    result.reported, result.detail = system.reported, system.detail
+    return _conclude(result)
+
+
+def _cannot_test(result: PingResult, detail: str) -> PingResult:
+    result.verdict, result.detail, result.finished = Verdict.NO_PERMISSION, detail, _now()
+    return result
+
+
+def _conclude(result: PingResult) -> PingResult:
+    result.verdict, result.router = decide(result.replies, result.sent, result.slow_ms)
+    result.finished = _now()
+    return result
+
+
+def interpret_transcript(
+    text_or_bytes: str | bytes, *, own_ip: str | None = None, slow_ms: float = 50.0
+) -> PingResult:
+    """The verdict of a ping transcript someone pasted, saved or photographed as text.
+
+    Bytes may be UTF-8, UTF-16 (with or without BOM) or GBK/CP936. Text without any ping
+    output in it raises UserInputError.
+    """
+    started = _now()
+    if own_ip is not None:
+        try:
+            own_ip = str(ipaddress.ip_address(own_ip.strip()))
+        except ValueError:
+            raise UserInputError(f"--own-ip {own_ip!r} is not an IP address") from None
+    text = decode(text_or_bytes) if isinstance(text_or_bytes, bytes) else text_or_bytes
+    parser = TranscriptParser(own_ip=own_ip)
+    for line in text.splitlines():
+        parser.feed(line)
+    if not parser.recognised:
+        raise UserInputError("no ping output found in the transcript")
+    replies, sent = parser.finish()
+    result = PingResult(
+        target=parser.target, address=parser.address, backend="transcript",
+        verdict=Verdict.TIMEOUT, started=started, finished=started, slow_ms=slow_ms,
+        source_address=own_ip, replies=replies, sent=sent, reported=parser.reported,
+        origin_rule=parser.origin_rule, detail=parser.detail,
+    )
+    before_sending = parser.verdict_before_sending()
+    if before_sending is not None:
+        result.target = result.target or parser.unknown_host
+        result.verdict, result.finished = before_sending, _now()
+        return result
+    if sent == 0:
+        raise UserInputError("the transcript shows no echo request and no summary")
+    return _conclude(result)

@@ -1,0 +1,107 @@
+"""The fallback backend: run the system `ping` and read its output as it comes.
+
+Used where no ICMP socket may be opened (Windows without administrator rights, Linux
+without unprivileged ICMP), and for IPv6 targets. The output goes through the transcript
+parser line by line, so each reply reaches `on_reply` as the system prints it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldkit.ping.model import ProbePlan, Reply, Statistics
+from fieldkit.ping.transcript import TranscriptParser, decode
+
+_STOP_POLL_S = 0.1
+
+
+@dataclass
+class SystemRun:
+    replies: list[Reply] = field(default_factory=list)
+    sent: int = 0
+    stopped: bool = False
+    unknown_host: bool = False
+    detail: str | None = None
+    reported: Statistics | None = None
+
+
+def find_system_ping() -> str | None:
+    return shutil.which("ping")
+
+
+def ping_command(ping: str, address: str, plan: ProbePlan) -> list[str]:
+    """The platform's own options for the same test."""
+    count, interval_s, timeout_s, source = plan.count, plan.interval_s, plan.timeout_s, plan.source
+    if sys.platform == "win32":
+        args = [ping, "-n", str(count)] if count is not None else [ping, "-t"]
+        args += ["-w", str(max(1, round(timeout_s * 1000))), "-l", str(plan.size)]
+        return [*args, *(["-S", source] if source else []), address]
+    busybox = Path(os.path.realpath(ping)).name.startswith("busybox")
+    args = [ping] + (["-c", str(count)] if count is not None else [])
+    # BusyBox and macOS take whole seconds for -W (macOS: milliseconds on newer releases,
+    # where leaving it out keeps its own default); iputils takes a fraction and -O prints
+    # each lost request as it gives up on it.
+    if sys.platform == "linux" and not busybox:
+        args += ["-n", "-O", "-i", f"{interval_s:g}", "-W", f"{timeout_s:g}"]
+    elif busybox:
+        args += ["-W", str(max(1, math.ceil(timeout_s)))]
+    else:
+        args += ["-n", "-i", f"{interval_s:g}"]
+    args += ["-s", str(plan.size)]
+    if source:
+        args += ["-I" if sys.platform == "linux" else "-S", source]
+    return [*args, address]
+
+
+def run_system(
+    ping: str,
+    address: str,
+    plan: ProbePlan,
+    *,
+    on_reply: Callable[[Reply], None] | None,
+    stop: Callable[[], bool],
+    is_local: Callable[[str], bool],
+) -> SystemRun:
+    command = ping_command(ping, address, plan)
+    parser = TranscriptParser(is_local=is_local, target=address, address=address)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    run = SystemRun()
+    watcher = threading.Thread(target=_stop_when_asked, args=(process, stop, run), daemon=True)
+    watcher.start()
+    assert process.stdout is not None
+    for raw in process.stdout:
+        reply = parser.feed(decode(raw))
+        if reply is not None and on_reply is not None:
+            on_reply(reply)
+    process.wait()
+    watcher.join()
+    run.replies, run.sent = parser.finish()
+    run.unknown_host = parser.unknown_host is not None
+    run.detail = parser.detail
+    run.reported = parser.reported
+    return run
+
+
+def _stop_when_asked(process: subprocess.Popen[bytes], stop: Callable[[], bool],
+                     run: SystemRun) -> None:
+    """On stop, interrupt `ping` as Ctrl-C would, so that it prints its statistics."""
+    while process.poll() is None:
+        if stop():
+            run.stopped = True
+            if sys.platform == "win32":
+                process.terminate()
+            else:
+                process.send_signal(signal.SIGINT)
+            return
+        threading.Event().wait(_STOP_POLL_S)
