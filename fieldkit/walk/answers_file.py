@@ -1,0 +1,157 @@
+"""Walk a visit without prompts, from an answers file (YAML or JSON).
+
+The file is one mapping: the visit fields (`engineer`, `customer`, `site`, `order`,
+`order_type`, `grade`) and, for every other key, a step id and its answer, exactly as a
+person would type it or as YAML/JSON values (`true`/`false` for instructions and checks, a
+list for multi-choice, tools and followups). A step that is not required may be given as
+`{skip: REASON}`; left out, it is skipped with "not in the answers file". Ping steps are run,
+not answered; in this mode a verdict other than `ok` is recorded as failed and the walk goes on.
+
+Every answer goes through the same checks as a typed one; the first missing or invalid answer
+stops the walk with one `file:line:col: step ID: reason` line. Every answer before it is saved.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fieldkit import yamlsafe
+from fieldkit.checklist.answers import AnswerError, Judgement
+from fieldkit.checklist.models import Checklist, PingStep
+from fieldkit.errors import UserInputError, ValidationFailed
+from fieldkit.text import Text
+from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
+
+if TYPE_CHECKING:
+    from fieldkit.ping.model import PingResult, Reply
+
+VISIT_FIELDS = ("engineer", "customer", "site", "order", "order_type", "grade")
+NOT_IN_FILE = Text(zh="答案文件中未给出", en="not in the answers file")
+
+
+class AnswersFileError(UserInputError):
+    """A missing or invalid answer; `visit_id` names the visit left in progress."""
+
+    def __init__(self, message: str, visit_id: str) -> None:
+        self.visit_id = visit_id
+        super().__init__(message)
+
+
+@dataclass
+class AnswersFile:
+    """A parsed answers file: the visit fields given, and step id -> raw answer."""
+
+    loaded: yamlsafe.LoadedYaml
+    visit: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def where(self, step_id: str) -> str:
+        line, col = self.loaded.where((step_id,))
+        return f"{self.loaded.filename}:{line}:{col}"
+
+    def check_steps(self, checklist: Checklist) -> None:
+        """Every key names a step that is answered (not a ping step): typos fail before a walk."""
+        known = [step.id for step in checklist.steps]
+        problems = []
+        for step_id in self.answers:
+            step = checklist.step(step_id)
+            if step is None:
+                close = difflib.get_close_matches(step_id, known + list(VISIT_FIELDS), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                problems.append(
+                    self.loaded.problem(
+                        (step_id,), f"no step {step_id!r} in checklist {checklist.id}{hint}"
+                    )
+                )
+            elif isinstance(step, PingStep):
+                problems.append(
+                    self.loaded.problem(
+                        (step_id,), f"step {step_id} is a ping step: it is run, not answered"
+                    )
+                )
+        if problems:
+            raise ValidationFailed(problems)
+
+
+def load_answers_file(path: str | Path) -> AnswersFile:
+    """Read an answers file through the safe loader; its top level must be a mapping."""
+    loaded = yamlsafe.load_yaml(path)
+    if not isinstance(loaded.data, dict):
+        raise ValidationFailed(
+            [loaded.problem((), "an answers file is a mapping: visit fields and step id: answer")]
+        )
+    parsed = AnswersFile(loaded)
+    for key, value in loaded.data.items():
+        if key in VISIT_FIELDS:
+            parsed.visit[key] = value
+        else:
+            parsed.answers[str(key)] = value
+    return parsed
+
+
+class WalkObserver:
+    """What a walk from a file reports as it goes; the CLI shows it, tests may ignore it."""
+
+    def skipped(self, notice: SkipNotice) -> None:
+        """The walk skipped a step by itself (its `when` does not hold)."""
+
+    def answered(self, position: Position, judgement: Judgement | None) -> None:
+        """A step was answered (judgement) or skipped from the file (None)."""
+
+    def ping_started(self, position: Position, target: str) -> None:
+        """A ping step starts."""
+
+    def ping_reply(self, reply: Reply) -> None:
+        """One reply of the running ping."""
+
+    def ping_finished(self, position: Position, result: PingResult) -> None:
+        """The verdict of a ping step."""
+
+
+def walk_from_file(
+    walk: Walkthrough, answers: AnswersFile, observer: WalkObserver | None = None
+) -> None:
+    """Answer every remaining step from the file; stops at the first missing or bad answer."""
+    observer = observer or WalkObserver()
+    while True:
+        for notice in walk.take_notices():
+            observer.skipped(notice)
+        position = walk.current()
+        if position is None:
+            return
+        step = position.step
+        if isinstance(step, PingStep):
+            observer.ping_started(position, walk.ping_target(step)[0])
+            result = walk.run_ping(step.id, on_reply=observer.ping_reply)
+            observer.ping_finished(position, result)
+            if result.verdict.value != "ok":
+                walk.accept_ping_failure(step.id)
+            continue
+        try:
+            judgement = _answer_step(walk, answers, position)
+        except UserInputError as error:
+            reason = error.reason.get(walk.lang) if isinstance(error, AnswerError) else str(error)
+            if step.id in answers.answers:
+                place = answers.where(step.id)
+            else:
+                place = answers.loaded.filename
+            message = f"{place}: step {step.id}: {reason}"
+            raise AnswersFileError(message, walk.record.visit_id) from None
+        observer.answered(position, judgement)
+
+
+def _answer_step(walk: Walkthrough, answers: AnswersFile, position: Position) -> Judgement | None:
+    step = position.step
+    if step.id not in answers.answers:
+        if step.required:
+            raise UserInputError("no answer in the file (the step is required)")
+        walk.skip(step.id, NOT_IN_FILE.get(walk.lang))
+        return None
+    raw = answers.answers[step.id]
+    if isinstance(raw, dict) and set(raw) == {"skip"}:
+        walk.skip(step.id, str(raw["skip"] or ""))
+        return None
+    return walk.answer(step.id, raw)

@@ -1,0 +1,105 @@
+"""Walking a visit from an answers file: the same checks as typed answers, errors name the step."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from records_factory import fields
+from walk_support import LAN_ANSWERS, ScriptedPing, lan_turnup, small_checklist
+
+from fieldkit.errors import ValidationFailed
+from fieldkit.records.models import Outcome, VisitStatus
+from fieldkit.records.store import RecordStore
+from fieldkit.walk.answers_file import AnswersFileError, load_answers_file, walk_from_file
+from fieldkit.walk.visit import start_walk
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_json_answers_file_walks_the_turn_up_to_the_end(tmp_path: Path) -> None:
+    file = tmp_path / "answers.json"
+    file.write_text(json.dumps({"customer": "深圳某银行", **LAN_ANSWERS}), encoding="utf-8")
+    answers = load_answers_file(file)
+    assert answers.visit == {"customer": "深圳某银行"}
+    answers.check_steps(lan_turnup().checklist)
+
+    walk = start_walk(RecordStore(tmp_path), lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
+    walk_from_file(walk, answers)
+    record = walk.finish()
+    assert record.outcome is Outcome.PASSED
+    assert record.answer_for("converter_power").value is True  # type: ignore[union-attr]
+
+
+def test_a_non_ok_ping_is_recorded_as_failed_and_the_walk_goes_on(tmp_path: Path) -> None:
+    file = tmp_path / "answers.json"
+    file.write_text(json.dumps(LAN_ANSWERS), encoding="utf-8")
+    walk = start_walk(
+        RecordStore(tmp_path), lan_turnup(), fields(), ping=ScriptedPing(["timeout"]), lang="en"
+    )
+    walk_from_file(walk, load_answers_file(file))
+    record = walk.finish()
+    assert record.outcome is Outcome.FAILED and record.failed_steps == ["ping_gateway"]
+    assert record.answer_for("customer_device").passed is True  # type: ignore[union-attr]
+
+
+def test_an_invalid_answer_stops_with_the_step_and_its_line_and_keeps_what_came_before(
+    tmp_path: Path,
+) -> None:
+    file = write(
+        tmp_path / "answers.yaml",
+        "customer: 某银行\ncustomer_ip: 127.0.0.2\nsubnet_mask: 255.0.0.0\ngateway: 300.1.1.1\n",
+    )
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
+    with pytest.raises(AnswersFileError) as stopped:
+        walk_from_file(walk, load_answers_file(file))
+    assert str(stopped.value).startswith(f"{file}:4:")
+    assert "step gateway: not an IPv4 address: 300.1.1.1" in str(stopped.value)
+    saved = store.load(stopped.value.visit_id)
+    assert saved.status is VisitStatus.IN_PROGRESS
+    assert [answer.step_id for answer in saved.answers] == ["customer_ip", "subnet_mask"]
+
+
+def test_a_missing_required_answer_names_the_step(tmp_path: Path) -> None:
+    file = write(tmp_path / "answers.yaml", "customer_ip: 127.0.0.2\n")
+    walk = start_walk(RecordStore(tmp_path), lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
+    with pytest.raises(AnswersFileError, match="step subnet_mask: no answer in the file"):
+        walk_from_file(walk, load_answers_file(file))
+
+
+def test_optional_steps_left_out_or_skipped_explicitly_are_skipped(tmp_path: Path) -> None:
+    file = write(
+        tmp_path / "answers.yaml",
+        "room_temperature: 21\npower_ok: yes\nphoto: {skip: camera broken}\ndone: true\n",
+    )
+    checklist = small_checklist(tmp_path)
+    walk = start_walk(RecordStore(tmp_path), checklist, fields(), ping=ScriptedPing(), lang="en")
+    walk_from_file(walk, load_answers_file(file))
+    record = walk.finish()
+    comments, photo = record.answer_for("comments"), record.answer_for("photo")
+    assert comments is not None and comments.skip_reason == "not in the answers file"
+    assert photo is not None and photo.skip_reason == "camera broken"
+    assert record.outcome is Outcome.PASSED
+
+
+def test_unknown_step_ids_and_answered_ping_steps_are_reported_with_their_lines(
+    tmp_path: Path,
+) -> None:
+    file = write(tmp_path / "answers.yaml", "customer: x\ngatway: 127.0.0.1\nping_gateway: ok\n")
+    with pytest.raises(ValidationFailed) as failed:
+        load_answers_file(file).check_steps(lan_turnup().checklist)
+    assert failed.value.problems == [
+        f"{file}:2:1: no step 'gatway' in checklist lan-turnup (did you mean gateway?)",
+        f"{file}:3:1: step ping_gateway is a ping step: it is run, not answered",
+    ]
+
+
+def test_an_answers_file_must_be_a_mapping(tmp_path: Path) -> None:
+    file = write(tmp_path / "answers.yaml", "- customer_ip\n")
+    with pytest.raises(ValidationFailed, match="answers file is a mapping"):
+        load_answers_file(file)

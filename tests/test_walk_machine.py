@@ -1,0 +1,261 @@
+"""The walkthrough state machine with a scripted ping and a temporary records folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from records_factory import fields
+from walk_support import (
+    LAN_ANSWERS,
+    ScriptedPing,
+    lan_turnup,
+    small_checklist,
+)
+
+from fieldkit.checklist.answers import AnswerError
+from fieldkit.records.models import Outcome, VisitStatus, verify_digest
+from fieldkit.records.store import RecordStore
+from fieldkit.walk.machine import WalkRefused, Walkthrough
+from fieldkit.walk.visit import resume_walk, start_walk
+
+
+def start_lan(tmp_path: Path, ping: ScriptedPing | None = None) -> tuple[RecordStore, Walkthrough]:
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, lan_turnup(), fields(), ping=ping or ScriptedPing(), lang="en")
+    return store, walk
+
+
+def answer_until(walk: Walkthrough, last_step: str, answers: dict[str, object]) -> None:
+    """Answer the steps in order up to and including `last_step` (pings are run)."""
+    while (position := walk.current()) is not None:
+        step_id = position.step.id
+        if position.step.type == "ping":
+            walk.run_ping(step_id)
+        else:
+            walk.answer(step_id, answers[step_id])
+        if step_id == last_step:
+            return
+    raise AssertionError(f"{last_step} was never asked")
+
+
+def current_id(walk: Walkthrough) -> str | None:
+    position = walk.current()
+    return None if position is None else position.step.id
+
+
+def test_lan_turnup_walked_to_the_end_passes_and_is_sealed(tmp_path: Path) -> None:
+    ping = ScriptedPing(["ok"])
+    store, walk = start_lan(tmp_path, ping)
+    first = walk.current()
+    assert first is not None and (first.index, first.total) == (0, 11)
+
+    answer_until(walk, "customer_device", LAN_ANSWERS)
+    assert walk.done
+    record = walk.finish()
+    walk.close()
+
+    assert record.status is VisitStatus.COMPLETED and record.outcome is Outcome.PASSED
+    assert [answer.step_id for answer in record.answers] == [
+        step.id for step in lan_turnup().checklist.steps
+    ]
+    assert ping.calls == [{"target": "127.0.0.1", "mask": "255.0.0.0", "count": 4}]
+    ping_answer = record.answer_for("ping_gateway")
+    assert ping_answer is not None and ping_answer.passed is True
+    assert ping_answer.ping_attempts[0]["verdict"] == "ok"
+    on_disk = store.load(record.visit_id)
+    assert verify_digest(on_disk)
+    assert on_disk.answer_for("pigtail_number").value == "GJ-07/12"  # type: ignore[union-attr]
+
+
+def test_every_confirmed_answer_is_on_disk_before_answer_returns(tmp_path: Path) -> None:
+    store, walk = start_lan(tmp_path)
+    walk.answer("customer_ip", "127.0.0.2")
+    walk.answer("subnet_mask", "/8")
+    saved = store.load(walk.record.visit_id)
+    assert [(answer.step_id, answer.value) for answer in saved.answers] == [
+        ("customer_ip", "127.0.0.2"),
+        ("subnet_mask", "255.0.0.0"),
+    ]
+    assert saved.answers[0].answered_at is not None
+
+
+def test_an_invalid_answer_is_refused_with_the_reason_and_nothing_is_stored(
+    tmp_path: Path,
+) -> None:
+    store, walk = start_lan(tmp_path)
+    with pytest.raises(AnswerError) as refused:
+        walk.answer("customer_ip", "10.0.0.300")
+    assert "not an IPv4 address" in refused.value.reason.en
+    assert store.load(walk.record.visit_id).answers == []
+    assert current_id(walk) == "customer_ip"
+
+
+def test_an_answer_for_another_step_than_the_current_one_is_refused(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path)
+    with pytest.raises(WalkRefused):
+        walk.answer("gateway", "127.0.0.1")
+
+
+def test_sc_pigtail_skips_the_odf_step_with_the_condition_as_reason(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path)
+    answer_until(walk, "converter_power", {**LAN_ANSWERS, "pigtail_connector": "SC"})
+    notices = walk.take_notices()
+    assert [notice.step.id for notice in notices] == ["pigtail_on_odf"]
+    assert "pigtail_connector ≠ FC" in notices[0].reason
+    skipped = walk.record.answer_for("pigtail_on_odf")
+    assert skipped is not None and skipped.skipped and skipped.answered_at is None
+    assert current_id(walk) == "pigtail_into_converter"
+
+
+def test_back_then_a_changed_answer_re_evaluates_later_conditions(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path)
+    answer_until(walk, "pigtail_on_odf", LAN_ANSWERS)
+    assert current_id(walk) == "pigtail_into_converter"
+
+    assert walk.back().step.id == "pigtail_on_odf"
+    assert walk.back().step.id == "converter_power"
+    revisit = walk.back()
+    assert revisit.step.id == "pigtail_connector" and revisit.revisiting
+    walk.answer("pigtail_connector", "SC")
+
+    odf = walk.record.answer_for("pigtail_on_odf")
+    assert odf is not None and odf.skipped and odf.value is None
+    power = walk.record.answer_for("converter_power")
+    assert power is not None and power.value is True  # kept: it does not depend on the change
+    assert current_id(walk) == "pigtail_into_converter"
+
+    # And back to FC: the ODF step is asked again.
+    while current_id(walk) != "pigtail_connector":
+        walk.back()
+    walk.answer("pigtail_connector", "FC")
+    assert current_id(walk) == "pigtail_on_odf"
+
+
+def test_back_at_the_first_step_is_refused(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path)
+    with pytest.raises(WalkRefused):
+        walk.back()
+
+
+def test_required_steps_cannot_be_skipped_optional_ones_keep_the_reason(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="zh")
+    with pytest.raises(WalkRefused):
+        walk.skip("room_temperature", "no thermometer")
+    judgement = walk.answer("room_temperature", "29.5")
+    assert judgement.outcome == "warning"
+    with pytest.raises(WalkRefused):
+        walk.skip("comments", "   ")
+    walk.skip("comments", "客户没有意见")
+    saved = store.load(walk.record.visit_id)
+    temperature = saved.answer_for("room_temperature")
+    assert temperature is not None and temperature.unit == "°C" and temperature.warning
+    comments = saved.answer_for("comments")
+    assert comments is not None and comments.skipped and comments.skip_reason == "客户没有意见"
+
+
+def test_a_failed_check_that_cannot_continue_ends_the_visit_as_failed(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
+    walk.answer("room_temperature", 22)
+    walk.answer("comments", "fine")
+    walk.answer("power_ok", "no")
+    assert walk.done
+    assert {notice.step.id for notice in walk.take_notices()} == {"photo", "done"}
+    record = walk.finish()
+    assert record.outcome is Outcome.FAILED and record.failed_steps == ["power_ok"]
+    assert record.answer_for("done").skip_reason == "the failed check power_ok ends the visit"  # type: ignore[union-attr]
+
+
+def test_notes_and_attachments_are_saved_on_the_current_step(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
+    photo = tmp_path / "rack.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    walk.note("room_temperature", "air conditioning was off")
+    attachment = walk.attach("room_temperature", photo)
+    saved = store.load(walk.record.visit_id).answer_for("room_temperature")
+    assert saved is not None and saved.notes[0].text == "air conditioning was off"
+    assert saved.attachments == [attachment]
+    assert (store.visit_dir(walk.record.visit_id) / attachment.stored_path).read_bytes() == (
+        photo.read_bytes()
+    )
+    assert current_id(walk) == "room_temperature"  # a note is not an answer
+    walk.answer("room_temperature", 20)
+    kept = walk.record.answer_for("room_temperature")
+    assert kept is not None and kept.notes and kept.attachments  # the answer keeps them
+
+
+def test_an_attachment_step_copies_the_file_into_the_visit(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
+    walk.answer("room_temperature", 20)
+    walk.answer("comments", "ok")
+    walk.answer("power_ok", True)
+    with pytest.raises(AnswerError):
+        walk.answer("photo", str(tmp_path / "missing.jpg"))
+    (tmp_path / "site.png").write_bytes(b"png")
+    walk.answer("photo", str(tmp_path / "site.png"))
+    photo = walk.record.answer_for("photo")
+    assert photo is not None and photo.attachments[0].name == "site.png"
+
+
+def test_a_failed_ping_keeps_every_attempt_until_it_passes(tmp_path: Path) -> None:
+    ping = ScriptedPing(["timeout", "timeout", "ok"])
+    _, walk = start_lan(tmp_path, ping)
+    answer_until(walk, "laptop_link", LAN_ANSWERS)
+    for _ in range(2):
+        result = walk.run_ping("ping_gateway")
+        assert result.verdict.value == "timeout"
+        assert current_id(walk) == "ping_gateway"
+    walk.run_ping("ping_gateway")
+    assert current_id(walk) == "customer_device"
+    entry = walk.record.answer_for("ping_gateway")
+    assert entry is not None and entry.passed is True
+    assert [attempt["verdict"] for attempt in entry.ping_attempts] == ["timeout", "timeout", "ok"]
+
+
+def test_a_ping_failure_accepted_fails_the_visit_with_the_verdict(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path, ScriptedPing(["timeout"]))
+    answer_until(walk, "laptop_link", LAN_ANSWERS)
+    with pytest.raises(WalkRefused):
+        walk.accept_ping_failure("ping_gateway")  # nothing tried yet
+    walk.run_ping("ping_gateway")
+    walk.accept_ping_failure("ping_gateway")
+    walk.answer("customer_device", True)
+    record = walk.finish()
+    assert record.outcome is Outcome.FAILED and record.failed_steps == ["ping_gateway"]
+    entry = record.answer_for("ping_gateway")
+    assert entry is not None and entry.value == "timeout"
+    assert entry.ping_attempts[0]["explanation"]["next_checks"]
+
+
+def test_finish_before_the_last_step_is_refused(tmp_path: Path) -> None:
+    _, walk = start_lan(tmp_path)
+    with pytest.raises(WalkRefused):
+        walk.finish()
+
+
+def test_resume_continues_after_the_last_confirmed_answer(tmp_path: Path) -> None:
+    store, walk = start_lan(tmp_path)
+    answer_until(walk, "pigtail_connector", {**LAN_ANSWERS, "pigtail_connector": "SC"})
+    walk.note("converter_power", "rack was full")
+    visit_id = walk.record.visit_id
+    walk.close()
+
+    resumed = resume_walk(store, visit_id, ping=ScriptedPing(), lang="en")
+    assert current_id(resumed) == "converter_power"
+    assert resumed.given_answers()["pigtail_connector"] == "SC"
+    resumed.answer("converter_power", "done")
+    assert resumed.record.answer_for("converter_power").notes[0].text == "rack was full"  # type: ignore[union-attr]
+    assert current_id(resumed) == "pigtail_into_converter"
+
+
+def test_a_completed_visit_cannot_be_resumed(tmp_path: Path) -> None:
+    store, walk = start_lan(tmp_path)
+    answer_until(walk, "customer_device", LAN_ANSWERS)
+    walk.finish()
+    walk.close()
+    with pytest.raises(Exception, match="completed"):
+        resume_walk(store, walk.record.visit_id, ping=ScriptedPing(), lang="en")

@@ -1,0 +1,121 @@
+"""Helpers for the walkthrough tests: a scripted ping and the checklists walked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from fieldkit.checklist.load import LoadedChecklist, load_checklist
+from fieldkit.paths import builtin_checklists_dir
+from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
+
+LAN_TURNUP = builtin_checklists_dir() / "lan-turnup.yaml"
+
+# The LAN turn-up answered to the end, FC pigtail: every step id of the public contract.
+LAN_ANSWERS: dict[str, object] = {
+    "customer_ip": "127.0.0.2",
+    "subnet_mask": "255.0.0.0",
+    "gateway": "127.0.0.1",
+    "pigtail_number": "GJ-07/12",
+    "pigtail_connector": "FC",
+    "converter_power": True,
+    "pigtail_on_odf": True,
+    "pigtail_into_converter": True,
+    "laptop_link": True,
+    "customer_device": True,
+}
+
+SMALL_CHECKLIST = """\
+schema: 1
+id: small-walk
+version: "1.0"
+kind: inspection
+title: {zh: 小检查, en: Small walk}
+description: {zh: 测试用, en: for tests}
+steps:
+  - id: room_temperature
+    type: record
+    title: {zh: 机房温度, en: Room temperature}
+    input: decimal
+    unit: °C
+    min: -40
+    max: 80
+    expect: {min: 10, max: 30}
+    warn: {min: 15, max: 28}
+  - id: comments
+    type: record
+    title: {zh: 备注, en: Comments}
+    input: text
+    required: false
+  - id: power_ok
+    type: check
+    title: {zh: 电源正常, en: Power is fine}
+    on_fail:
+      guidance: {zh: 先修电源, en: Fix the power first}
+      can_continue: false
+  - id: photo
+    type: attachment
+    title: {zh: 照片, en: Photo}
+    accept: [.jpg, .png]
+    required: false
+  - id: done
+    type: instruction
+    title: {zh: 收尾, en: Clean up}
+"""
+
+
+def lan_turnup() -> LoadedChecklist:
+    return load_checklist(LAN_TURNUP)
+
+
+def small_checklist(folder: Path) -> LoadedChecklist:
+    path = folder / "small-walk.yaml"
+    path.write_text(SMALL_CHECKLIST, encoding="utf-8")
+    return load_checklist(path)
+
+
+class ScriptedPing:
+    """A ping function that answers with the given verdicts in turn and remembers its calls."""
+
+    def __init__(self, verdicts: Iterable[str] = ("ok",)) -> None:
+        self._verdicts = list(verdicts)
+        self.calls: list[dict[str, object]] = []
+
+    def __call__(
+        self,
+        target: str,
+        *,
+        count: int,
+        interval_s: float,
+        timeout_s: float,
+        size: int,
+        slow_ms: float,
+        mask: str | None,
+        on_reply: Callable[[Reply], None] | None,
+    ) -> PingResult:
+        self.calls.append({"target": target, "mask": mask, "count": count})
+        verdict = Verdict(self._verdicts.pop(0) if len(self._verdicts) > 1 else self._verdicts[0])
+        started = datetime.now(timezone.utc)
+        replies = []
+        for seq in range(1, count + 1):
+            if verdict is Verdict.OK:
+                reply = Reply(seq=seq, rtt_ms=0.5, from_address=target, ttl=64)
+            else:
+                reply = Reply(seq=seq, error=ReplyError.TIMEOUT)
+            replies.append(reply)
+            if on_reply is not None:
+                on_reply(reply)
+        return PingResult(
+            target=target,
+            address=target,
+            backend="scripted",
+            verdict=verdict,
+            started=started,
+            finished=started + timedelta(seconds=count),
+            replies=replies,
+            sent=count,
+            count=count,
+            timeout_s=timeout_s,
+            slow_ms=slow_ms,
+        )
