@@ -37,7 +37,10 @@ def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
     loaded = yamlsafe.load_yaml(path)
     checklist = yamlsafe.validate(loaded, Checklist)
     found = sorted(semantic_problems(checklist), key=lambda problem: loaded.where(problem[0]))
-    problems = [loaded.problem(loc, message) for loc, message in found]
+    problems = [
+        loaded.problem(loc, f"{yamlsafe.format_loc(loaded.data_path(loc))}: {message}")
+        for loc, message in found
+    ]
     if problems:
         raise ValidationFailed(problems)
     return LoadedChecklist(

@@ -22,8 +22,8 @@ from pydantic import (
     Field,
     Tag,
     field_validator,
-    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN, STEP_ID_PATTERN
 from fieldkit.text import Text
@@ -51,6 +51,11 @@ RecordInput = Literal[
 Scalar = bool | int | float | str
 
 
+def _problem(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown as is (no "Value error, " prefix)."""
+    return PydanticCustomError("checklist", message)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,13 +76,12 @@ class StepCondition(_Model):
     min: float | None = None
     max: float | None = None
 
-    @model_validator(mode="after")
-    def _exactly_one_test(self) -> StepCondition:
+    @property
+    def test_count(self) -> int:
+        """How many of the three tests are given; a loaded checklist always has exactly one."""
         tests = [self.equals is not None, self.one_of is not None]
         tests.append(self.min is not None or self.max is not None)
-        if sum(tests) != 1:
-            raise ValueError("give exactly one of `equals`, `one_of`, or `min`/`max`")
-        return self
+        return sum(tests)
 
 
 class AllCondition(_Model):
@@ -269,7 +273,7 @@ class SerialRecord(RecordStep):
         try:
             re.compile(value)
         except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
+            raise _problem(f"not a valid regular expression: {error}") from None
         return value
 
 
@@ -356,7 +360,7 @@ class Checklist(_Model):
     @classmethod
     def _known_schema(cls, value: int) -> int:
         if value != SCHEMA_VERSION:
-            raise ValueError(
+            raise _problem(
                 f"schema {value} is not known: this fieldkit reads schema {SCHEMA_VERSION} "
                 f"(write `schema: {SCHEMA_VERSION}` or upgrade fieldkit)"
             )
@@ -367,7 +371,7 @@ class Checklist(_Model):
     def _version_is_text(cls, value: Any) -> Any:
         # `version: 1.10` would silently become 1.1; insist on quotes instead of guessing.
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise ValueError(f'write the version in quotes, e.g. version: "{value}"')
+            raise _problem(f'write the version in quotes, e.g. version: "{value}"')
         return value
 
     def step(self, step_id: str) -> AnyStep | None:

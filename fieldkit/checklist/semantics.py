@@ -112,6 +112,9 @@ def _condition_problems(
 ) -> list[Problem]:
     problems: list[Problem] = []
     for test, test_loc in _walk_conditions(condition, loc):
+        if test.test_count != 1:
+            problems.append((test_loc, "give exactly one of `equals`, `one_of`, or `min`/`max`"))
+            continue
         target, found = _earlier_step(checklist, index, test.step, (*test_loc, "step"), "when")
         problems += found
         if test.min is not None and test.max is not None and test.min > test.max:
