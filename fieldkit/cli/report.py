@@ -1,9 +1,371 @@
-"""CLI commands: report (placeholder until its issue lands)."""
+"""CLI commands: `report summary` (a terminal dashboard) and `report export` (csv/xlsx/html/json).
+
+Only typer and the standard library are imported at module level; the report core and Rich
+are imported inside the commands.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from fieldkit.cli.checklists import LangChoice, LangOption, language
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fieldkit.lang import Lang
+    from fieldkit.report.kpi import Summary
+    from fieldkit.report.pipeline import ReportOptions
+    from fieldkit.report.sources import SourceReport
+
+
+class Format(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    html = "html"
+    json = "json"
+
+
+class Level(str, Enum):
+    visit = "visit"
+    step = "step"
+
+
+SourcesArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="SOURCE...",
+        help="Record folders (searched recursively) and bundle zips, in any mix.",
+        show_default=False,
+    ),
+]
+_FILTERS = "Filters"
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since", metavar="DATE", rich_help_panel=_FILTERS,
+        help="Visits started on or after this day (the engineer's local date) or instant.",
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until", metavar="DATE", rich_help_panel=_FILTERS,
+        help="Visits started on or before this day (inclusive) or instant.",
+    ),
+]
+
+
+def _many(name: str, metavar: str, what: str) -> Any:
+    return typer.Option(
+        name, metavar=metavar, rich_help_panel=_FILTERS, help=f"{what} (repeatable).",
+        show_default=False,
+    )
+
+
+EngineerOption = Annotated[list[str] | None, _many("--engineer", "NAME", "Engineer name")]
+ChecklistOption = Annotated[list[str] | None, _many("--checklist", "ID", "Checklist id")]
+KindOption = Annotated[
+    list[str] | None, _many("--kind", "KIND", "turnup, inspection, visit, repair or tools")
+]
+StatusOption = Annotated[
+    list[str] | None, _many("--status", "STATUS", "completed, in_progress or aborted")
+]
+OutcomeOption = Annotated[list[str] | None, _many("--outcome", "OUTCOME", "passed or failed")]
+GradeOption = Annotated[
+    list[str] | None, _many("--grade", "GRADE", "group, province, local-a, local-b, local-c")
+]
+CustomerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--customer", metavar="TEXT", rich_help_panel=_FILTERS,
+        help="Customers whose name contains TEXT (case-insensitive).",
+    ),
+]
+IncludeChangedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-changed",
+        help="Keep records whose digest or bundle manifest entry does not match (noted).",
+    ),
+]
+SlaOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sla", metavar="FILE", help="Service levels file (default: the built-in data/sla.yaml).",
+        show_default=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `report summary` and `report export` to the root app."""
+    group = typer.Typer(
+        name="report",
+        help="Supervisor reports: KPIs of many engineers' visit records, and exports.",
+        no_args_is_help=True,
+    )
+    group.command("summary")(summary_command)
+    group.command("export")(export_command)
+    app.add_typer(group)
+
+
+def _options(
+    sources: list[Path],
+    *,
+    since: str | None,
+    until: str | None,
+    engineer: list[str] | None,
+    checklist: list[str] | None,
+    kind: list[str] | None,
+    status: list[str] | None,
+    outcome: list[str] | None,
+    grade: list[str] | None,
+    customer: str | None,
+    include_changed: bool,
+    lang: LangChoice | None,
+    sla: Path | None,
+) -> ReportOptions:
+    from fieldkit.report.filters import Filters
+    from fieldkit.report.pipeline import ReportOptions
+    from fieldkit.report.sources import check_sources
+    from fieldkit.sla import load_sla
+
+    check_sources(sources)
+    filters = Filters.from_options(
+        since=since,
+        until=until,
+        engineers=engineer or (),
+        checklists=checklist or (),
+        kinds=kind or (),
+        statuses=status or (),
+        outcomes=outcome or (),
+        grades=grade or (),
+        customer=customer,
+    )
+    return ReportOptions(
+        sources=sources,
+        filters=filters,
+        include_changed=include_changed,
+        lang=language(lang),
+        today=date.today(),
+        sla=load_sla(sla),
+    )
+
+
+@contextmanager
+def _progress(sources: list[Path]) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr while records are read; nothing when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from fieldkit.report.sources import count_record_files
+
+    total = count_record_files(sources)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading records", total=total)
+
+        def advance(done: int) -> None:
+            if done % 200 == 0 or done == total:
+                progress.update(task, completed=done)
+
+        yield advance
+
+
+def summary_command(
+    sources: SourcesArgument,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    engineer: EngineerOption = None,
+    checklist: ChecklistOption = None,
+    kind: KindOption = None,
+    status: StatusOption = None,
+    outcome: OutcomeOption = None,
+    grade: GradeOption = None,
+    customer: CustomerOption = None,
+    include_changed: IncludeChangedOption = False,
+    lang: LangOption = None,
+    sla: SlaOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Show the KPIs: visits, first-time pass, ping verdicts, failing steps, on-site time,
+    repairs within their time limit, open follow-ups and a table per engineer."""
+    from fieldkit.report.pipeline import summarize
+
+    options = _options(
+        sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
+        status=status, outcome=outcome, grade=grade, customer=customer,
+        include_changed=include_changed, lang=lang, sla=sla,
+    )
+    with _progress(sources) as on_file:
+        options.on_file = on_file
+        result = summarize(options)
+    if as_json:
+        data = {"summary": result.summary.to_json(), "sources": result.sources.to_json()}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+
+        _dashboard(Console(highlight=False), result.summary, options.lang)
+    _report_notes(result.sources)
+
+
+def export_command(
+    sources: SourcesArgument,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="The file format.", show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="The file to write.")
+    ],
+    level: Annotated[
+        Level, typer.Option("--level", help="CSV rows: one per visit or one per answer.")
+    ] = Level.visit,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact", help="Mask customer names, contacts, addresses and IP addresses."
+        ),
+    ] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    engineer: EngineerOption = None,
+    checklist: ChecklistOption = None,
+    kind: KindOption = None,
+    status: StatusOption = None,
+    outcome: OutcomeOption = None,
+    grade: GradeOption = None,
+    customer: CustomerOption = None,
+    include_changed: IncludeChangedOption = False,
+    lang: LangOption = None,
+    sla: SlaOption = None,
+) -> None:
+    """Write the visits and KPIs to a CSV, XLSX, HTML or JSON file."""
+    from fieldkit.report.pipeline import export
+
+    options = _options(
+        sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
+        status=status, outcome=outcome, grade=grade, customer=customer,
+        include_changed=include_changed, lang=lang, sla=sla,
+    )
+    with _progress(sources) as on_file:
+        options.on_file = on_file
+        result = export(options, fmt.value, output, level=level.value, redact=redact)
+    _report_notes(result.sources)
+    sys.stderr.write(
+        f"fieldkit: wrote {result.sources.visits_kept} visits to {output} ({fmt.value})\n"
+    )
+
+
+def _report_notes(sources: SourceReport) -> None:
+    """The reading notes on stderr: each kept note, then the counts."""
+    for note in sources.notes:
+        sys.stderr.write(f"fieldkit: {note.kind.value}: {note.where}: {note.message}\n")
+    counts = {kind.value: count for kind, count in sources.counts.items() if count}
+    if counts:
+        shown = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
+        sys.stderr.write(f"fieldkit: {sources.files_read} record files read; notes: {shown}\n")
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
+    from rich.columns import Columns
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from fieldkit.report.labels import label
+
+    def table(title: str, *headers: str) -> Table:
+        result = Table(title=label(title, lang), title_justify="left", title_style="bold")
+        for header in headers:
+            result.add_column(header, overflow="fold")
+        return result
+
+    totals = summary.totals
+    ok_share = next((v.share for v in summary.ping_verdicts if v.verdict == "ok"), None)
+    tiles = [
+        ("visits", str(totals.visits)),
+        ("completed", str(totals.completed)),
+        ("in_progress", str(totals.in_progress)),
+        ("aborted", str(totals.aborted)),
+        ("first_time_pass", f"{_percent(summary.first_time_pass_rate)} "
+                            f"({summary.first_time_pass}/{summary.turnups_decided})"),
+        ("ping_ok_share", _percent(ok_share)),
+        ("repairs_within", f"{_percent(summary.repairs.within_limit_rate)} "
+                           f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
+        ("mean_repair_hours", _number(summary.repairs.mean_repair_hours)),
+        ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
+                           f"{label('overdue', lang)})"),
+    ]
+    console.print(f"[bold]{label('report', lang)}[/bold]  {summary.generated_on.isoformat()}")
+    console.print(
+        Columns([Panel(f"[bold]{value}[/bold]\n{label(key, lang)}") for key, value in tiles])
+    )
+
+    checklists = table("by_checklist", "checklist", "kind", "visits", "completed", "in progress",
+                       "aborted", "median min", "p90 min")
+    for c in summary.checklists:
+        checklists.add_row(c.checklist_id, c.kind, str(c.counts.visits), str(c.counts.completed),
+                           str(c.counts.in_progress), str(c.counts.aborted),
+                           _number(c.onsite_median_min), _number(c.onsite_p90_min))
+    console.print(checklists)
+
+    verdicts = table("ping_verdicts", "verdict", "count", "share")
+    for v in summary.ping_verdicts:
+        verdicts.add_row(v.verdict, str(v.count), _percent(v.share))
+    failing = table("top_failing", "checklist", "step", "title", "count")
+    for s in summary.top_failing_steps:
+        failing.add_row(s.checklist_id, s.step_id, s.title, str(s.count))
+    console.print(Columns([verdicts, failing]))
+
+    windows = table("windows", "window", "minutes", "within / measured", "rate")
+    for w in summary.repairs.windows:
+        windows.add_row(w.label, str(w.minutes), f"{w.within}/{w.measured}",
+                        _percent(w.within_rate))
+    console.print(windows)
+
+    followups = table("followups", "due", "owner", "problem", "customer", "visit")
+    for f in summary.followups_most_urgent:
+        style = "red" if f.overdue else None
+        followups.add_row(f.due.isoformat() if f.due else "–", f.owner, f.problem, f.customer,
+                          f.visit_id, style=style)
+    console.print(followups)
+
+    engineers = table("engineers", "engineer", "visits", "done", "open", "aborted",
+                      "first-time pass", "failed steps", "median min", "repairs in limit")
+    for e in summary.engineers:
+        engineers.add_row(
+            e.engineer, str(e.counts.visits), str(e.counts.completed), str(e.counts.in_progress),
+            str(e.counts.aborted),
+            f"{_percent(e.first_time_pass_rate)} ({e.first_time_pass}/{e.turnups_decided})",
+            str(e.failed_steps), _number(e.onsite_median_min),
+            f"{e.repairs_within_limit}/{e.repairs_measured}",
+        )
+    console.print(engineers)
+    console.print(f"[dim]{label('turnup_on_time', lang)}[/dim]")

@@ -1,0 +1,51 @@
+"""CSV: one row per visit (`--level visit`) or per answer (`--level step`), streamed.
+
+UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; ISO 8601
+timestamps with the engineer's offset; true/false for booleans; empty for missing values.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+from fieldkit.report.kpi import Summary
+from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.rows import STEP_COLUMNS, VISIT_COLUMNS, Cell
+from fieldkit.report.sources import SourceReport, Visit
+
+
+def csv_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+class CsvExporter:
+    def __init__(self, path: Path, context: ExportContext) -> None:
+        self.context = context
+        self._file = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._file)
+        columns = STEP_COLUMNS if context.level == "step" else VISIT_COLUMNS
+        self._writer.writerow([column.name for column in columns])
+
+    def add(self, visit: Visit) -> None:
+        rows = self.context.rows
+        mask = self.context.mask
+        if self.context.level == "step":
+            self._writer.writerows(
+                [csv_text(mask.cell(value)) for value in row] for row in rows.step_rows(visit)
+            )
+        else:
+            self._writer.writerow([csv_text(mask.cell(value)) for value in rows.visit_row(visit)])
+
+    def finish(self, summary: Summary, sources: SourceReport) -> None:
+        self._file.close()
+
+    def close(self) -> None:
+        self._file.close()

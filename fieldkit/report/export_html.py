@@ -1,0 +1,333 @@
+"""HTML: one self-contained page (no network, no external files) that prints on A4.
+
+KPI tiles, charts as inline SVG, and tables with a small inline script for sorting (click a
+heading) and filtering (type in the box above). The visit table holds the newest
+`HTML_VISIT_ROWS` visits (kept in a bounded heap while reading), so the page stays small and
+memory stays flat however many records there are; the CSV and XLSX exports hold every visit.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from fieldkit.report.kpi import Summary
+from fieldkit.report.labels import label
+from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.rows import VISIT_COLUMNS, Cell
+from fieldkit.report.sources import SourceReport, Visit
+
+HTML_VISIT_ROWS = 2000
+_VISIT_TABLE_COLUMNS = [
+    "visit_id", "checklist_id", "engineer", "customer", "status", "outcome", "started_at",
+    "onsite_minutes", "failed_steps", "ping_last_verdict", "first_time_pass",
+]
+_COLUMN_INDEX = {column.name: index for index, column in enumerate(VISIT_COLUMNS)}
+
+_CSS = """
+:root{--ink:#1d2733;--muted:#5b6875;--line:#d5dbe3;--accent:#2f6db5;--bad:#b8412c;--ok:#2e8540}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Microsoft YaHei","PingFang SC",
+ "Noto Sans CJK SC",sans-serif;color:var(--ink);margin:24px;max-width:1200px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;
+ border-bottom:2px solid var(--line);padding-bottom:4px}
+.meta{color:var(--muted);margin:0 0 16px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:10px}
+.tile{border:1px solid var(--line);border-radius:6px;padding:10px 12px;break-inside:avoid}
+.tile .v{font-size:24px;font-weight:600}.tile .k{color:var(--muted);font-size:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:16px}
+figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px;break-inside:avoid}
+figcaption{font-weight:600;margin-bottom:4px}
+svg text{font-size:11px;fill:var(--ink)}
+table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:4px}
+th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eef2f7;cursor:pointer;user-select:none;white-space:nowrap}
+th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.overdue td{color:var(--bad)}
+input.filter{margin:4px 0;padding:4px 6px;width:260px;border:1px solid var(--line);
+ border-radius:4px}
+.note{color:var(--muted);font-size:12px}
+@media print{
+ @page{size:A4;margin:12mm}
+ body{margin:0;max-width:none;font-size:10.5px}
+ input.filter{display:none}
+ th{cursor:auto}th::after{content:""!important}
+ thead{display:table-header-group}
+ tr,figure,.tile{break-inside:avoid}
+ h2{break-after:avoid}
+ .charts{grid-template-columns:1fr 1fr}
+}
+"""
+
+_SCRIPT = """
+(function(){
+ function key(cell){var v=cell.getAttribute('data-v');if(v===null)v=cell.textContent;
+  var n=parseFloat(v);return(v!==''&&!isNaN(n)&&isFinite(v))?[0,n]:[1,v.toLowerCase()];}
+ document.querySelectorAll('table.data').forEach(function(table){
+  var body=table.tBodies[0];
+  table.querySelectorAll('th').forEach(function(th,col){
+   th.addEventListener('click',function(){
+    var asc=th.getAttribute('aria-sort')!=='ascending';
+    table.querySelectorAll('th').forEach(function(o){o.removeAttribute('aria-sort');});
+    th.setAttribute('aria-sort',asc?'ascending':'descending');
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){var x=key(a.cells[col]),y=key(b.cells[col]);
+     var c=x[0]-y[0]||(x[1]<y[1]?-1:x[1]>y[1]?1:0);return asc?c:-c;});
+    rows.forEach(function(r){body.appendChild(r);});
+   });
+  });
+  var box=table.previousElementSibling;
+  if(box&&box.classList.contains('filter')){
+   box.addEventListener('input',function(){
+    var q=box.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows,function(r){
+     r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':'';});
+   });
+  }
+ });
+})();
+"""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _cell(value: Any) -> str:
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    sort = ""
+    if isinstance(value, datetime):
+        sort = f' data-v="{escape(value.isoformat())}"'
+    elif isinstance(value, bool):
+        sort = f' data-v="{int(value)}"'
+    css = ' class="n"' if numeric else ""
+    return f"<td{css}{sort}>{escape(_text(value))}</td>"
+
+
+class HtmlExporter:
+    def __init__(self, path: Path, context: ExportContext) -> None:
+        self.path = path
+        self.context = context
+        self.lang = context.lang
+        # (start instant, order seen, row): a min-heap that keeps the newest visits.
+        self._newest: list[tuple[float, int, list[Cell]]] = []
+        self._seen = 0
+
+    def add(self, visit: Visit) -> None:
+        self._seen += 1
+        started = visit.record.started_at.timestamp()
+        if len(self._newest) >= HTML_VISIT_ROWS and (started, self._seen) <= self._newest[0][:2]:
+            return
+        row = self.context.mask.row(self.context.rows.visit_row(visit))
+        entry = (started, self._seen, [row[_COLUMN_INDEX[name]] for name in _VISIT_TABLE_COLUMNS])
+        if len(self._newest) < HTML_VISIT_ROWS:
+            heapq.heappush(self._newest, entry)
+        else:
+            heapq.heapreplace(self._newest, entry)
+
+    def close(self) -> None:
+        """Nothing is open until finish() writes the page in one go."""
+
+    def finish(self, summary: Summary, sources: SourceReport) -> None:
+        self.path.write_text(self.render(summary, sources), encoding="utf-8")
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def t(self, key: str) -> str:
+        return escape(label(key, self.lang))
+
+    def render(self, summary: Summary, sources: SourceReport) -> str:
+        totals = summary.totals
+        ok_share = next((v.share for v in summary.ping_verdicts if v.verdict == "ok"), None)
+        tiles = [
+            (self.t("visits"), str(totals.visits)),
+            (self.t("completed"), str(totals.completed)),
+            (self.t("in_progress"), str(totals.in_progress)),
+            (self.t("aborted"), str(totals.aborted)),
+            (self.t("first_time_pass"), _percent(summary.first_time_pass_rate)),
+            (self.t("ping_ok_share"), _percent(ok_share)),
+            (self.t("repairs_within"), _percent(summary.repairs.within_limit_rate)),
+            (
+                self.t("mean_repair_hours"),
+                "–" if summary.repairs.mean_repair_hours is None
+                else f"{summary.repairs.mean_repair_hours:.1f}",
+            ),
+            (self.t("open_followups"), str(summary.followups_open)),
+            (self.t("overdue"), str(summary.followups_overdue)),
+        ]
+        parts = [
+            "<!DOCTYPE html>",
+            f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width,initial-scale=1">',
+            f"<title>{self.t('report')}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{self.t('report')}</h1>",
+            f'<p class="meta">{self.t("report_date")}: {summary.generated_on.isoformat()} · '
+            f"{sources.files_read} records read · {sources.visits_kept} kept</p>",
+            '<section class="tiles">',
+            *(f'<div class="tile"><div class="v">{v}</div><div class="k">{k}</div></div>'
+              for k, v in tiles),
+            "</section>",
+            f'<p class="note">{self.t("turnup_on_time")}</p>',
+            '<section class="charts">',
+            self.figure(
+                self.t("ping_verdicts"),
+                hbar([(v.verdict, v.count, _percent(v.share)) for v in summary.ping_verdicts]),
+            ),
+            self.figure(self.t("visits_per_week"), columns(list(summary.visits_per_week.items()))),
+            self.figure(
+                self.t("top_failing"),
+                hbar([(f"{s.step_id}", s.count, str(s.count)) for s in summary.top_failing_steps]),
+            ),
+            "</section>",
+            self.section(
+                "by_checklist",
+                ["checklist", "kind", "visits", "completed", "in progress", "aborted",
+                 "median min", "p90 min"],
+                [[c.checklist_id, c.kind, c.counts.visits, c.counts.completed,
+                  c.counts.in_progress, c.counts.aborted, c.onsite_median_min, c.onsite_p90_min]
+                 for c in summary.checklists],
+            ),
+            self.section(
+                "top_failing",
+                ["checklist", "step", "title", "count"],
+                [[s.checklist_id, s.step_id, s.title, s.count] for s in summary.top_failing_steps],
+            ),
+            self.section(
+                "windows",
+                ["window", "minutes", "measured", "within", "within %"],
+                [[w.label, w.minutes, w.measured, w.within, _percent(w.within_rate)]
+                 for w in summary.repairs.windows],
+            ),
+            self.section(
+                "followups",
+                ["due", "owner", "problem", "customer", "engineer", "visit"],
+                [[f.due, f.owner, f.problem, f.customer, f.engineer, f.visit_id]
+                 for f in summary.followups_most_urgent],
+                overdue=[f.overdue for f in summary.followups_most_urgent],
+            ),
+            self.section(
+                "engineers",
+                ["engineer", "visits", "completed", "in progress", "aborted", "first-time pass",
+                 "FTP %", "failed steps", "median min", "repairs within", "repairs measured"],
+                [[e.engineer, e.counts.visits, e.counts.completed, e.counts.in_progress,
+                  e.counts.aborted, e.first_time_pass, _percent(e.first_time_pass_rate),
+                  e.failed_steps, e.onsite_median_min, e.repairs_within_limit,
+                  e.repairs_measured]
+                 for e in summary.engineers],
+            ),
+            self.visit_section(),
+            self.section(
+                "notes",
+                ["kind", "where", "message"],
+                [[n.kind.value, n.where, n.message] for n in sources.notes],
+            ),
+            f"<script>{_SCRIPT}</script></body></html>",
+        ]
+        return "\n".join(parts)
+
+    def figure(self, caption: str, svg: str) -> str:
+        return f"<figure><figcaption>{caption}</figcaption>{svg}</figure>"
+
+    def section(
+        self,
+        key: str,
+        header: list[str],
+        rows: list[list[Any]],
+        *,
+        overdue: list[bool] | None = None,
+        note: str = "",
+    ) -> str:
+        mask = self.context.mask
+        body = []
+        for index, row in enumerate(rows):
+            cells = [mask.cell(value) for value in row]
+            css = ' class="overdue"' if overdue and overdue[index] else ""
+            body.append(f"<tr{css}>{''.join(_cell(value) for value in cells)}</tr>")
+        if not rows:
+            body.append(f'<tr><td colspan="{len(header)}">{self.t("none")}</td></tr>')
+        head = "".join(f"<th>{escape(name)}</th>" for name in header)
+        return (
+            f"<section><h2>{self.t(key)}</h2>{note}"
+            f'<input class="filter" type="search" placeholder="{self.t("filter")}">'
+            f'<table class="data"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></section>"
+        )
+
+    def visit_section(self) -> str:
+        rows = [row for _, _, row in sorted(self._newest, reverse=True)]
+        note = ""
+        if self._seen > len(rows):
+            text = label("shown_of", self.lang).format(shown=len(rows), total=self._seen)
+            note = f'<p class="note">{escape(text)}</p>'
+        return self.section("visit_list", _VISIT_TABLE_COLUMNS, rows, note=note)
+
+
+# -- inline SVG charts -------------------------------------------------------------------------
+
+
+def hbar(items: list[tuple[str, int, str]], width: int = 360) -> str:
+    """Horizontal bars: label, value, the text shown at the bar's end."""
+    if not items:
+        return "<p class='note'>–</p>"
+    bar_h, gap, label_w = 16, 6, 130
+    height = len(items) * (bar_h + gap) + gap
+    top = max(value for _, value, _ in items) or 1
+    shapes = []
+    for index, (name, value, shown) in enumerate(items):
+        y = gap + index * (bar_h + gap)
+        length = (width - label_w - 60) * value / top
+        shapes.append(
+            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{escape(name[:22])}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar_h}" '
+            f'fill="#2f6db5"><title>{escape(name)}: {value}</title></rect>'
+            f'<text x="{label_w + length + 4:.1f}" y="{y + 12}">{escape(shown)}</text>'
+        )
+    return (
+        f'<svg viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img">{"".join(shapes)}</svg>'
+    )
+
+
+def columns(items: list[tuple[str, int]], width: int = 360, height: int = 160) -> str:
+    """Vertical bars (one per week), labelled at the first, middle and last bar."""
+    if not items:
+        return "<p class='note'>–</p>"
+    base, left = height - 22, 30
+    top = max(value for _, value in items) or 1
+    step = (width - left - 4) / len(items)
+    shapes = [
+        f'<text x="{left - 4}" y="12" text-anchor="end">{top}</text>',
+        f'<line x1="{left}" y1="{base}" x2="{width}" y2="{base}" stroke="#d5dbe3"/>',
+    ]
+    marks = {0, len(items) // 2, len(items) - 1}
+    for index, (name, value) in enumerate(items):
+        bar = (base - 8) * value / top
+        x = left + index * step
+        shapes.append(
+            f'<rect x="{x + 1:.1f}" y="{base - bar:.1f}" width="{max(step - 2, 1):.1f}" '
+            f'height="{bar:.1f}" fill="#2f6db5"><title>{escape(name)}: {value}</title></rect>'
+        )
+        if index in marks:
+            shapes.append(f'<text x="{x:.1f}" y="{height - 6}">{escape(name)}</text>')
+    return (
+        f'<svg viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img">{"".join(shapes)}</svg>'
+    )

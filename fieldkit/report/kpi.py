@@ -1,0 +1,466 @@
+"""Every figure a report shows, each defined once, here.
+
+`SummaryBuilder.add(record)` folds one visit into running totals; `build()` returns the
+`Summary`. Memory grows with the number of checklists, steps, engineers and weeks, not with
+the number of visits, except for one float per completed visit (on-site minutes, for exact
+medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
+
+The README (docs/readme-report.md) states each definition; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from fieldkit.records.models import StepAnswer, VisitRecord, VisitStatus
+from fieldkit.report.titles import StepTitles
+from fieldkit.sla import Sla
+
+TOP_FAILING_STEPS = 10
+OPEN_FOLLOWUPS_KEPT = 50
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-visit facts: the building blocks, shared by the summary and by every exporter's columns.
+
+
+def onsite_minutes(record: VisitRecord) -> float | None:
+    """finished_at − started_at in minutes, for completed visits only."""
+    if record.status is not VisitStatus.COMPLETED or record.finished_at is None:
+        return None
+    return (record.finished_at - record.started_at).total_seconds() / 60
+
+
+def ping_verdicts(answer: StepAnswer) -> list[str]:
+    """The verdict of each ping attempt of one step, in order ('unknown' when missing)."""
+    return [str(attempt.get("verdict") or "unknown") for attempt in answer.ping_attempts]
+
+
+def is_first_time_pass(record: VisitRecord) -> bool | None:
+    """For a turn-up: completed, outcome passed, no step failed, and every ping step that ran
+    had `ok` on its first attempt (at least one ping step must have run). None for other kinds
+    and for turn-ups still in progress; False for aborted turn-ups."""
+    if record.checklist.kind != "turnup" or record.status is VisitStatus.IN_PROGRESS:
+        return None
+    if record.status is not VisitStatus.COMPLETED or record.outcome is None:
+        return False
+    if record.outcome.value != "passed" or any(a.passed is False for a in record.answers):
+        return False
+    first_verdicts = [ping_verdicts(a)[0] for a in record.answers if a.ping_attempts]
+    return bool(first_verdicts) and all(verdict == "ok" for verdict in first_verdicts)
+
+
+def answer_datetime(record: VisitRecord, step_id: str) -> datetime | None:
+    """A datetime step's answer, or None when missing, skipped or without a time zone."""
+    answer = record.answer_for(step_id)
+    if answer is None or answer.skipped or not isinstance(answer.value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(answer.value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _hours_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class RepairFacts:
+    """A repair visit measured against its grade's limit and the fault-process windows."""
+
+    repair_hours: float | None  # from the SLA's repair clock: restored_at − fault_reported_at
+    limit_hours: float | None  # the customer grade's repair limit
+    within_limit: bool | None  # None when either figure is missing
+    windows: dict[str, bool | None]  # window id -> end − start within its minutes
+
+
+def repair_facts(record: VisitRecord, sla: Sla) -> RepairFacts | None:
+    """Only completed repair visits are measured; None for anything else. The step ids come
+    from data/sla.yaml (fault_process.repair and fault_process.windows)."""
+    if record.checklist.kind != "repair" or record.status is not VisitStatus.COMPLETED:
+        return None
+    clock = sla.fault_process.repair
+    hours = _hours_between(answer_datetime(record, clock.start), answer_datetime(record, clock.end))
+    limits = {grade.id: grade.repair_limit_hours for grade in sla.grades}
+    limit = limits.get(record.grade.value) if record.grade else None
+    windows: dict[str, bool | None] = {}
+    for window in sla.fault_process.windows:
+        span = _hours_between(
+            answer_datetime(record, window.start), answer_datetime(record, window.end)
+        )
+        windows[window.id] = None if span is None else span * 60 <= window.minutes
+    return RepairFacts(
+        repair_hours=hours,
+        limit_hours=limit,
+        within_limit=None if hours is None or limit is None else hours <= limit,
+        windows=windows,
+    )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One problem raised in a customer visit, with who owns it and by when."""
+
+    visit_id: str
+    customer: str
+    engineer: str
+    problem: str
+    owner: str
+    due: date | None
+    overdue: bool
+
+
+def followups(record: VisitRecord, today: date) -> list[FollowUp]:
+    """The follow-up items of a customer visit that did not end aborted. Records have no way to
+    close an item, so every item counts as open; overdue = due date before `today`."""
+    if record.checklist.kind != "visit" or record.status is VisitStatus.ABORTED:
+        return []
+    items: list[FollowUp] = []
+    for answer in record.answers:
+        if answer.step_type != "followups" or not isinstance(answer.value, list):
+            continue
+        for item in answer.value:
+            if not isinstance(item, dict):
+                continue
+            due = _parse_date(item.get("due"))
+            items.append(
+                FollowUp(
+                    visit_id=record.visit_id,
+                    customer=record.customer,
+                    engineer=record.engineer,
+                    problem=str(item.get("problem") or ""),
+                    owner=str(item.get("owner") or ""),
+                    due=due,
+                    overdue=due is not None and due < today,
+                )
+            )
+    return items
+
+
+def _parse_date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def iso_week(moment: datetime) -> str:
+    """`2024-W19`: the ISO week of the visit's start, in the engineer's own time zone."""
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary.
+
+
+def median(values: list[float]) -> float | None:
+    """The middle value (mean of the two middle values for an even count)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class StatusCounts:
+    visits: int = 0
+    completed: int = 0
+    in_progress: int = 0
+    aborted: int = 0
+    passed: int = 0
+    failed: int = 0
+
+    def add(self, record: VisitRecord) -> None:
+        self.visits += 1
+        if record.status is VisitStatus.COMPLETED:
+            self.completed += 1
+        elif record.status is VisitStatus.ABORTED:
+            self.aborted += 1
+        else:
+            self.in_progress += 1
+        if record.outcome is not None:
+            if record.outcome.value == "passed":
+                self.passed += 1
+            else:
+                self.failed += 1
+
+
+@dataclass
+class ChecklistFigures:
+    checklist_id: str
+    kind: str
+    title: str
+    counts: StatusCounts = field(default_factory=StatusCounts)
+    onsite_median_min: float | None = None
+    onsite_p90_min: float | None = None
+    onsite_measured: int = 0
+
+
+@dataclass
+class FailingStep:
+    checklist_id: str
+    step_id: str
+    title: str
+    count: int
+
+
+@dataclass
+class VerdictShare:
+    verdict: str
+    count: int
+    share: float
+
+
+@dataclass
+class WindowFigures:
+    window_id: str
+    label: str
+    minutes: int
+    measured: int = 0  # completed repairs with both times of the window
+    within: int = 0
+    within_rate: float | None = None
+
+
+@dataclass
+class RepairFigures:
+    completed_repairs: int = 0
+    measured: int = 0  # had both clock times, a grade and a limit for that grade
+    within_limit: int = 0
+    within_limit_rate: float | None = None
+    mean_repair_hours: float | None = None  # over repairs with both clock times (障碍处理平均时长)
+    windows: list[WindowFigures] = field(default_factory=list)
+
+
+@dataclass
+class EngineerFigures:
+    engineer: str
+    counts: StatusCounts = field(default_factory=StatusCounts)
+    turnups_decided: int = 0
+    first_time_pass: int = 0
+    first_time_pass_rate: float | None = None
+    failed_steps: int = 0
+    onsite_median_min: float | None = None
+    repairs_measured: int = 0
+    repairs_within_limit: int = 0
+
+
+@dataclass
+class Summary:
+    """Every KPI of one report; `to_json()` is what `--json` prints."""
+
+    generated_on: date
+    totals: StatusCounts
+    by_kind: dict[str, int]
+    checklists: list[ChecklistFigures]
+    turnups_decided: int  # completed + aborted turn-ups
+    first_time_pass: int
+    first_time_pass_rate: float | None
+    ping_attempts: int
+    ping_verdicts: list[VerdictShare]
+    top_failing_steps: list[FailingStep]
+    repairs: RepairFigures
+    followups_open: int
+    followups_overdue: int
+    followups_most_urgent: list[FollowUp]
+    engineers: list[EngineerFigures]
+    visits_per_week: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        def convert(value: Any) -> Any:
+            if isinstance(value, date):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {key: convert(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [convert(item) for item in value]
+            if isinstance(value, float):
+                return round(value, 4)
+            return value
+
+        return {key: convert(value) for key, value in asdict(self).items()}
+
+
+class SummaryBuilder:
+    """Folds visits one at a time into the figures of a `Summary`."""
+
+    def __init__(self, sla: Sla, titles: StepTitles, today: date) -> None:
+        self.sla = sla
+        self.titles = titles
+        self.today = today
+        self.totals = StatusCounts()
+        self.by_kind: Counter[str] = Counter()
+        self.checklists: dict[str, ChecklistFigures] = {}
+        self.onsite_by_checklist: dict[str, list[float]] = defaultdict(list)
+        self.turnups_decided = 0
+        self.first_time_pass = 0
+        self.verdicts: Counter[str] = Counter()
+        self.failing: Counter[tuple[str, str]] = Counter()
+        self.failing_titles: dict[tuple[str, str], str] = {}
+        self.repairs = RepairFigures(
+            windows=[
+                WindowFigures(window.id, window.label.get(titles.lang), window.minutes)
+                for window in sla.fault_process.windows
+            ]
+        )
+        self.repair_hours: list[float] = []
+        self.followups_open = 0
+        self.followups_overdue = 0
+        # The OPEN_FOLLOWUPS_KEPT most urgent items, as a max-heap on urgency (negated keys):
+        # overdue first, then the earliest due date, then the order seen.
+        self._urgent: list[tuple[tuple[int, int, int], FollowUp]] = []
+        self._seen_followups = 0
+        self.engineers: dict[str, EngineerFigures] = {}
+        self.onsite_by_engineer: dict[str, list[float]] = defaultdict(list)
+        self.weeks: Counter[str] = Counter()
+
+    def add_all(self, records: Iterable[VisitRecord]) -> Summary:
+        for record in records:
+            self.add(record)
+        return self.build()
+
+    def add(self, record: VisitRecord) -> None:
+        checklist = record.checklist
+        self.totals.add(record)
+        self.by_kind[checklist.kind] += 1
+        figures = self.checklists.get(checklist.id)
+        if figures is None:
+            title = checklist.title.get(self.titles.lang)
+            figures = ChecklistFigures(checklist.id, checklist.kind, title)
+            self.checklists[checklist.id] = figures
+        figures.counts.add(record)
+        engineer = self.engineers.get(record.engineer)
+        if engineer is None:
+            engineer = self.engineers[record.engineer] = EngineerFigures(record.engineer)
+        engineer.counts.add(record)
+        self.weeks[iso_week(record.started_at)] += 1
+
+        minutes = onsite_minutes(record)
+        if minutes is not None:
+            self.onsite_by_checklist[checklist.id].append(minutes)
+            self.onsite_by_engineer[record.engineer].append(minutes)
+
+        first_time = is_first_time_pass(record)
+        if first_time is not None:
+            self.turnups_decided += 1
+            engineer.turnups_decided += 1
+            if first_time:
+                self.first_time_pass += 1
+                engineer.first_time_pass += 1
+
+        for answer in record.answers:
+            for verdict in ping_verdicts(answer):
+                self.verdicts[verdict] += 1
+            if answer.passed is False:
+                key = (checklist.id, answer.step_id)
+                self.failing[key] += 1
+                engineer.failed_steps += 1
+                if key not in self.failing_titles:
+                    self.failing_titles[key] = self.titles.title(checklist, answer.step_id)
+
+        repair = repair_facts(record, self.sla)
+        if repair is not None:
+            self._add_repair(repair, engineer)
+
+        for item in followups(record, self.today):
+            self._add_followup(item)
+
+    def _add_repair(self, repair: RepairFacts, engineer: EngineerFigures) -> None:
+        figures = self.repairs
+        figures.completed_repairs += 1
+        if repair.repair_hours is not None:
+            self.repair_hours.append(repair.repair_hours)
+        if repair.within_limit is not None:
+            figures.measured += 1
+            engineer.repairs_measured += 1
+            if repair.within_limit:
+                figures.within_limit += 1
+                engineer.repairs_within_limit += 1
+        for window in figures.windows:
+            ok = repair.windows.get(window.window_id)
+            if ok is not None:
+                window.measured += 1
+                window.within += ok
+
+    def _add_followup(self, item: FollowUp) -> None:
+        self.followups_open += 1
+        if item.overdue:
+            self.followups_overdue += 1
+        self._seen_followups += 1
+        due = (item.due or date.max).toordinal()
+        entry = ((-int(not item.overdue), -due, -self._seen_followups), item)
+        if len(self._urgent) < OPEN_FOLLOWUPS_KEPT:
+            heapq.heappush(self._urgent, entry)
+        elif entry[0] > self._urgent[0][0]:
+            heapq.heapreplace(self._urgent, entry)
+
+    def build(self) -> Summary:
+        for checklist_id, figures in self.checklists.items():
+            minutes = self.onsite_by_checklist.get(checklist_id, [])
+            figures.onsite_measured = len(minutes)
+            figures.onsite_median_min = median(minutes)
+            figures.onsite_p90_min = percentile(minutes, 0.9)
+        for name, engineer in self.engineers.items():
+            engineer.first_time_pass_rate = rate(engineer.first_time_pass, engineer.turnups_decided)
+            engineer.onsite_median_min = median(self.onsite_by_engineer.get(name, []))
+        repairs = self.repairs
+        repairs.within_limit_rate = rate(repairs.within_limit, repairs.measured)
+        for window in repairs.windows:
+            window.within_rate = rate(window.within, window.measured)
+        if self.repair_hours:
+            repairs.mean_repair_hours = sum(self.repair_hours) / len(self.repair_hours)
+        attempts = sum(self.verdicts.values())
+        urgent = sorted(self._urgent, key=lambda entry: entry[0], reverse=True)
+        return Summary(
+            generated_on=self.today,
+            totals=self.totals,
+            by_kind=dict(sorted(self.by_kind.items())),
+            checklists=sorted(self.checklists.values(), key=lambda f: (f.kind, f.checklist_id)),
+            turnups_decided=self.turnups_decided,
+            first_time_pass=self.first_time_pass,
+            first_time_pass_rate=rate(self.first_time_pass, self.turnups_decided),
+            ping_attempts=attempts,
+            ping_verdicts=[
+                VerdictShare(verdict, count, count / attempts)
+                for verdict, count in sorted(self.verdicts.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            top_failing_steps=[
+                FailingStep(checklist_id, step_id, self.failing_titles[(checklist_id, step_id)], n)
+                for (checklist_id, step_id), n in sorted(
+                    self.failing.items(), key=lambda kv: (-kv[1], kv[0])
+                )[:TOP_FAILING_STEPS]
+            ],
+            repairs=repairs,
+            followups_open=self.followups_open,
+            followups_overdue=self.followups_overdue,
+            followups_most_urgent=[item for _, item in urgent],
+            engineers=sorted(self.engineers.values(), key=lambda e: e.engineer.casefold()),
+            visits_per_week=dict(sorted(self.weeks.items())),
+        )
+

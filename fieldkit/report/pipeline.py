@@ -1,0 +1,177 @@
+"""One pass over the sources: every kept visit goes to the summary and to the exporter.
+
+The exporter writes to a temporary file next to the output and renames it at the end, so
+an interrupted export never leaves a half-written report behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from fieldkit.errors import UserInputError
+from fieldkit.lang import Lang
+from fieldkit.report.filters import Filters
+from fieldkit.report.kpi import Summary, SummaryBuilder
+from fieldkit.report.redact import Redactor
+from fieldkit.report.rows import Cell, RowMaker
+from fieldkit.report.safezip import ZipLimits
+from fieldkit.report.sources import Progress, SourceReport, Visit, VisitReader
+from fieldkit.report.titles import StepTitles
+from fieldkit.sla import Sla, load_sla
+
+FORMATS = ("csv", "xlsx", "html", "json")
+LEVELS = ("visit", "step")
+
+
+@dataclass
+class ReportOptions:
+    sources: list[Path]
+    filters: Filters = field(default_factory=Filters)
+    include_changed: bool = False
+    lang: Lang = "en"
+    today: date = field(default_factory=date.today)
+    sla: Sla | None = None  # None: the built-in data/sla.yaml
+    limits: ZipLimits = field(default_factory=ZipLimits)
+    on_file: Progress | None = None  # called after each record file, with the count so far
+
+
+class Masking:
+    """What an exporter runs every cell and JSON value through: identity, or a Redactor."""
+
+    def __init__(self, redactor: Redactor | None) -> None:
+        self.redactor = redactor
+
+    def cell(self, value: Cell) -> Cell:
+        return self.redactor.cell(value) if self.redactor else value
+
+    def row(self, row: list[Cell]) -> list[Cell]:
+        return [self.redactor.cell(value) for value in row] if self.redactor else row
+
+    def deep(self, value: Any) -> Any:
+        return self.redactor.deep(value) if self.redactor else value
+
+
+@dataclass
+class ExportContext:
+    """What every exporter is given."""
+
+    rows: RowMaker
+    mask: Masking
+    lang: Lang
+    level: str
+
+
+class Exporter(Protocol):
+    def add(self, visit: Visit) -> None: ...
+
+    def finish(self, summary: Summary, sources: SourceReport) -> None: ...
+
+    def close(self) -> None:
+        """Release the file even when the export failed half-way (idempotent)."""
+
+
+@dataclass
+class ReportResult:
+    summary: Summary
+    sources: SourceReport
+
+
+def _reader(options: ReportOptions, on_file: Progress | None) -> VisitReader:
+    return VisitReader(
+        options.sources,
+        filters=options.filters,
+        include_changed=options.include_changed,
+        limits=options.limits,
+        on_file=on_file,
+    )
+
+
+def _run(options: ReportOptions, consumers: Iterable[Callable[[Visit], None]]) -> ReportResult:
+    sla = options.sla or load_sla()
+    builder = SummaryBuilder(sla, StepTitles(options.lang), options.today)
+    reader = _reader(options, options.on_file)
+    steps = list(consumers)
+    for visit in reader:
+        builder.add(visit.record)
+        for consume in steps:
+            consume(visit)
+    return ReportResult(builder.build(), reader.report)
+
+
+def summarize(options: ReportOptions) -> ReportResult:
+    """The KPIs of the visits the sources hold, after filters."""
+    return _run(options, [])
+
+
+def learn_redactions(options: ReportOptions) -> Redactor:
+    """A first pass that learns every customer, site and contact name (see redact.py)."""
+    redactor = Redactor()
+    for visit in _reader(options, None):
+        redactor.learn(visit.record)
+    return redactor
+
+
+def export(
+    options: ReportOptions,
+    fmt: str,
+    output: Path,
+    *,
+    level: str = "visit",
+    redact: bool = False,
+) -> ReportResult:
+    """Write the report in `fmt` to `output` and return its summary."""
+    if fmt not in FORMATS:
+        raise UserInputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if level not in LEVELS:
+        raise UserInputError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
+    if output.is_dir():
+        raise UserInputError(f"-o {output}: is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
+    sla = options.sla or load_sla()
+    options = ReportOptions(**{**options.__dict__, "sla": sla})
+    masking = Masking(learn_redactions(options) if redact else None)
+    context = ExportContext(
+        rows=RowMaker(StepTitles(options.lang), sla, options.today),
+        mask=masking,
+        lang=options.lang,
+        level=level,
+    )
+    handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        exporter = _exporter(fmt, temp, context)
+        try:
+            result = _run(options, [exporter.add])
+            exporter.finish(result.summary, result.sources)
+        finally:
+            exporter.close()
+        os.replace(temp, output)
+    finally:
+        temp.unlink(missing_ok=True)
+    return result
+
+
+def _exporter(fmt: str, path: Path, context: ExportContext) -> Exporter:
+    if fmt == "csv":
+        from fieldkit.report.export_csv import CsvExporter
+
+        return CsvExporter(path, context)
+    if fmt == "xlsx":
+        from fieldkit.report.export_xlsx import XlsxExporter
+
+        return XlsxExporter(path, context)
+    if fmt == "html":
+        from fieldkit.report.export_html import HtmlExporter
+
+        return HtmlExporter(path, context)
+    from fieldkit.report.export_json import JsonExporter
+
+    return JsonExporter(path, context)

@@ -1,0 +1,262 @@
+"""The tables every exporter writes: visits, steps, pings and follow-ups, column by column.
+
+Columns are defined once here, with their type, so that CSV, XLSX and HTML agree and the
+README's column list is this list. Cells are Python values (str, int, float, bool,
+datetime, date or None); each exporter formats them its own way (ISO text in CSV, real
+dates and numbers in XLSX).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fieldkit.records.models import StepAnswer
+from fieldkit.report.kpi import (
+    followups,
+    is_first_time_pass,
+    onsite_minutes,
+    ping_verdicts,
+    repair_facts,
+)
+from fieldkit.report.sources import Visit
+from fieldkit.report.titles import StepTitles
+from fieldkit.sla import Sla
+
+Cell = str | int | float | bool | datetime | date | None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text, int, number, bool, datetime, date
+    width: int  # characters, for XLSX
+    help: str  # one line for the README
+
+
+VISIT_COLUMNS = [
+    Column("visit_id", "text", 28, "the visit's id (UTC start time + random part)"),
+    Column("checklist_id", "text", 16, "the checklist run"),
+    Column("checklist_version", "text", 9, "its version as run"),
+    Column("kind", "text", 10, "turnup, inspection, visit, repair or tools"),
+    Column("checklist_title", "text", 28, "the checklist's title as run (--lang)"),
+    Column("engineer", "text", 12, "who did the visit"),
+    Column("customer", "text", 28, "the customer (masked with --redact)"),
+    Column("site", "text", 30, "the site address (masked with --redact)"),
+    Column("order", "text", 16, "the work-order number"),
+    Column("order_type", "text", 10, "new, relocate, remove or change"),
+    Column("grade", "text", 9, "the customer grade: group, province, local-a/b/c"),
+    Column("status", "text", 11, "completed, in_progress or aborted"),
+    Column("outcome", "text", 8, "passed or failed (completed visits)"),
+    Column("started_at", "datetime", 20, "start, ISO 8601 with the engineer's offset"),
+    Column("finished_at", "datetime", 20, "end, ISO 8601 with offset (empty while in progress)"),
+    Column("onsite_minutes", "number", 9, "finished_at − started_at of a completed visit"),
+    Column("steps_answered", "int", 8, "answers that are not skipped"),
+    Column("steps_failed", "int", 8, "answers with passed = false"),
+    Column("steps_skipped", "int", 8, "skipped steps"),
+    Column("failed_steps", "text", 24, "ids of the failed steps, ';'-separated"),
+    Column("ping_attempts", "int", 8, "ping attempts over all ping steps"),
+    Column("ping_first_verdict", "text", 14, "verdict of the first ping attempt"),
+    Column("ping_last_verdict", "text", 14, "verdict of the last ping attempt"),
+    Column("first_time_pass", "bool", 9, "turn-ups only: the first-time-pass definition"),
+    Column("repair_hours", "number", 9, "repairs: restored_at − fault_reported_at"),
+    Column("repair_limit_hours", "number", 9, "repairs: the grade's limit from data/sla.yaml"),
+    Column("repair_within_limit", "bool", 9, "repairs: repair_hours ≤ repair_limit_hours"),
+    Column("abort_reason", "text", 24, "why an aborted visit was aborted"),
+    Column("changed", "bool", 8, "kept by --include-changed although its digest disagrees"),
+    Column("fieldkit_version", "text", 9, "the fieldkit that wrote the record"),
+    Column("source", "text", 40, "the file (or bundle!entry) the record was read from"),
+]
+
+STEP_COLUMNS = [
+    Column("visit_id", "text", 28, "the visit"),
+    Column("checklist_id", "text", 16, "its checklist"),
+    Column("engineer", "text", 12, "who did the visit"),
+    Column("customer", "text", 28, "the customer (masked with --redact)"),
+    Column("visit_started_at", "datetime", 20, "the visit's start"),
+    Column("position", "int", 6, "the answer's place in the visit, from 1"),
+    Column("step_id", "text", 22, "the step's stable id"),
+    Column("step_type", "text", 11, "instruction, check, record, ping, ..."),
+    Column("step_title", "text", 34, "the step's title in the checklist as run (--lang)"),
+    Column("value", "text", 24, "the answer; lists and objects as JSON"),
+    Column("unit", "text", 6, "the value's unit (dBm, °C, ...)"),
+    Column("passed", "bool", 7, "true, false, or empty for steps without pass/fail"),
+    Column("skipped", "bool", 7, "the step was skipped"),
+    Column("skip_reason", "text", 20, "why"),
+    Column("warning", "text", 20, "a warning given with a passing value"),
+    Column("answered_at", "datetime", 20, "when the answer was confirmed"),
+    Column("notes", "text", 30, "the engineer's notes, ' | '-separated"),
+    Column("attachments", "text", 20, "attached file names, ';'-separated"),
+    Column("ping_attempts", "int", 8, "ping attempts of this step"),
+    Column("ping_verdict", "text", 14, "verdict of this step's last ping attempt"),
+]
+
+PING_COLUMNS = [
+    Column("visit_id", "text", 28, "the visit"),
+    Column("engineer", "text", 12, "who ran it"),
+    Column("step_id", "text", 16, "the ping step"),
+    Column("attempt", "int", 7, "1 for the first attempt"),
+    Column("started", "datetime", 20, "when the attempt started"),
+    Column("target", "text", 16, "the address pinged (masked with --redact)"),
+    Column("verdict", "text", 18, "the ping engine's verdict"),
+    Column("seed_outcome", "text", 10, "the seed's outcome (normal, failure_1..3)"),
+    Column("sent", "int", 6, "echo requests sent"),
+    Column("received", "int", 8, "echo replies received"),
+    Column("loss_pct", "number", 7, "lost, in per cent"),
+    Column("avg_ms", "number", 8, "mean round trip"),
+    Column("max_ms", "number", 8, "longest round trip"),
+]
+
+FOLLOWUP_COLUMNS = [
+    Column("visit_id", "text", 28, "the visit that raised it"),
+    Column("customer", "text", 28, "the customer (masked with --redact)"),
+    Column("engineer", "text", 12, "who raised it"),
+    Column("problem", "text", 40, "the problem"),
+    Column("owner", "text", 14, "who follows it up"),
+    Column("due", "date", 11, "by when"),
+    Column("overdue", "bool", 8, "due before the report's date"),
+]
+
+
+class RowMaker:
+    """Turns visits into table rows; knows the step titles, the SLA and the report's date."""
+
+    def __init__(self, titles: StepTitles, sla: Sla, today: date) -> None:
+        self.titles = titles
+        self.sla = sla
+        self.today = today
+
+    def visit_row(self, visit: Visit) -> list[Cell]:
+        record = visit.record
+        answers = record.answers
+        verdicts = [verdict for answer in answers for verdict in ping_verdicts(answer)]
+        repair = repair_facts(record, self.sla)
+        return [
+            record.visit_id,
+            record.checklist.id,
+            record.checklist.version,
+            record.checklist.kind,
+            record.checklist.title.get(self.titles.lang),
+            record.engineer,
+            record.customer,
+            record.site,
+            record.order,
+            record.order_type.value if record.order_type else None,
+            record.grade.value if record.grade else None,
+            record.status.value,
+            record.outcome.value if record.outcome else None,
+            record.started_at,
+            record.finished_at,
+            _round(onsite_minutes(record)),
+            sum(1 for answer in answers if not answer.skipped),
+            sum(1 for answer in answers if answer.passed is False),
+            sum(1 for answer in answers if answer.skipped),
+            ";".join(answer.step_id for answer in answers if answer.passed is False),
+            len(verdicts),
+            verdicts[0] if verdicts else None,
+            verdicts[-1] if verdicts else None,
+            is_first_time_pass(record),
+            _round(repair.repair_hours) if repair else None,
+            repair.limit_hours if repair else None,
+            repair.within_limit if repair else None,
+            record.abort_reason,
+            visit.changed,
+            record.fieldkit_version,
+            visit.origin,
+        ]
+
+    def step_rows(self, visit: Visit) -> Iterator[list[Cell]]:
+        record = visit.record
+        titles = self.titles.for_snapshot(record.checklist)
+        for position, answer in enumerate(record.answers, start=1):
+            verdicts = ping_verdicts(answer)
+            yield [
+                record.visit_id,
+                record.checklist.id,
+                record.engineer,
+                record.customer,
+                record.started_at,
+                position,
+                answer.step_id,
+                answer.step_type,
+                titles.get(answer.step_id, answer.step_id),
+                value_text(answer),
+                answer.unit,
+                answer.passed,
+                answer.skipped,
+                answer.skip_reason,
+                answer.warning,
+                answer.answered_at,
+                " | ".join(note.text for note in answer.notes) or None,
+                ";".join(attachment.name for attachment in answer.attachments) or None,
+                len(verdicts),
+                verdicts[-1] if verdicts else None,
+            ]
+
+    def ping_rows(self, visit: Visit) -> Iterator[list[Cell]]:
+        record = visit.record
+        for answer in record.answers:
+            for number, attempt in enumerate(answer.ping_attempts, start=1):
+                stats = attempt.get("statistics")
+                stats = stats if isinstance(stats, dict) else {}
+                yield [
+                    record.visit_id,
+                    record.engineer,
+                    answer.step_id,
+                    number,
+                    _datetime(attempt.get("started")),
+                    _text(attempt.get("target")),
+                    _text(attempt.get("verdict")) or "unknown",
+                    _text(attempt.get("seed_outcome")),
+                    _number(stats.get("sent")),
+                    _number(stats.get("received")),
+                    _number(stats.get("loss_pct")),
+                    _number(stats.get("avg_ms")),
+                    _number(stats.get("max_ms")),
+                ]
+
+    def followup_rows(self, visit: Visit) -> Iterator[list[Cell]]:
+        for item in followups(visit.record, self.today):
+            yield [
+                item.visit_id, item.customer, item.engineer, item.problem, item.owner,
+                item.due, item.overdue,
+            ]
+
+
+def value_text(answer: StepAnswer) -> str | None:
+    """An answer's value as one cell: scalars as they are, lists and objects as JSON."""
+    value = answer.value
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+

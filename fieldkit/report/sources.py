@@ -1,0 +1,284 @@
+"""Visits from the folders and bundles a supervisor collected, read one at a time.
+
+What is read, in SOURCE order: every visit.json under a folder (recursively), and every
+visit.json inside a bundle zip. What is kept:
+- a file that is not a valid record is noted (file and reason) and skipped;
+- a finished (completed or aborted) record whose digest does not match its content is noted as
+  changed and skipped, unless `include_changed`;
+- in a bundle, a record whose digest differs from the bundle's manifest, or that the manifest
+  does not list, is noted and skipped unless `include_changed`; a listed visit missing from the
+  bundle is noted;
+- the same visit id read again is noted as a duplicate and counted once (the first copy kept
+  wins: give the most trusted source first);
+- then the filters decide.
+None of this stops the report. Memory: one set of visit ids, plus at most `NOTES_KEPT`
+notes of each kind (the counts stay exact).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from fieldkit.errors import FieldkitError, UserInputError
+from fieldkit.records.bundle import MANIFEST_FILE
+from fieldkit.records.loading import RECORD_FILE, iter_record_files, parse_record, read_record_file
+from fieldkit.records.models import VisitRecord, VisitStatus, verify_digest
+from fieldkit.report.filters import Filters
+from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits
+
+NOTES_KEPT = 200
+
+
+class NoteKind(str, Enum):
+    INVALID = "invalid"  # not a valid record: skipped
+    CHANGED = "changed"  # digest does not match the content
+    MANIFEST = "manifest"  # the bundle's manifest disagrees with its content
+    DUPLICATE = "duplicate"  # the same visit read again: counted once
+    UNSAFE = "unsafe"  # a zip or zip entry refused (path traversal, bomb, not a zip)
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    kind: NoteKind
+    where: str  # a file path, or `bundle.zip!entry/name`
+    message: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A record kept for the report, with where it was read from."""
+
+    record: VisitRecord
+    origin: str
+    changed: bool = False  # only with include_changed: its digest or manifest entry disagrees
+
+
+@dataclass
+class SourceReport:
+    """What reading the sources found, besides the visits themselves."""
+
+    files_read: int = 0
+    visits_kept: int = 0
+    filtered_out: int = 0
+    counts: Counter[NoteKind] = field(default_factory=Counter)
+    notes: list[SourceNote] = field(default_factory=list)
+    changed_included: int = 0
+
+    def note(self, kind: NoteKind, where: str, message: str) -> None:
+        self.counts[kind] += 1
+        if self.counts[kind] <= NOTES_KEPT:
+            self.notes.append(SourceNote(kind, where, message))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files_read": self.files_read,
+            "visits_kept": self.visits_kept,
+            "filtered_out": self.filtered_out,
+            "changed_included": self.changed_included,
+            "counts": {kind.value: self.counts.get(kind, 0) for kind in NoteKind},
+            "notes": [
+                {"kind": note.kind.value, "where": note.where, "message": note.message}
+                for note in self.notes
+            ],
+            "notes_kept_per_kind": NOTES_KEPT,
+        }
+
+
+Progress = Callable[[int], None]
+
+
+def check_sources(sources: list[Path]) -> None:
+    """Refuse a SOURCE that is neither a folder nor a file, before any work starts."""
+    if not sources:
+        raise UserInputError("give at least one SOURCE: a records folder or a bundle zip")
+    for source in sources:
+        if not source.exists():
+            raise UserInputError(f"{source}: no such file or folder")
+        if not (source.is_dir() or source.is_file()):
+            raise UserInputError(f"{source}: not a folder or a file")
+
+
+def count_record_files(sources: list[Path]) -> int:
+    """How many record files the sources hold (for a progress bar; bundles count their entries)."""
+    total = 0
+    for source in sources:
+        if source.is_dir():
+            total += sum(1 for _ in iter_record_files(source))
+        else:
+            try:
+                with SafeZip(source) as bundle:
+                    total += len(bundle.named(RECORD_FILE))
+            except UnsafeZip:
+                total += 1
+    return total
+
+
+class VisitReader:
+    """Iterate once over the kept visits; `report` is complete when the iteration ends."""
+
+    def __init__(
+        self,
+        sources: list[Path],
+        *,
+        filters: Filters | None = None,
+        include_changed: bool = False,
+        limits: ZipLimits | None = None,
+        on_file: Progress | None = None,
+    ) -> None:
+        check_sources(sources)
+        self.sources = sources
+        self.filters = filters or Filters()
+        self.include_changed = include_changed
+        self.limits = limits or ZipLimits()
+        self.on_file = on_file
+        self.report = SourceReport()
+        self._seen_ids: set[str] = set()
+
+    def __iter__(self) -> Iterator[Visit]:
+        for source in self.sources:
+            if source.is_dir():
+                yield from self._read_folder(source)
+            else:
+                yield from self._read_bundle(source)
+
+    def _read_folder(self, folder: Path) -> Iterator[Visit]:
+        for path in iter_record_files(folder):
+            self._file_done()
+            try:
+                record = read_record_file(path)
+            except FieldkitError as error:
+                self.report.note(NoteKind.INVALID, str(path), _reason(error, str(path)))
+                continue
+            visit = self._admit(record, str(path), manifest_problem=None)
+            if visit is not None:
+                yield visit
+
+    def _read_bundle(self, path: Path) -> Iterator[Visit]:
+        try:
+            bundle = SafeZip(path, self.limits)
+        except UnsafeZip as error:
+            self._file_done()
+            self.report.note(NoteKind.UNSAFE, str(path), str(error))
+            return
+        with bundle:
+            for name, reason in bundle.unsafe:
+                self.report.note(NoteKind.UNSAFE, f"{path}!{name}", reason)
+            manifest = self._read_manifest(bundle)
+            listed = set(manifest) if manifest is not None else set()
+            for info in bundle.named(RECORD_FILE):
+                self._file_done()
+                where = f"{path}!{info.filename}"
+                try:
+                    record = parse_record(bundle.read(info), where)
+                except UnsafeZip as error:
+                    self.report.note(NoteKind.UNSAFE, where, str(error))
+                    continue
+                except FieldkitError as error:
+                    self.report.note(NoteKind.INVALID, where, _reason(error, where))
+                    continue
+                problem = None
+                if manifest is not None:
+                    listed.discard(record.visit_id)
+                    problem = _manifest_problem(manifest, record)
+                visit = self._admit(record, where, manifest_problem=problem)
+                if visit is not None:
+                    yield visit
+            for visit_id in sorted(listed):
+                self.report.note(
+                    NoteKind.MANIFEST,
+                    f"{path}!{MANIFEST_FILE}",
+                    f"lists visit {visit_id}, which the bundle does not hold",
+                )
+
+    def _read_manifest(self, bundle: SafeZip) -> dict[str, str | None] | None:
+        """visit id -> digest from the bundle's top-level manifest.json.
+
+        None (noted) when there is none, e.g. a records folder zipped by hand: its records are
+        checked by their own digests only. An unreadable manifest gives {} (noted), so that
+        every record of the bundle counts as unlisted."""
+        where = f"{bundle.path}!{MANIFEST_FILE}"
+        entries = [info for info in bundle.named(MANIFEST_FILE) if "/" not in info.filename]
+        if not entries:
+            self.report.note(
+                NoteKind.MANIFEST, where, "no manifest: records checked by their own digests only"
+            )
+            return None
+        try:
+            return manifest_digests(json.loads(bundle.read(entries[0]).decode("utf-8")))
+        except (UnsafeZip, UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
+            self.report.note(NoteKind.MANIFEST, where, f"unreadable manifest: {error}")
+            return {}
+
+    def _admit(self, record: VisitRecord, where: str, manifest_problem: str | None) -> Visit | None:
+        """Apply the digest, manifest, duplicate and filter rules to one valid record."""
+        changed = False
+        if record.status is not VisitStatus.IN_PROGRESS and not verify_digest(record):
+            changed = True
+            kept = "kept (--include-changed)" if self.include_changed else "left out"
+            self.report.note(
+                NoteKind.CHANGED,
+                where,
+                f"visit {record.visit_id}: its content does not match its digest; {kept}",
+            )
+        if manifest_problem is not None:
+            changed = True
+            kept = "kept (--include-changed)" if self.include_changed else "left out"
+            self.report.note(NoteKind.MANIFEST, where, f"{manifest_problem}; {kept}")
+        if changed and not self.include_changed:
+            return None
+        if record.visit_id in self._seen_ids:
+            self.report.note(
+                NoteKind.DUPLICATE, where, f"visit {record.visit_id} was already read; counted once"
+            )
+            return None
+        self._seen_ids.add(record.visit_id)
+        if not self.filters.matches(record):
+            self.report.filtered_out += 1
+            return None
+        self.report.visits_kept += 1
+        self.report.changed_included += changed
+        return Visit(record, where, changed)
+
+    def _file_done(self) -> None:
+        self.report.files_read += 1
+        if self.on_file is not None:
+            self.on_file(self.report.files_read)
+
+
+def manifest_digests(data: Any) -> dict[str, str | None]:
+    """visit id -> digest, from a manifest's `visits` list of {visit_id, digest, ...}."""
+    visits = data.get("visits") if isinstance(data, dict) else None
+    if not isinstance(visits, list):
+        raise ValueError("expected an object with a 'visits' list")
+    digests: dict[str, str | None] = {}
+    for entry in visits:
+        if not isinstance(entry, dict) or not isinstance(entry.get("visit_id"), str):
+            raise ValueError("every manifest entry needs a visit_id")
+        digest = entry.get("digest")
+        digests[entry["visit_id"]] = digest if isinstance(digest, str) else None
+    return digests
+
+
+def _manifest_problem(manifest: dict[str, str | None], record: VisitRecord) -> str | None:
+    if record.visit_id not in manifest:
+        return f"visit {record.visit_id} is not listed in the bundle's manifest"
+    if manifest[record.visit_id] != record.digest:
+        return f"visit {record.visit_id}: its digest differs from the bundle's manifest"
+    return None
+
+
+def _reason(error: FieldkitError, where: str) -> str:
+    """The loader's message without the file name it starts with (the note names the file)."""
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    extra = len(str(error).splitlines()) - 1
+    for prefix in (f"{where}: ", f"{where}:"):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+            break
+    return message + (f" (and {extra} more problems)" if extra > 0 else "")

@@ -1,0 +1,52 @@
+"""Step titles as the engineer saw them, read from the checklist snapshot inside each record.
+
+A record carries the checklist YAML exactly as run, so a report names a step by the title of
+that version even after the checklist was edited. Snapshots are parsed once per distinct
+checklist (by sha256): a hundred thousand records of five checklists parse five files.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from fieldkit.errors import FieldkitError
+from fieldkit.lang import Lang
+from fieldkit.records.models import ChecklistSnapshot
+from fieldkit.text import Text
+from fieldkit.yamlsafe import parse_yaml
+
+
+class StepTitles:
+    """step id -> title for each checklist snapshot seen; unknown steps fall back to the id."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self._by_snapshot: dict[str, dict[str, str]] = {}
+
+    def for_snapshot(self, snapshot: ChecklistSnapshot) -> dict[str, str]:
+        titles = self._by_snapshot.get(snapshot.sha256)
+        if titles is None:
+            titles = self._parse(snapshot)
+            self._by_snapshot[snapshot.sha256] = titles
+        return titles
+
+    def title(self, snapshot: ChecklistSnapshot, step_id: str) -> str:
+        return self.for_snapshot(snapshot).get(step_id, step_id)
+
+    def _parse(self, snapshot: ChecklistSnapshot) -> dict[str, str]:
+        # Plain data rather than the checklist model: a snapshot of an older checklist version
+        # must still give its titles even if today's language would reject it.
+        try:
+            data = parse_yaml(snapshot.source_text, f"{snapshot.id}@{snapshot.version}").data
+        except FieldkitError:
+            return {}
+        steps = data.get("steps") if isinstance(data, dict) else None
+        titles: dict[str, str] = {}
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict) or not isinstance(step.get("id"), str):
+                continue
+            try:
+                titles[step["id"]] = Text.model_validate(step.get("title")).get(self.lang)
+            except ValidationError:
+                titles[step["id"]] = step["id"]
+        return titles
