@@ -1,9 +1,292 @@
-"""CLI commands: visits (placeholder until its issue lands)."""
+"""CLI commands: `visits list|show|abort|bundle|schema`.
+
+Only typer and the standard library are imported at module level; the records core (pydantic)
+and Rich are imported inside the commands.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from fieldkit.cli.checklists import JsonOption, LangOption, language
+
+if TYPE_CHECKING:
+    from fieldkit.lang import Lang
+    from fieldkit.records.models import VisitRecord
+    from fieldkit.records.render import VisitView
+    from fieldkit.records.store import RecordStore
+
+
+class StatusChoice(str, Enum):
+    in_progress = "in_progress"
+    completed = "completed"
+    aborted = "aborted"
+
+
+class ShowFormat(str, Enum):
+    text = "text"
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+RecordsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--records",
+        metavar="DIR",
+        help="The records folder (default: FIELDKIT_RECORDS, then the user's data folder).",
+        show_default=False,
+    ),
+]
+VisitArgument = Annotated[
+    str, typer.Argument(metavar="ID", help="A visit id, or a unique start or end of one.")
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `visits ...` to the root app."""
+    group = typer.Typer(
+        name="visits",
+        help="List, show, abort and bundle visit records.",
+        no_args_is_help=True,
+    )
+    group.command("list")(list_visits)
+    group.command("show")(show_visit)
+    group.command("abort")(abort_visit)
+    group.command("bundle")(bundle_visits)
+    group.command("schema")(print_schema)
+    app.add_typer(group)
+
+
+def _store(records: Path | None) -> RecordStore:
+    from fieldkit.paths import records_dir
+    from fieldkit.records.store import RecordStore
+
+    return RecordStore(records_dir(records))
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"fieldkit: warning: {message}\n")
+
+
+def list_visits(
+    status: Annotated[
+        StatusChoice | None, typer.Option("--status", help="Only visits with this status.")
+    ] = None,
+    records: RecordsOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the visits in the records folder, newest first."""
+    from fieldkit.records.models import VisitStatus, verify_digest
+
+    store = _store(records)
+    wanted = VisitStatus(status.value) if status else None
+    found = list(store.iter_records(wanted, on_error=lambda error: _warn(f"skipped: {error}")))
+    if as_json:
+        _print_json(
+            [
+                {
+                    "visit_id": r.visit_id,
+                    "checklist_id": r.checklist.id,
+                    "checklist_version": r.checklist.version,
+                    "engineer": r.engineer,
+                    "customer": r.customer,
+                    "site": r.site,
+                    "order": r.order,
+                    "order_type": r.order_type.value if r.order_type else None,
+                    "grade": r.grade.value if r.grade else None,
+                    "started_at": r.started_at.isoformat(),
+                    "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                    "status": r.status.value,
+                    "outcome": r.outcome.value if r.outcome else None,
+                    "failed_steps": r.failed_steps,
+                    "answers": len(r.answers),
+                    "digest_ok": verify_digest(r) if r.digest else None,
+                    "path": str(store.visit_dir(r.visit_id)),
+                }
+                for r in found
+            ]
+        )
+        return
+    if not found:
+        sys.stderr.write(f"no visits in {store.root}\n")
+        return
+    _print_visit_table(found, language(lang))
+
+
+def _print_visit_table(found: list[VisitRecord], lang: Lang) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    table.add_column("visit id", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    for header in ("checklist", "customer", "engineer", "status", "steps"):
+        table.add_column(header)
+    for r in found:
+        state = r.status.label.get(lang)
+        if r.outcome is not None:
+            style = "green" if r.outcome.value == "passed" else "red"
+            state += f" / [{style}]{r.outcome.label.get(lang)}[/]"
+        table.add_row(
+            r.visit_id,
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            r.checklist.id,
+            escape(r.customer),
+            escape(r.engineer),
+            state,
+            str(len(r.answers)),
+        )
+    Console().print(table)
+
+
+def show_visit(
+    visit: VisitArgument,
+    output_format: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="text, md, html (printable) or json.")
+    ] = ShowFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
+    ] = None,
+    records: RecordsOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Show one visit as entered: every step, notes, attachments and ping attempts."""
+    from fieldkit.records.render import render_html, render_markdown, visit_view
+
+    record = _store(records).load(visit)
+    chosen = language(lang)
+    if output_format is ShowFormat.text:
+        from rich.console import Console
+
+        view = visit_view(record, chosen)
+        if output is None:
+            _print_view_text(view, Console())
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                _print_view_text(view, Console(file=handle, width=100))
+        return
+    if output_format is ShowFormat.json:
+        text = record.model_dump_json(indent=2) + "\n"
+    elif output_format is ShowFormat.md:
+        text = render_markdown(record, chosen)
+    else:
+        text = render_html(record, chosen)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {output}\n")
+
+
+def _print_view_text(view: VisitView, console: Any) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    for key, label, value in view.fields:
+        changed = key == "digest" and view.digest_state == "changed"
+        head.add_row(escape(label), f"[bold red]{escape(value)}[/]" if changed else escape(value))
+    console.print(Panel(head, title=escape(view.title)))
+    styles = {"passed": "green", "failed": "bold red", "skipped": "dim", "open": "dim"}
+    for step in view.steps:
+        style = styles.get(step.state, "")
+        state = f"[{style}]{escape(step.state_label)}[/]" if style else escape(step.state_label)
+        console.print(f"[bold]{step.number}. {escape(step.title)}[/] ({step.step_id}) {state}")
+        lines = []
+        if step.value:
+            lines.append(f"{view.label('answer')}: {step.value}")
+        if step.skip_reason:
+            lines.append(f"{step.state_label}: {step.skip_reason}")
+        if step.warning:
+            lines.append(f"{view.label('warning')}: {step.warning}")
+        lines += [f"{view.label('notes')} ({when}): {text}" for when, text in step.notes]
+        lines += [
+            f"{view.label('attachments')}: {a.stored_path} ({a.size} B, sha256 {a.sha256})"
+            for a in step.attachments
+        ]
+        for ping in step.pings:
+            lines.append(
+                f"{view.label('attempt').format(n=ping.number)}: {ping.title} ({ping.verdict}), "
+                f"{ping.target}; {ping.statistics}"
+            )
+            lines += [f"    {reply}" for reply in ping.replies]
+            if ping.meaning:
+                lines.append(f"    {view.label('meaning')}: {ping.meaning}")
+            lines += [f"    {view.label('next_checks')}: {check}" for check in ping.next_checks]
+        for line in lines:
+            console.print("   " + escape(line), highlight=False)
+
+
+def abort_visit(
+    visit: VisitArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why the visit ends unfinished.")],
+    records: RecordsOption = None,
+) -> None:
+    """End a visit in progress as aborted, with the reason (it can no longer be resumed)."""
+    record = _store(records).abort(visit, reason)
+    sys.stderr.write(f"visit {record.visit_id} aborted\n")
+
+
+def bundle_visits(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE.zip", help="The zip to write.")
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="Only visits started on or after DATE (YYYY-MM-DD)."
+        ),
+    ] = None,
+    records: RecordsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Zip the completed visits with a manifest of their digests, for a supervisor."""
+    from datetime import date
+
+    from fieldkit.errors import UserInputError
+    from fieldkit.records.bundle import write_bundle
+
+    start: date | None = None
+    if since is not None:
+        try:
+            start = date.fromisoformat(since)
+        except ValueError:
+            raise UserInputError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+    result = write_bundle(_store(records), output, start)
+    for where, problem in result.problems:
+        _warn(f"{where}: {problem}")
+    if as_json:
+        _print_json(
+            {
+                "path": str(result.path),
+                "visits": result.visit_ids,
+                "problems": [{"where": w, "problem": p} for w, p in result.problems],
+            }
+        )
+    else:
+        sys.stderr.write(f"wrote {result.path}: {len(result.visit_ids)} completed visits\n")
+
+
+def print_schema() -> None:
+    """Print the JSON Schema of visit.json."""
+    from fieldkit.records.models import VisitRecord
+
+    _print_json(VisitRecord.model_json_schema())

@@ -7,6 +7,7 @@ older fieldkit are upgraded on reading; see fieldkit/records/migrations.py.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import math
@@ -120,25 +121,38 @@ class ChecklistSnapshot(BaseModel):
     version: str
     kind: str
     title: Text
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of source_text in UTF-8")
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the checklist file's bytes (source_text in UTF-8, with its BOM if "
+        "the file had one): compare with `sha256sum` of the file",
+    )
     source_text: str = Field(description="The checklist YAML exactly as run")
 
     @classmethod
     def from_source(
-        cls, source_text: str, *, id: str, version: str, kind: str, title: Text
+        cls,
+        source_text: str,
+        *,
+        id: str,
+        version: str,
+        kind: str,
+        title: Text,
+        file_sha256: str | None = None,
     ) -> ChecklistSnapshot:
+        """`file_sha256`: the hash of the file's bytes when known (it differs with a BOM)."""
         return cls(
             id=id,
             version=version,
             kind=kind,
             title=title,
-            sha256=sha256_hex(source_text.encode("utf-8")),
+            sha256=file_sha256 or sha256_hex(source_text.encode("utf-8")),
             source_text=source_text,
         )
 
     @model_validator(mode="after")
     def _sha256_matches_source(self) -> ChecklistSnapshot:
-        if sha256_hex(self.source_text.encode("utf-8")) != self.sha256:
+        encoded = self.source_text.encode("utf-8")
+        if self.sha256 not in (sha256_hex(encoded), sha256_hex(codecs.BOM_UTF8 + encoded)):
             raise ValueError("sha256 does not match source_text")
         return self
 

@@ -178,7 +178,7 @@ class RecordStore:
             return wanted
         matches = [
             visit_id
-            for visit_id in self._visit_ids()
+            for visit_id in self.visit_ids()
             if wanted and (visit_id.startswith(wanted) or visit_id.endswith(wanted))
         ]
         if len(matches) == 1:
@@ -197,7 +197,7 @@ class RecordStore:
         on_error: Callable[[FieldkitError], None] | None = None,
     ) -> Iterator[VisitRecord]:
         """Records newest first. An unreadable one goes to `on_error` (or raises without it)."""
-        for visit_id in self._visit_ids():
+        for visit_id in self.visit_ids():
             try:
                 record = read_record_file(self.root / visit_id / RECORD_FILE)
             except FieldkitError as error:
@@ -217,7 +217,7 @@ class RecordStore:
             if record.checklist.id == checklist_id and record.customer.strip().casefold() == wanted
         ]
 
-    def _visit_ids(self) -> list[str]:
+    def visit_ids(self) -> list[str]:
         """Ids of the folders that hold a record, newest first (ids sort by start time)."""
         try:
             names = os.listdir(self.root)

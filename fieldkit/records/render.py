@@ -1,0 +1,478 @@
+"""A visit record as people read it: one view, then Markdown and a printable HTML page.
+
+`visit_view()` decides what is shown (labels, values as entered, pass/fail, notes, skip
+reasons, attachments, ping attempts); the renderers only lay it out. The terminal rendering
+(Rich) lives in fieldkit/cli/visits.py and uses the same view. Old records are shown with the
+checklist they carry (titles, choice labels, units), never with today's version of it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fieldkit import yamlsafe
+from fieldkit.errors import FieldkitError
+from fieldkit.lang import Lang
+from fieldkit.records.models import StepAnswer, VisitRecord, verify_digest
+from fieldkit.text import Text
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+LABELS = {
+    "visit": _t("现场记录", "Visit record"),
+    "visit_id": _t("记录编号", "Visit id"),
+    "checklist": _t("检查单", "Checklist"),
+    "engineer": _t("工程师", "Engineer"),
+    "customer": _t("客户", "Customer"),
+    "site": _t("地址", "Site"),
+    "order": _t("工单号", "Order"),
+    "order_type": _t("工单类型", "Order type"),
+    "grade": _t("客户等级", "Customer grade"),
+    "started_at": _t("开始", "Started"),
+    "finished_at": _t("结束", "Finished"),
+    "status": _t("状态", "Status"),
+    "abort_reason": _t("中止原因", "Abort reason"),
+    "outcome": _t("结果", "Outcome"),
+    "failed_steps": _t("未通过的步骤", "Failed steps"),
+    "digest": _t("完整性校验", "Integrity"),
+    "fieldkit_version": _t("fieldkit 版本", "fieldkit version"),
+    "step": _t("步骤", "Step"),
+    "answer": _t("填写内容", "Answer"),
+    "result": _t("判定", "Result"),
+    "notes": _t("备注", "Notes"),
+    "attachments": _t("附件", "Attachments"),
+    "ping": _t("Ping 测试", "Ping test"),
+    "attempt": _t("第 {n} 次", "Attempt {n}"),
+    "replies": _t("回复", "Replies"),
+    "statistics": _t("统计", "Statistics"),
+    "meaning": _t("含义", "Meaning"),
+    "next_checks": _t("下一步检查", "Next checks"),
+    "preflight": _t("测试前检查", "Pre-flight"),
+    "warning": _t("提示", "Warning"),
+    "answered_at": _t("填写时间", "Answered at"),
+}
+
+STEP_STATES = {
+    "passed": _t("通过", "passed"),
+    "failed": _t("未通过", "failed"),
+    "skipped": _t("跳过", "skipped"),
+    "recorded": _t("已记录", "recorded"),
+    "open": _t("未完成", "not answered"),
+}
+
+DIGEST_STATES = {
+    "ok": _t("校验通过（内容未被修改）", "digest matches: content unchanged"),
+    "changed": _t(
+        "校验失败：记录在结束后被修改过", "DIGEST MISMATCH: changed after the visit ended"
+    ),
+    "none": _t("进行中，尚无校验值", "in progress: no digest yet"),
+}
+
+
+@dataclass(frozen=True)
+class PingAttemptView:
+    number: int
+    verdict: str
+    title: str  # the verdict as the engine named it, in the language it ran in
+    seed_outcome: str | None
+    target: str
+    started: str
+    replies: list[str]
+    statistics: str
+    meaning: str | None
+    next_checks: list[str]
+    preflight: list[str]
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    name: str
+    stored_path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    number: int
+    step_id: str
+    title: str
+    state: str  # a key of STEP_STATES
+    state_label: str
+    value: str
+    answered_at: str | None
+    warning: str | None
+    skip_reason: str | None
+    notes: list[tuple[str, str]]  # (when, text)
+    attachments: list[AttachmentView]
+    pings: list[PingAttemptView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VisitView:
+    lang: Lang
+    title: str
+    fields: list[tuple[str, str, str]]  # (key of LABELS, label, value): the fields it has
+    steps: list[StepView]
+    digest_state: str  # a key of DIGEST_STATES
+
+    def label(self, key: str) -> str:
+        return LABELS[key].get(self.lang)
+
+
+def visit_view(record: VisitRecord, lang: Lang) -> VisitView:
+    steps = _checklist_steps(record)
+    fields: list[tuple[str, str, str]] = []
+
+    def add(key: str, value: str | None) -> None:
+        if value:
+            fields.append((key, LABELS[key].get(lang), value))
+
+    add("visit_id", record.visit_id)
+    add(
+        "checklist",
+        f"{record.checklist.title.get(lang)} ({record.checklist.id} v{record.checklist.version}, "
+        f"sha256 {record.checklist.sha256[:12]})",
+    )
+    add("engineer", record.engineer)
+    add("customer", record.customer)
+    add("site", record.site)
+    add("order", record.order)
+    add("order_type", record.order_type.label.get(lang) if record.order_type else None)
+    add("grade", record.grade.label.get(lang) if record.grade else None)
+    add("started_at", _when(record.started_at))
+    add("finished_at", _when(record.finished_at))
+    add("status", record.status.label.get(lang))
+    add("abort_reason", record.abort_reason)
+    add("outcome", record.outcome.label.get(lang) if record.outcome else None)
+    add("failed_steps", ", ".join(record.failed_steps))
+    add("fieldkit_version", record.fieldkit_version)
+    digest_state = _digest_state(record)
+    add("digest", DIGEST_STATES[digest_state].get(lang))
+
+    answered = {answer.step_id for answer in record.answers}
+    views = [
+        _step_view(number, answer, steps.get(answer.step_id), lang)
+        for number, answer in enumerate(record.answers, start=1)
+    ]
+    # Steps of the checklist the visit never reached (a visit in progress or aborted).
+    for step_id, step in steps.items():
+        if step_id in answered:
+            continue
+        views.append(
+            StepView(
+                number=len(views) + 1,
+                step_id=step_id,
+                title=step.title.get(lang),
+                state="open",
+                state_label=STEP_STATES["open"].get(lang),
+                value="",
+                answered_at=None,
+                warning=None,
+                skip_reason=None,
+                notes=[],
+                attachments=[],
+            )
+        )
+    return VisitView(
+        lang=lang,
+        title=f"{LABELS['visit'].get(lang)}: {record.checklist.title.get(lang)}"
+        f" - {record.customer}",
+        fields=fields,
+        steps=views,
+        digest_state=digest_state,
+    )
+
+
+def _digest_state(record: VisitRecord) -> str:
+    if record.digest is None:
+        return "none"
+    return "ok" if verify_digest(record) else "changed"
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _checklist_steps(record: VisitRecord) -> dict[str, Any]:
+    """The steps of the checklist the record carries, by id; {} if it no longer parses."""
+    from fieldkit.checklist.models import Checklist
+
+    try:
+        loaded = yamlsafe.parse_yaml(record.checklist.source_text, f"{record.visit_id}:checklist")
+        checklist = yamlsafe.validate(loaded, Checklist)
+    except FieldkitError:
+        return {}
+    return {step.id: step for step in checklist.steps}
+
+
+def _step_view(number: int, answer: StepAnswer, step: Any, lang: Lang) -> StepView:
+    if answer.skipped:
+        state = "skipped"
+    elif answer.passed is True:
+        state = "passed"
+    elif answer.passed is False:
+        state = "failed"
+    elif answer.answered_at is None:
+        state = "open"
+    else:
+        state = "recorded"
+    return StepView(
+        number=number,
+        step_id=answer.step_id,
+        title=step.title.get(lang) if step is not None else answer.step_id,
+        state=state,
+        state_label=STEP_STATES[state].get(lang),
+        value=_value_text(answer, step, lang),
+        answered_at=_when(answer.answered_at),
+        warning=answer.warning,
+        skip_reason=answer.skip_reason,
+        notes=[(_when(note.at) or "", note.text) for note in answer.notes],
+        attachments=[
+            AttachmentView(a.name, a.stored_path, a.size, a.sha256) for a in answer.attachments
+        ],
+        pings=[_ping_view(n, attempt) for n, attempt in enumerate(answer.ping_attempts, start=1)],
+    )
+
+
+def _value_text(answer: StepAnswer, step: Any, lang: Lang) -> str:
+    if answer.value is None:
+        return ""
+    if step is not None:
+        from fieldkit.checklist.answers import display_answer
+
+        try:
+            return display_answer(step, answer.value, lang)  # type: ignore[arg-type]
+        except (TypeError, ValueError, AttributeError):
+            pass  # a value the checklist's type does not expect: show it as stored
+    shown = (
+        answer.value
+        if isinstance(answer.value, str)
+        else json.dumps(answer.value, ensure_ascii=False)
+    )
+    return f"{shown} {answer.unit}" if answer.unit else shown
+
+
+def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
+    """Lenient: a ping engine's JSON of any version shows what it has."""
+    explanation = _mapping(attempt.get("explanation"))
+    seed = explanation.get("seed_outcome")
+    stats = _mapping(attempt.get("statistics"))
+    replies = [
+        _reply_text(reply) for reply in attempt.get("replies") or [] if isinstance(reply, dict)
+    ]
+    preflight = [
+        str(finding.get("message") or finding.get("code"))
+        for finding in attempt.get("preflight") or []
+        if isinstance(finding, dict)
+    ]
+    return PingAttemptView(
+        number=number,
+        verdict=str(attempt.get("verdict", "?")),
+        title=str(explanation.get("title") or attempt.get("verdict", "?")),
+        seed_outcome=(seed.get("label") if isinstance(seed, dict) else None)
+        or attempt.get("seed_outcome"),
+        target=str(attempt.get("target") or attempt.get("address") or "?"),
+        started=str(attempt.get("started") or ""),
+        replies=replies,
+        statistics=_statistics_text(stats),
+        meaning=explanation.get("meaning"),
+        next_checks=[str(check) for check in explanation.get("next_checks") or []],
+        preflight=preflight,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _reply_text(reply: dict[str, Any]) -> str:
+    parts = [f"seq={reply.get('seq', '?')}"]
+    if reply.get("from"):
+        parts.append(f"from {reply['from']}")
+    if reply.get("rtt_ms") is not None:
+        parts.append(f"time{'<' if reply.get('rtt_below') else '='}{reply['rtt_ms']} ms")
+    if reply.get("ttl") is not None:
+        parts.append(f"TTL={reply['ttl']}")
+    if reply.get("error"):
+        parts.append(str(reply["error"]))
+    return " ".join(parts)
+
+
+def _statistics_text(stats: dict[str, Any]) -> str:
+    if not stats:
+        return ""
+    text = (
+        f"sent {stats.get('sent', '?')}, received {stats.get('received', '?')}, "
+        f"loss {stats.get('loss_pct', '?')}%"
+    )
+    if stats.get("avg_ms") is not None:
+        text += (
+            f", min/avg/max/mdev {stats.get('min_ms')}/{stats.get('avg_ms')}/"
+            f"{stats.get('max_ms')}/{stats.get('mdev_ms')} ms"
+        )
+    return text
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def render_markdown(record: VisitRecord, lang: Lang) -> str:
+    view = visit_view(record, lang)
+    out = [f"# {_md(view.title)}", ""]
+    out += [f"- **{_md(label)}**: {_md(value)}" for _, label, value in view.fields]
+    out.append("")
+    for step in view.steps:
+        out.append(f"## {step.number}. {_md(step.title)} `{step.step_id}` - {step.state_label}")
+        out.append("")
+        if step.value:
+            out.append(f"- {view.label('answer')}: {_md(step.value)}")
+        if step.answered_at:
+            out.append(f"- {view.label('answered_at')}: {step.answered_at}")
+        if step.skip_reason:
+            out.append(f"- {STEP_STATES['skipped'].get(lang)}: {_md(step.skip_reason)}")
+        if step.warning:
+            out.append(f"- {view.label('warning')}: {_md(step.warning)}")
+        for when, text in step.notes:
+            out.append(f"- {view.label('notes')} ({when}): {_md(text)}")
+        for attachment in step.attachments:
+            out.append(
+                f"- {view.label('attachments')}: `{attachment.stored_path}` "
+                f"({attachment.size} B, sha256 `{attachment.sha256}`)"
+            )
+        for ping in step.pings:
+            out.append(
+                f"- {view.label('attempt').format(n=ping.number)}: **{_md(ping.title)}** "
+                f"(`{ping.verdict}`), {_md(ping.target)}, {_md(ping.statistics)}"
+            )
+            out += [f"    - {_md(reply)}" for reply in ping.replies]
+            if ping.meaning:
+                out.append(f"    - {view.label('meaning')}: {_md(ping.meaning)}")
+            out += [
+                f"    - {view.label('next_checks')}: {_md(check)}" for check in ping.next_checks
+            ]
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    """Keep Markdown (and HTML inside it) from reading entered text as markup."""
+    escaped = html.escape(text, quote=False)
+    for char in "\\`*_[]#|":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("\n", " ")
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}
+h1{font-size:1.4em}h2{font-size:1.1em;margin:1.4em 0 .3em}
+table{border-collapse:collapse;width:100%;margin:.4em 0}
+th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f0f0f0;width:12em}
+.passed{color:#176d2c}.failed{color:#b00020;font-weight:bold}.skipped,.open{color:#666}
+.changed{color:#b00020;font-weight:bold}.mono{font-family:ui-monospace,Consolas,monospace}
+.step{page-break-inside:avoid;border-top:2px solid #888;margin-top:1em}
+ul{margin:.2em 0}
+@page{size:A4;margin:15mm}
+@media print{body{margin:0}}
+"""
+
+
+def render_html(record: VisitRecord, lang: Lang) -> str:
+    """One self-contained printable page: inline CSS, no scripts, no external references."""
+    view = visit_view(record, lang)
+    e = _esc
+    changed = ' class="changed"' if view.digest_state == "changed" else ""
+    rows = "".join(
+        f"<tr><th>{e(label)}</th><td{changed if key == 'digest' else ''}>{e(value)}</td></tr>"
+        for key, label, value in view.fields
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(view.title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(view.title)}</h1>",
+        f"<table>{rows}</table>",
+    ]
+    for step in view.steps:
+        parts.append(_html_step(view, step))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _html_step(view: VisitView, step: StepView) -> str:
+    e = _esc
+    rows = []
+
+    def row(key: str, content: str) -> None:
+        rows.append(f"<tr><th>{e(view.label(key))}</th><td>{content}</td></tr>")
+
+    row("result", f'<span class="{step.state}">{e(step.state_label)}</span>')
+    if step.value:
+        row("answer", e(step.value))
+    if step.answered_at:
+        row("answered_at", e(step.answered_at))
+    if step.skip_reason:
+        rows.append(
+            f"<tr><th>{e(STEP_STATES['skipped'].get(view.lang))}</th>"
+            f"<td>{e(step.skip_reason)}</td></tr>"
+        )
+    if step.warning:
+        row("warning", e(step.warning))
+    if step.notes:
+        row("notes", _ul(f"{e(when)}: {e(text)}" for when, text in step.notes))
+    if step.attachments:
+        row(
+            "attachments",
+            _ul(
+                f'<span class="mono">{e(a.stored_path)}</span> ({a.size} B)<br>'
+                f'<span class="mono">sha256 {e(a.sha256)}</span>'
+                for a in step.attachments
+            ),
+        )
+    for ping in step.pings:
+        details = [
+            f'<strong>{e(ping.title)}</strong> (<span class="mono">{e(ping.verdict)}</span>)'
+            f" - {e(ping.target)} {e(ping.started)}"
+        ]
+        if ping.seed_outcome:
+            details.append(e(ping.seed_outcome))
+        if ping.preflight:
+            details.append(f"{e(view.label('preflight'))}: " + _ul(e(p) for p in ping.preflight))
+        if ping.replies:
+            details.append(
+                f"{e(view.label('replies'))}: "
+                + _ul(f'<span class="mono">{e(reply)}</span>' for reply in ping.replies)
+            )
+        if ping.statistics:
+            details.append(f"{e(view.label('statistics'))}: {e(ping.statistics)}")
+        if ping.meaning:
+            details.append(f"{e(view.label('meaning'))}: {e(ping.meaning)}")
+        if ping.next_checks:
+            details.append(
+                f"{e(view.label('next_checks'))}: " + _ul(e(check) for check in ping.next_checks)
+            )
+        row_label = f"{view.label('ping')} - {view.label('attempt').format(n=ping.number)}"
+        rows.append(f"<tr><th>{e(row_label)}</th><td>{'<br>'.join(details)}</td></tr>")
+    return (
+        f'<div class="step"><h2>{step.number}. {e(step.title)} '
+        f'<span class="mono">{e(step.step_id)}</span></h2><table>{"".join(rows)}</table></div>'
+    )
+
+
+def _ul(items: Any) -> str:
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
