@@ -198,6 +198,8 @@ def _print_view_text(view: VisitView, console: Any) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
+    from fieldkit.records.render import detail_lines
+
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
@@ -210,29 +212,8 @@ def _print_view_text(view: VisitView, console: Any) -> None:
         style = styles.get(step.state, "")
         state = f"[{style}]{escape(step.state_label)}[/]" if style else escape(step.state_label)
         console.print(f"[bold]{step.number}. {escape(step.title)}[/] ({step.step_id}) {state}")
-        lines = []
-        if step.value:
-            lines.append(f"{view.label('answer')}: {step.value}")
-        if step.skip_reason:
-            lines.append(f"{step.state_label}: {step.skip_reason}")
-        if step.warning:
-            lines.append(f"{view.label('warning')}: {step.warning}")
-        lines += [f"{view.label('notes')} ({when}): {text}" for when, text in step.notes]
-        lines += [
-            f"{view.label('attachments')}: {a.stored_path} ({a.size} B, sha256 {a.sha256})"
-            for a in step.attachments
-        ]
-        for ping in step.pings:
-            lines.append(
-                f"{view.label('attempt').format(n=ping.number)}: {ping.title} ({ping.verdict}), "
-                f"{ping.target}; {ping.statistics}"
-            )
-            lines += [f"    {reply}" for reply in ping.replies]
-            if ping.meaning:
-                lines.append(f"    {view.label('meaning')}: {ping.meaning}")
-            lines += [f"    {view.label('next_checks')}: {check}" for check in ping.next_checks]
-        for line in lines:
-            console.print("   " + escape(line), highlight=False)
+        for level, line in detail_lines(view, step):
+            console.print("   " + "    " * level + escape(line), highlight=False)
 
 
 def abort_visit(

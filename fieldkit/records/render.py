@@ -332,34 +332,40 @@ def render_markdown(record: VisitRecord, lang: Lang) -> str:
     for step in view.steps:
         out.append(f"## {step.number}. {_md(step.title)} `{step.step_id}` - {step.state_label}")
         out.append("")
-        if step.value:
-            out.append(f"- {view.label('answer')}: {_md(step.value)}")
-        if step.answered_at:
-            out.append(f"- {view.label('answered_at')}: {step.answered_at}")
-        if step.skip_reason:
-            out.append(f"- {STEP_STATES['skipped'].get(lang)}: {_md(step.skip_reason)}")
-        if step.warning:
-            out.append(f"- {view.label('warning')}: {_md(step.warning)}")
-        for when, text in step.notes:
-            out.append(f"- {view.label('notes')} ({when}): {_md(text)}")
-        for attachment in step.attachments:
-            out.append(
-                f"- {view.label('attachments')}: `{attachment.stored_path}` "
-                f"({attachment.size} B, sha256 `{attachment.sha256}`)"
-            )
-        for ping in step.pings:
-            out.append(
-                f"- {view.label('attempt').format(n=ping.number)}: **{_md(ping.title)}** "
-                f"(`{ping.verdict}`), {_md(ping.target)}, {_md(ping.statistics)}"
-            )
-            out += [f"    - {_md(reply)}" for reply in ping.replies]
-            if ping.meaning:
-                out.append(f"    - {view.label('meaning')}: {_md(ping.meaning)}")
-            out += [
-                f"    - {view.label('next_checks')}: {_md(check)}" for check in ping.next_checks
-            ]
+        out += [f"{'    ' * level}- {_md(line)}" for level, line in detail_lines(view, step)]
         out.append("")
     return "\n".join(out)
+
+
+def detail_lines(view: VisitView, step: StepView) -> list[tuple[int, str]]:
+    """A step's details as plain text lines with their nesting level, for text and Markdown."""
+    lines: list[tuple[int, str]] = []
+    if step.value:
+        lines.append((0, f"{view.label('answer')}: {step.value}"))
+    if step.answered_at:
+        lines.append((0, f"{view.label('answered_at')}: {step.answered_at}"))
+    if step.skip_reason:
+        lines.append((0, f"{STEP_STATES['skipped'].get(view.lang)}: {step.skip_reason}"))
+    if step.warning:
+        lines.append((0, f"{view.label('warning')}: {step.warning}"))
+    lines += [(0, f"{view.label('notes')} ({when}): {text}") for when, text in step.notes]
+    lines += [
+        (0, f"{view.label('attachments')}: {a.stored_path} ({a.size} B, sha256 {a.sha256})")
+        for a in step.attachments
+    ]
+    for ping in step.pings:
+        attempt = view.label("attempt").format(n=ping.number)
+        lines.append((0, f"{attempt}: {ping.title} ({ping.verdict}), {ping.target}"))
+        if ping.seed_outcome:
+            lines.append((1, ping.seed_outcome))
+        lines += [(1, f"{view.label('preflight')}: {finding}") for finding in ping.preflight]
+        lines += [(1, reply) for reply in ping.replies]
+        if ping.statistics:
+            lines.append((1, f"{view.label('statistics')}: {ping.statistics}"))
+        if ping.meaning:
+            lines.append((1, f"{view.label('meaning')}: {ping.meaning}"))
+        lines += [(1, f"{view.label('next_checks')}: {check}") for check in ping.next_checks]
+    return lines
 
 
 def _md(text: str) -> str:
@@ -381,7 +387,7 @@ th{background:#f0f0f0;width:12em}
 .passed{color:#176d2c}.failed{color:#b00020;font-weight:bold}.skipped,.open{color:#666}
 .changed{color:#b00020;font-weight:bold}.mono{font-family:ui-monospace,Consolas,monospace}
 .step{page-break-inside:avoid;border-top:2px solid #888;margin-top:1em}
-ul{margin:.2em 0}
+ul{margin:.2em 0}.sub{display:inline-block;margin-left:1.5em;font-size:.95em}
 @page{size:A4;margin:15mm}
 @media print{body{margin:0}}
 """
@@ -412,66 +418,18 @@ def render_html(record: VisitRecord, lang: Lang) -> str:
 
 def _html_step(view: VisitView, step: StepView) -> str:
     e = _esc
-    rows = []
-
-    def row(key: str, content: str) -> None:
-        rows.append(f"<tr><th>{e(view.label(key))}</th><td>{content}</td></tr>")
-
-    row("result", f'<span class="{step.state}">{e(step.state_label)}</span>')
-    if step.value:
-        row("answer", e(step.value))
-    if step.answered_at:
-        row("answered_at", e(step.answered_at))
-    if step.skip_reason:
-        rows.append(
-            f"<tr><th>{e(STEP_STATES['skipped'].get(view.lang))}</th>"
-            f"<td>{e(step.skip_reason)}</td></tr>"
-        )
-    if step.warning:
-        row("warning", e(step.warning))
-    if step.notes:
-        row("notes", _ul(f"{e(when)}: {e(text)}" for when, text in step.notes))
-    if step.attachments:
-        row(
-            "attachments",
-            _ul(
-                f'<span class="mono">{e(a.stored_path)}</span> ({a.size} B)<br>'
-                f'<span class="mono">sha256 {e(a.sha256)}</span>'
-                for a in step.attachments
-            ),
-        )
-    for ping in step.pings:
-        details = [
-            f'<strong>{e(ping.title)}</strong> (<span class="mono">{e(ping.verdict)}</span>)'
-            f" - {e(ping.target)} {e(ping.started)}"
-        ]
-        if ping.seed_outcome:
-            details.append(e(ping.seed_outcome))
-        if ping.preflight:
-            details.append(f"{e(view.label('preflight'))}: " + _ul(e(p) for p in ping.preflight))
-        if ping.replies:
-            details.append(
-                f"{e(view.label('replies'))}: "
-                + _ul(f'<span class="mono">{e(reply)}</span>' for reply in ping.replies)
-            )
-        if ping.statistics:
-            details.append(f"{e(view.label('statistics'))}: {e(ping.statistics)}")
-        if ping.meaning:
-            details.append(f"{e(view.label('meaning'))}: {e(ping.meaning)}")
-        if ping.next_checks:
-            details.append(
-                f"{e(view.label('next_checks'))}: " + _ul(e(check) for check in ping.next_checks)
-            )
-        row_label = f"{view.label('ping')} - {view.label('attempt').format(n=ping.number)}"
-        rows.append(f"<tr><th>{e(row_label)}</th><td>{'<br>'.join(details)}</td></tr>")
+    items: list[str] = []
+    for level, line in detail_lines(view, step):
+        if level == 0:
+            items.append(f"<li>{e(line)}")
+        else:  # a nested line belongs to the last top-level item
+            items[-1] += f'<br><span class="sub">{e(line)}</span>'
+    details = "<ul>" + "".join(f"{item}</li>" for item in items) + "</ul>" if items else ""
     return (
         f'<div class="step"><h2>{step.number}. {e(step.title)} '
-        f'<span class="mono">{e(step.step_id)}</span></h2><table>{"".join(rows)}</table></div>'
+        f'<span class="mono">{e(step.step_id)}</span> '
+        f'<span class="{step.state}">{e(step.state_label)}</span></h2>{details}</div>'
     )
-
-
-def _ul(items: Any) -> str:
-    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
 def _esc(text: str) -> str:
