@@ -1,0 +1,189 @@
+"""`fieldkit checklists list|show|validate|schema` and `fieldkit tools`, as engineers run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_runner import invoke
+
+from fieldkit.checklist.load import load_checklist
+from fieldkit.checklist.models import Checklist
+from fieldkit.paths import builtin_checklists_dir
+
+BUILTIN_FILES = sorted(builtin_checklists_dir().glob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIELDKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("FIELDKIT_CHECKLISTS", raising=False)
+    monkeypatch.delenv("FIELDKIT_LANG", raising=False)
+
+
+def test_list_shows_each_checklist_in_the_chosen_language() -> None:
+    english = invoke("checklists", "list", "--lang", "en")
+    assert english.exit_code == 0
+    header, *rows = english.stdout.splitlines()
+    assert header.split() == ["ID", "KIND", "VERSION", "TITLE", "FROM"]
+    lan = next(row for row in rows if row.startswith("lan-turnup "))
+    assert "LAN leased-line turn-up" in lan
+    assert lan.split()[1:3] == ["turnup", "1.0"]
+    assert lan.endswith("built-in")
+    chinese = invoke("checklists", "list", env={"FIELDKIT_LANG": "zh"})
+    assert "专线LAN接入开通调测" in chinese.stdout
+
+
+def test_list_json_is_data_on_stdout() -> None:
+    result = invoke("checklists", "list", "--json")
+    entries = {entry["id"]: entry for entry in json.loads(result.stdout)}
+    lan = entries["lan-turnup"]
+    assert lan["title"]["zh"] == "专线LAN接入开通调测"
+    assert (lan["kind"], lan["origin"], lan["valid"], lan["problems"]) == (
+        "turnup",
+        "built-in",
+        True,
+        [],
+    )
+    assert result.stderr == ""
+
+
+def test_list_marks_a_broken_checklist_and_says_how_to_see_why(tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "site.yaml").write_text("schema: 1\nid: site\nsteps: [\n", encoding="utf-8")
+    result = invoke("checklists", "list", "--checklists", str(extra))
+    assert result.exit_code == 0
+    row = next(line for line in result.stdout.splitlines() if line.startswith("site "))
+    assert "INVALID" in row
+    assert f"fieldkit checklists validate {extra / 'site.yaml'}" in result.stderr
+
+
+def test_an_unknown_language_is_a_usage_error() -> None:
+    result = invoke("checklists", "list", "--lang", "fr")
+    assert result.exit_code == 2
+    assert "'fr' is not one of 'zh', 'en'" in result.stderr
+
+
+def test_show_draws_conditions_lights_and_choices() -> None:
+    result = invoke("checklists", "show", "lan-turnup", "--lang", "en")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "LAN leased-line turn-up" in text
+    assert "when: pigtail_connector = FC" in text
+    assert "lights: PW on" in text
+    assert "ping gateway (mask subnet_mask): count 4" in text
+    assert text.index("customer_ip") < text.index("pigtail_on_odf") < text.index("customer_device")
+
+
+def test_show_in_chinese_translates_the_labels() -> None:
+    result = invoke("checklists", "show", "lan-turnup", "--lang", "zh")
+    assert "条件: pigtail_connector = FC" in result.stdout
+    assert "指示灯: PW 亮" in result.stdout
+
+
+def test_show_ranges_of_a_reading(tmp_path: Path) -> None:
+    (tmp_path / "rx.yaml").write_text(
+        'schema: 1\nid: rx\nversion: "1"\nkind: turnup\ntitle: RX\ndescription: RX\nsteps:\n'
+        "  - {id: rx_power, type: record, input: decimal, unit: dBm, title: RX, min: -50, max: 10,\n"
+        "     expect: {min: -27, max: -8}, warn: {min: -25}}\n",
+        encoding="utf-8",
+    )
+    result = invoke("checklists", "show", str(tmp_path / "rx.yaml"), "--lang", "en")
+    assert "range −50..10 dBm; expect −27..−8 dBm; warn −25..… dBm" in result.stdout
+
+
+def test_show_json_is_the_validated_model() -> None:
+    result = invoke("checklists", "show", "lan-turnup", "--json")
+    shown = Checklist.model_validate(json.loads(result.stdout))
+    assert shown == load_checklist(builtin_checklists_dir() / "lan-turnup.yaml").checklist
+
+
+def test_show_accepts_a_path_and_rejects_an_unknown_id(tmp_path: Path) -> None:
+    path = builtin_checklists_dir() / "customer-visit.yaml"
+    assert invoke("checklists", "show", str(path), "--lang", "en").exit_code == 0
+    unknown = invoke("checklists", "show", "lan-trunup")
+    assert unknown.exit_code == 2
+    assert "did you mean 'lan-turnup'" in unknown.stderr
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
+def test_every_builtin_validates(path: Path) -> None:
+    result = invoke("checklists", "validate", str(path))
+    assert (result.exit_code, result.stdout) == (0, "ok: 1 checklist file(s) valid\n")
+
+
+def test_validate_a_folder_counts_its_files() -> None:
+    result = invoke("checklists", "validate", str(builtin_checklists_dir()))
+    assert result.exit_code == 0
+    assert result.stdout == f"ok: {len(BUILTIN_FILES)} checklist file(s) valid\n"
+
+
+def test_validate_a_missing_file_or_an_empty_folder(tmp_path: Path) -> None:
+    result = invoke("checklists", "validate", str(tmp_path / "gone.yaml"), str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"{tmp_path}: no checklist files (*.yaml, *.yml) in this folder",
+        f"{tmp_path / 'gone.yaml'}:1:1: no such file",
+    ]
+
+
+def test_schema_describes_the_language_for_editors() -> None:
+    result = invoke("checklists", "schema")
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["schema"]["const"] == 1
+    assert set(schema["required"]) >= {"schema", "id", "version", "kind", "title", "steps"}
+    step_types = {
+        definition["properties"]["type"]["const"]
+        for definition in schema["$defs"].values()
+        if "type" in definition.get("properties", {})
+        and "const" in definition["properties"]["type"]
+    }
+    assert step_types == {
+        "instruction",
+        "check",
+        "record",
+        "ping",
+        "tools",
+        "attachment",
+        "signature",
+        "followups",
+    }
+
+
+def test_tools_is_a_tick_off_list_with_quantities() -> None:
+    result = invoke("tools", "lan-turnup", "--lang", "en")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "LAN leased-line turn-up (lan-turnup)"
+    assert "[ ] 1 × optical power meter" in lines
+    assert "[ ] 2 × flange adapter FC-FC" in lines
+    assert all(line.startswith("[ ] ") for line in lines[1:])
+
+
+def test_tools_json_and_a_checklist_without_tools() -> None:
+    data = json.loads(invoke("tools", "lan-turnup", "--json").stdout)
+    quantities = {tool["id"]: tool["quantity"] for tool in data["tools"]}
+    assert quantities["pigtail_sc_sc"] == 2
+    result = invoke("tools", "customer-visit")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "lists no tools" in result.stderr
+
+
+def test_version_does_not_load_the_heavy_libraries() -> None:
+    script = (
+        "import sys\n"
+        "sys.argv = ['fieldkit', '--version']\n"
+        "from fieldkit.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pydantic', 'yaml', 'rich', 'ping3') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.splitlines() == [result.stdout.splitlines()[0], "[]"]
+    assert result.stdout.startswith("fieldkit ")
