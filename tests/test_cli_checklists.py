@@ -89,12 +89,12 @@ def test_show_in_chinese_translates_the_labels() -> None:
 def test_show_ranges_of_a_reading(tmp_path: Path) -> None:
     (tmp_path / "rx.yaml").write_text(
         'schema: 1\nid: rx\nversion: "1"\nkind: turnup\ntitle: RX\ndescription: RX\nsteps:\n'
-        "  - {id: rx_power, type: record, input: decimal, unit: dBm, title: RX, min: -50, max: 10,\n"
-        "     expect: {min: -27, max: -8}, warn: {min: -25}}\n",
+        "  - {id: rx_power, type: record, input: decimal, unit: dBm, title: RX,\n"
+        "     min: -50, expect: {min: -27, max: -8}, warn: {min: -25, max: -8}}\n",
         encoding="utf-8",
     )
     result = invoke("checklists", "show", str(tmp_path / "rx.yaml"), "--lang", "en")
-    assert "range −50..10 dBm; expect −27..−8 dBm; warn −25..… dBm" in result.stdout
+    assert "range −50..… dBm; expect −27..−8 dBm; warn −25..−8 dBm" in result.stdout
 
 
 def test_show_json_is_the_validated_model() -> None:
