@@ -1,0 +1,219 @@
+"""Each export format's content, redaction in every format, and the report commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from test_report_helpers import TODAY, at
+from test_report_kpi import build_team
+
+from fieldkit.report.pipeline import ReportOptions, export, summarize
+from fieldkit.report.rows import STEP_COLUMNS, VISIT_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folders = build_team(tmp_path_factory.mktemp("records"))
+    return [folders["team"], folders["copy"], folders["odd"]]
+
+
+def export_to(team: list[Path], folder: Path, fmt: str, **options: object) -> Path:
+    output = folder / f"report.{fmt}"
+    export(ReportOptions(sources=team, today=TODAY), fmt, output, **options)  # type: ignore[arg-type]
+    return output
+
+
+def test_csv_visit_level(team: list[Path], tmp_path: Path) -> None:
+    data = export_to(team, tmp_path, "csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese text as UTF-8
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(rows[0]) == [column.name for column in VISIT_COLUMNS]
+    assert len(rows) == 10  # the duplicate counted once; changed and broken left out
+    first = next(row for row in rows if row["started_at"] == "2024-05-06T09:00:00+08:00")
+    assert first["customer"] == "深圳某银行"
+    assert first["finished_at"] == "2024-05-06T09:30:00+08:00"
+    assert first["onsite_minutes"] == "30.0"
+    assert (first["first_time_pass"], first["ping_first_verdict"]) == ("true", "ok")
+    repair = next(row for row in rows if row["repair_hours"] == "50.0")
+    assert (repair["repair_limit_hours"], repair["repair_within_limit"]) == ("48.0", "false")
+
+
+def test_csv_step_level(team: list[Path], tmp_path: Path) -> None:
+    text = export_to(team, tmp_path, "csv", level="step").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == [column.name for column in STEP_COLUMNS]
+    power = [row for row in rows if row["step_id"] == "converter_power" and row["passed"] == "false"]
+    assert len(power) == 1 and power[0]["step_title"] == "Power the converter"
+    followups = next(row for row in rows if row["step_id"] == "problems_raised")
+    assert json.loads(followups["value"])[0]["owner"] == "张三"
+
+
+def test_xlsx_sheets_types_and_charts(team: list[Path], tmp_path: Path) -> None:
+    path = export_to(team, tmp_path, "xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Visits", "Steps", "Pings", "Follow-ups"]
+    visits = book["Visits"]
+    header = [cell.value for cell in visits[1]]
+    assert header == [column.name for column in VISIT_COLUMNS]
+    assert visits.freeze_panes == "A2"
+    assert visits.auto_filter.ref.startswith("A1:")
+    assert visits.max_row == 11
+    column = {name: index + 1 for index, name in enumerate(header)}
+    started = [visits.cell(row, column["started_at"]).value for row in range(2, 12)]
+    assert all(isinstance(value, datetime) for value in started)
+    assert datetime(2024, 5, 6, 9, 0) in started  # the engineer's wall-clock time
+    minutes = [visits.cell(row, column["onsite_minutes"]).value for row in range(2, 12)]
+    assert 30 in minutes and all(v is None or isinstance(v, (int, float)) for v in minutes)
+    assert {visits.cell(row, column["first_time_pass"]).value for row in range(2, 12)} >= {
+        True, False
+    }
+    assert book["Follow-ups"].max_row == 3
+    assert book["Pings"].max_row == 6  # five attempts and the header
+    summary = book["Summary"]
+    assert len(summary._charts) == 3
+    labels = {row[0].value: row[1].value for row in summary.iter_rows(max_col=2) if row[0].value}
+    assert labels["Visits"] == 10 and labels["First-time pass rate"] == pytest.approx(0.25)
+    with zipfile.ZipFile(path) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+        kinds = "".join(archive.read(name).decode() for name in charts)
+    assert len(charts) == 3
+    assert "<c:pieChart>" in kinds and kinds.count("<c:barChart>") == 2
+
+
+class _Refs(HTMLParser):
+    """Every attribute that could load something, every style and script text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.rows = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.rows += tag == "tr"
+        for name, value in attrs:
+            if name in ("src", "href", "xlink:href", "action", "srcset", "poster", "data"):
+                self.refs.append(value or "")
+            if name == "style":
+                self.text.append(value or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_is_self_contained_with_tiles_charts_and_tables(
+    team: list[Path], tmp_path: Path
+) -> None:
+    page = export_to(team, tmp_path, "html").read_text(encoding="utf-8")
+    parser = _Refs()
+    parser.feed(page)
+    assert parser.refs == []  # nothing loaded from anywhere
+    assert "link" not in parser.tags and "iframe" not in parser.tags
+    every_text = " ".join(parser.text).lower()
+    assert "@import" not in every_text and "url(" not in every_text
+    assert "http://" not in page and "https://" not in page
+    assert parser.tags.count("svg") == 3 and "script" in parser.tags
+    assert "@page{size:A4" in page
+    assert 'class="tile"' in page and "25.0%" in page  # the first-time-pass tile
+    assert "深圳某银行" in page and "converter_power" in page
+
+
+def test_json_holds_records_and_the_same_summary(team: list[Path], tmp_path: Path) -> None:
+    data = json.loads(export_to(team, tmp_path, "json").read_text(encoding="utf-8"))
+    assert len(data["records"]) == 10
+    assert {"source", "changed", "record"} <= set(data["records"][0])
+    expected = summarize(ReportOptions(sources=team, today=TODAY)).summary.to_json()
+    assert data["summary"] == expected
+    assert data["sources"]["counts"]["duplicate"] == 1
+
+
+SECRETS = ["深圳某银行", "华强电子", "福田医院", "福田区深南大道", "陈经理", "10.1.2.1", "10.1.2.20",
+           "10.1.2.10"]
+
+
+def file_text(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as archive:
+            return "".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                           if name.endswith(".xml"))
+    return path.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize(("fmt", "level"), [("csv", "visit"), ("csv", "step"), ("xlsx", "visit"),
+                                            ("html", "visit"), ("json", "visit")])
+def test_redaction_leaves_no_customer_name_or_ip(
+    team: list[Path], tmp_path: Path, fmt: str, level: str
+) -> None:
+    text = file_text(export_to(team, tmp_path, fmt, level=level, redact=True))
+    for secret in SECRETS:
+        assert secret not in text, f"{secret} left in the {fmt} export"
+    assert "CUSTOMER-001" in text
+
+
+def test_redaction_is_consistent_within_one_export(team: list[Path], tmp_path: Path) -> None:
+    text = export_to(team, tmp_path, "csv", redact=True).read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    huaqiang = [row["customer"] for row in rows if row["engineer"] == "王工"
+                and row["kind"] == "turnup" and row["status"] == "completed"]
+    other = [row["customer"] for row in rows if row["started_at"].startswith("2024-05-08")]
+    assert huaqiang == other and huaqiang[0].startswith("CUSTOMER-")  # both 华强电子
+    assert {row["engineer"] for row in rows} == {"李工", "王工"}  # staff names are kept
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fieldkit", *args], capture_output=True, text=True, check=False,
+        encoding="utf-8",
+    )
+
+
+def test_summary_command_json_and_notes(team: list[Path]) -> None:
+    result = run_cli("report", "summary", *map(str, team), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["totals"]["visits"] == 10
+    assert "duplicate" in result.stderr and "changed" in result.stderr  # notes go to stderr
+
+
+def test_summary_command_dashboard(team: list[Path]) -> None:
+    result = run_cli("report", "summary", str(team[0]), "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "Turn-up first-time pass" in result.stdout and "25.0%" in result.stdout
+    assert "机房温度偏高" in result.stdout
+
+
+def test_export_command_writes_the_file_and_nothing_else_to_it(
+    team: list[Path], tmp_path: Path
+) -> None:
+    output = tmp_path / "out.csv"
+    result = run_cli("report", "export", *map(str, team), "--format", "csv", "-o", str(output),
+                     "--kind", "turnup")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1 + 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "May 1"], "--since 'May 1'"),
+        (["--kind", "party"], "--kind 'party'"),
+        (["--status", "done"], "--status 'done'"),
+    ],
+)
+def test_bad_filters_are_user_errors(team: list[Path], args: list[str], message: str) -> None:
+    result = run_cli("report", "summary", str(team[0]), *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
