@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_report_helpers import TODAY, at
+from test_report_helpers import TODAY
 from test_report_kpi import build_team
 
 from fieldkit.report.pipeline import ReportOptions, export, summarize
@@ -52,7 +52,9 @@ def test_csv_step_level(team: list[Path], tmp_path: Path) -> None:
     text = export_to(team, tmp_path, "csv", level="step").read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == [column.name for column in STEP_COLUMNS]
-    power = [row for row in rows if row["step_id"] == "converter_power" and row["passed"] == "false"]
+    power = [
+        row for row in rows if row["step_id"] == "converter_power" and row["passed"] == "false"
+    ]
     assert len(power) == 1 and power[0]["step_title"] == "Power the converter"
     followups = next(row for row in rows if row["step_id"] == "problems_raised")
     assert json.loads(followups["value"])[0]["owner"] == "张三"
@@ -139,8 +141,10 @@ def test_json_holds_records_and_the_same_summary(team: list[Path], tmp_path: Pat
     assert data["sources"]["counts"]["duplicate"] == 1
 
 
-SECRETS = ["深圳某银行", "华强电子", "福田医院", "福田区深南大道", "陈经理", "10.1.2.1", "10.1.2.20",
-           "10.1.2.10"]
+SECRETS = [
+    "深圳某银行", "华强电子", "福田医院", "福田区深南大道", "陈经理",
+    "10.1.2.1", "10.1.2.20", "10.1.2.10",
+]
 
 
 def file_text(path: Path) -> str:
