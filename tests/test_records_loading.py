@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,13 @@ from fieldkit.records.loading import (
     parse_record,
     read_record_file,
 )
-from fieldkit.records.models import VisitStatus, content_digest, verify_digest
+from fieldkit.records.models import (
+    ChecklistSnapshot,
+    VisitStatus,
+    content_digest,
+    verify_digest,
+)
+from fieldkit.text import Text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records"
 
@@ -125,3 +132,20 @@ def test_record_files_are_found_recursively_but_not_inside_attachments(tmp_path:
         (tmp_path / folder / "visit.json").write_text("{}")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_record_files(tmp_path)]
     assert found == ["a/v1/visit.json", "b/c/v2/visit.json"]
+
+
+def test_the_checklist_sha256_may_be_the_file_s_with_its_bom() -> None:
+    """A checklist saved by Notepad starts with a BOM: the record keeps the file's own hash."""
+    source = "schema: 1\nid: x\n"
+    file_bytes = b"\xef\xbb\xbf" + source.encode("utf-8")
+    snap = ChecklistSnapshot.from_source(
+        source,
+        id="x",
+        version="1",
+        kind="turnup",
+        title=Text(zh="x", en="x"),
+        file_sha256=hashlib.sha256(file_bytes).hexdigest(),
+    )
+    assert snap.sha256 == hashlib.sha256(file_bytes).hexdigest()
+    with pytest.raises(ValueError, match="sha256 does not match"):
+        ChecklistSnapshot.model_validate({**snap.model_dump(), "source_text": source + "#"})

@@ -97,6 +97,26 @@ def test_a_crash_halfway_through_appending_an_answer_keeps_the_confirmed_ones(
     assert len(store.load(handle.visit_id).answers) == 3
 
 
+def test_after_ctrl_c_halfway_through_a_save_the_next_save_is_not_lost(
+    store: RecordStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.create(fields(), snapshot()) as handle:
+        handle.save(handle.record.model_copy(update={"answers": answers(START)[:1]}))
+        handle.save(handle.record.model_copy(update={"answers": answers(START)[:2]}))
+        real_write = os.write
+
+        def interrupted(fd: int, data: bytes) -> int:
+            real_write(fd, bytes(data[:10]))
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(os, "write", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            handle.save(handle.record.model_copy(update={"answers": answers(START)}))
+        monkeypatch.undo()
+        handle.save(handle.record.model_copy(update={"answers": answers(START)}))  # `quit` saves
+    assert len(store.load(handle.visit_id).answers) == 3
+
+
 def test_a_full_disk_keeps_the_previous_record_and_says_so(
     store: RecordStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,8 +56,8 @@ _FILE_MODE = 0o600
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _DIR_MODE = 0o700
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
-# A lock file that cannot be read is one being written right now, or the remains of a crash
-# inside the few microseconds of writing it; after this long it is the latter.
+# A lock file that cannot be read (written by hand, or by the O_EXCL fallback and cut short by a
+# crash) counts as held for this long after its last change, then as stale.
 _UNREADABLE_LOCK_GRACE_S = 10.0
 
 
@@ -390,7 +390,7 @@ class VisitHandle:
             else:
                 _write_all(self._journal_fd, line)
                 os.fsync(self._journal_fd)
-        except OSError:
+        except BaseException:  # a full disk, or Ctrl-C halfway through a long line
             # Part of the line may be on disk; the next save must not append after it (a reader
             # stops at the torn line), so it rewrites visit.json instead.
             self._journal_needs_rewrite = True
@@ -575,15 +575,10 @@ class _VisitLock:
         ).encode("utf-8")
         for _ in range(3):
             try:
-                fd = os.open(path, _CREATE_NEW, _FILE_MODE)
+                _create_with_content(path, token)
             except FileExistsError:
                 _take_over_if_stale(path, visit_id)
                 continue
-            try:
-                _write_all(fd, token)
-            finally:
-                os.close(fd)
-            _chmod_private(path, _FILE_MODE)
             return cls(path, token)
         raise VisitLocked(f"visit {visit_id} is being opened by another fieldkit; try again")
 
@@ -598,6 +593,37 @@ class _VisitLock:
         with contextlib.suppress(OSError):
             if self.path.read_bytes() == self._token:
                 self.path.unlink()
+
+
+def _create_with_content(path: Path, content: bytes) -> None:
+    """Create `path` holding `content`, or raise FileExistsError; never a half-written file.
+
+    The content goes to a temporary file that is then hard-linked to `path` (which fails if
+    `path` exists), so a kill at any point leaves no lock or a complete one. File systems
+    without hard links (FAT on a USB stick) fall back to O_EXCL and write.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+    fd = os.open(temp, _CREATE_NEW, _FILE_MODE)
+    try:
+        try:
+            _write_all(fd, content)
+        finally:
+            os.close(fd)
+        _chmod_private(temp, _FILE_MODE)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here
+            fd = os.open(path, _CREATE_NEW, _FILE_MODE)
+            try:
+                _write_all(fd, content)
+            finally:
+                os.close(fd)
+            _chmod_private(path, _FILE_MODE)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def _read_lock(path: Path) -> dict[str, Any] | None:
