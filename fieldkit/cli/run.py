@@ -1,9 +1,132 @@
-"""CLI commands: run (placeholder until its issue lands)."""
+"""CLI commands: `run`, `resume` and `demo`, the walkthrough at the customer site.
+
+Only typer and the standard library at module level; the walk, the store and Rich are
+imported inside the commands (see fieldkit/ui/session.py, which does the work).
+"""
 
 from __future__ import annotations
 
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from fieldkit.cli.checklists import ChecklistsDirOption, LangOption, language
+from fieldkit.cli.visits import RecordsOption
+
+
+class OrderTypeChoice(str, Enum):
+    new = "new"
+    relocate = "relocate"
+    remove = "remove"
+    change = "change"
+
+
+class GradeChoice(str, Enum):
+    group = "group"
+    province = "province"
+    local_a = "local-a"
+    local_b = "local-b"
+    local_c = "local-c"
+
+
+AnswersOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--answers",
+        metavar="FILE",
+        help="Take the answers from a YAML or JSON file (step id: answer, plus visit fields); "
+        "no prompts.",
+        show_default=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `run`, `resume` and `demo` to the root app."""
+    app.command("run")(run_checklist)
+    app.command("resume")(resume)
+    app.command("demo")(demo)
+
+
+def run_checklist(
+    checklist: Annotated[str, typer.Argument(help="A checklist id (e.g. lan-turnup) or a file.")],
+    customer: Annotated[str | None, typer.Option(help="The customer's name.")] = None,
+    site: Annotated[str | None, typer.Option(help="The site or address.")] = None,
+    order: Annotated[str | None, typer.Option(help="The work-order number.")] = None,
+    order_type: Annotated[
+        OrderTypeChoice | None,
+        typer.Option("--order-type", help="开通 new / 移机 relocate / 拆机 remove / 改参 change."),
+    ] = None,
+    grade: Annotated[
+        GradeChoice | None,
+        typer.Option(help="Customer grade: 集团级 group, 省级 province, 本地A/B/C local-a/b/c."),
+    ] = None,
+    engineer: Annotated[
+        str | None, typer.Option(help="Your name (default: `engineer:` in the config file).")
+    ] = None,
+    lang: LangOption = None,
+    records: RecordsOption = None,
+    answers: AnswersOption = None,
+    checklists: ChecklistsDirOption = None,
+) -> None:
+    """Walk a checklist at the customer site, step by step, into a visit record.
+
+    At any prompt: back, skip, note TEXT, attach PATH, help, quit (Ctrl-C too).
+    Exit codes: 0 completed and passed, 1 completed with failures, 2 bad input,
+    3 left in progress.
+    """
+    from fieldkit.ui.session import RunRequest, run_visit
+
+    request = RunRequest(
+        checklist=checklist,
+        lang=language(lang),
+        records=records,
+        checklists_dir=checklists,
+        answers=answers,
+        customer=customer,
+        site=site,
+        order=order,
+        order_type=order_type.value if order_type else None,
+        grade=grade.value if grade else None,
+        engineer=engineer,
+    )
+    raise typer.Exit(run_visit(request))
+
+
+def resume(
+    visit: Annotated[
+        str | None,
+        typer.Argument(metavar="[VISIT]", help="A visit id (or a unique part); default: ask."),
+    ] = None,
+    answers: AnswersOption = None,
+    records: RecordsOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Continue a visit in progress where it stopped (without VISIT: choose from a list)."""
+    from fieldkit.ui.session import resume_visit
+
+    raise typer.Exit(
+        resume_visit(visit, lang=language(lang), records=records, answers_path=answers)
+    )
+
+
+def demo(
+    records: RecordsOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Walk the LAN turn-up with sample answers, pinging 127.0.0.1, then show the record.
+
+    Needs no network, no root and no input; records go to a new temporary folder unless
+    --records is given.
+    """
+    from fieldkit.cli.visits import show_visit
+    from fieldkit.ui.session import demo_visit
+
+    folder = records or Path(tempfile.mkdtemp(prefix="fieldkit-demo-"))
+    record, code = demo_visit(folder, language(lang))
+    typer.echo()
+    show_visit(record.visit_id, records=folder, lang=lang)
+    raise typer.Exit(code)

@@ -236,6 +236,14 @@ class Walkthrough:
                 return position
         raise _refused("前面没有可修改的回答", "there is no earlier answer to go back to")
 
+    def keep(self, step_id: str) -> None:
+        """Leave a step revisited after `back` as it was and go on."""
+        position = self._expect(step_id)
+        if not position.revisiting:
+            raise _refused("需要一个回答", "an answer is needed")
+        self._revisit = None
+        self._reconcile()
+
     def note(self, step_id: str, text: str) -> None:
         """Attach a note to the current step."""
         position = self._expect(step_id)

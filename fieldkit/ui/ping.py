@@ -1,0 +1,125 @@
+"""Rich rendering of ping replies and verdicts, shared by `fieldkit ping` and the walkthrough."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from fieldkit.lang import Lang
+from fieldkit.ping.catalogue import load_catalogue
+from fieldkit.ping.model import Origin, PingResult, Reply, Statistics, Verdict
+
+_WORDS = {
+    "en": {
+        "reply": "Reply from {address}: time{op}{rtt} ms TTL={ttl}",
+        "error_from": "Reply from {address}: {error}",
+        "this_laptop": "this laptop",
+        "router": "another router",
+        "seed": "Seed outcome",
+        "meaning": "Meaning",
+        "next": "Next checks",
+        "preflight": "Pre-flight",
+        "stats": "Sent {sent}, received {received}, lost {loss:g}%",
+        "rtt": "round trip min/avg/max/mdev = {min}/{avg}/{max}/{mdev} ms",
+        "route": "Route",
+        "stopped": "stopped before the count was reached",
+        "rule": "Judged by",
+    },
+    "zh": {
+        "reply": "来自 {address} 的回复: 时间{op}{rtt} ms TTL={ttl}",
+        "error_from": "来自 {address} 的回复: {error}",
+        "this_laptop": "本机",
+        "router": "其他路由器",
+        "seed": "对应培训资料",
+        "meaning": "含义",
+        "next": "下一步检查",
+        "preflight": "预检",
+        "stats": "已发送 {sent}，已接收 {received}，丢失 {loss:g}%",
+        "rtt": "往返时间 最短/平均/最长/偏差 = {min}/{avg}/{max}/{mdev} ms",
+        "route": "路由",
+        "stopped": "未到次数即被停止",
+        "rule": "判断依据",
+    },
+}
+_GOOD = {Verdict.OK}
+_WARN = {Verdict.SLOW, Verdict.PARTIAL_LOSS}
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def reply_line(reply: Reply, lang: Lang, slow_ms: float) -> Text:
+    """One request's outcome, coloured: green reply, yellow slow, red lost or error."""
+    words = _WORDS[lang]
+    prefix = f"#{reply.seq:<3} "
+    if reply.answered:
+        text = words["reply"].format(
+            address=reply.from_address or "?",
+            op="<" if reply.rtt_below else "=",
+            rtt=_ms(reply.rtt_ms),
+            ttl=reply.ttl if reply.ttl is not None else "?",
+        )
+        slow = reply.rtt_ms is not None and reply.rtt_ms >= slow_ms and not reply.rtt_below
+        return Text(prefix + text, style="yellow" if slow else "green")
+    assert reply.error is not None
+    error = load_catalogue().reply_error_text(reply.error, lang)
+    if reply.from_address:
+        error = words["error_from"].format(address=reply.from_address, error=error)
+    if reply.origin is not None:
+        error += f"  ({words['this_laptop'] if reply.origin is Origin.LOCAL else words['router']})"
+    return Text(prefix + error, style="red")
+
+
+def statistics_lines(stats: Statistics, lang: Lang) -> list[str]:
+    words = _WORDS[lang]
+    lines = [words["stats"].format(sent=stats.sent, received=stats.received, loss=stats.loss_pct)]
+    if stats.min_ms is not None:
+        lines.append(
+            words["rtt"].format(
+                min=_ms(stats.min_ms),
+                avg=_ms(stats.avg_ms),
+                max=_ms(stats.max_ms),
+                mdev=_ms(stats.mdev_ms),
+            )
+        )
+    return lines
+
+
+def verdict_panel(result: PingResult, lang: Lang) -> Panel:
+    """Outcome, seed outcome, meaning, next checks, pre-flight findings and statistics."""
+    words = _WORDS[lang]
+    catalogue = load_catalogue()
+    explanation = catalogue.explain(result, lang)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    seed = explanation["seed_outcome"]
+    if seed is not None:
+        table.add_row(words["seed"], f"{escape(seed['label'])}: {escape(seed['example'])}")
+    table.add_row(words["meaning"], escape(explanation["meaning"]))
+    checks = "\n".join(f"• {escape(check)}" for check in explanation["next_checks"])
+    table.add_row(words["next"], checks)
+    findings = [
+        ("[yellow]! " if finding.warning else "  ")
+        + escape(catalogue.finding_text(finding, lang))
+        + ("[/yellow]" if finding.warning else "")
+        for finding in result.preflight
+    ]
+    if findings:
+        table.add_row(words["preflight"], "\n".join(findings))
+    if result.origin_rule is not None:
+        table.add_row(words["rule"], escape(catalogue.origin_rules[result.origin_rule].get(lang)))
+    if result.sent:
+        stats = statistics_lines(result.statistics, lang)
+        if result.stopped:
+            stats.append(words["stopped"])
+        table.add_row("", "\n".join(escape(line) for line in stats))
+    if result.detail:
+        table.add_row("", f"[dim]{escape(result.detail)}[/dim]")
+    style = "green" if result.verdict in _GOOD else "yellow" if result.verdict in _WARN else "red"
+    title = f"[bold]{escape(explanation['title'])}[/bold]  [dim]({result.verdict.value})[/dim]"
+    return Panel(Group(table), title=title, title_align="left", border_style=style)

@@ -1,0 +1,220 @@
+"""The interactive walk: ask each step, understand the in-prompt commands, show what happened.
+
+At any prompt: `back`, `skip`, `note TEXT`, `attach PATH`, `help`, `quit` (Ctrl-C and Ctrl-D
+too). Input comes through a `Keyboard`, so that the demo can type its sample answers into the
+very same screens an engineer sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.console import Console
+
+from fieldkit.checklist.answers import AnswerError, AnswerValue
+from fieldkit.checklist.models import AnyStep, FollowupsStep, PingStep
+from fieldkit.errors import FieldkitError
+from fieldkit.records.store import SaveFailed
+from fieldkit.ui.walk_screen import WalkScreen
+from fieldkit.walk.machine import Position, Walkthrough
+
+COMMANDS = ("back", "skip", "note", "attach", "help", "quit")
+
+
+class Keyboard(Protocol):
+    """Where answers come from: the engineer's terminal, or the demo's script."""
+
+    def ask(self, prompt: str, key: str) -> str:
+        """One line of input. `key` says what is asked (a step id, `ping:ID`...)."""
+        ...
+
+
+class TerminalKeyboard:
+    """Reads lines from the terminal through Rich (Ctrl-C raises KeyboardInterrupt, Ctrl-D EOF)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def ask(self, prompt: str, key: str) -> str:
+        return self.console.input(f"[bold]{prompt}[/] › ")
+
+
+class QuitWalk(Exception):
+    """The engineer chose to leave; everything confirmed is saved."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str
+
+
+def parse_command(text: str) -> Command | None:
+    """`note rack is full` -> Command("note", "rack is full"); an answer -> None."""
+    word, _, rest = text.strip().partition(" ")
+    name = word.casefold()
+    if name not in COMMANDS:
+        return None
+    if name in ("note", "attach") and not rest.strip():
+        return None if name == "note" else Command(name, "")
+    return Command(name, rest.strip())
+
+
+def walk_interactively(walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard) -> None:
+    """Ask until every step is done; raises QuitWalk when the engineer leaves."""
+    try:
+        while True:
+            for notice in walk.take_notices():
+                screen.skipped(notice)
+            position = walk.current()
+            if position is None:
+                return
+            screen.step(position)
+            if isinstance(position.step, PingStep):
+                _ping_step(walk, screen, keyboard, position)
+            else:
+                _answer_step(walk, screen, keyboard, position)
+    except (KeyboardInterrupt, EOFError):
+        screen.console.print()
+        raise QuitWalk() from None
+
+
+def _answer_step(
+    walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard, position: Position
+) -> None:
+    """Ask one step until it is answered, skipped, or the engineer moves away."""
+    step = position.step
+    while True:
+        text = keyboard.ask(screen.prompt_text(step), step.id)
+        try:
+            command = parse_command(text)
+            if command is not None:
+                if _run_command(walk, screen, keyboard, position, command):
+                    return
+                continue
+            if not text.strip() and position.revisiting:
+                walk.keep(step.id)
+                screen.message("kept", "green")
+                return
+            raw: AnswerValue = text
+            if isinstance(step, FollowupsStep):
+                raw = _ask_followups(screen, keyboard, step, first=text)
+            judgement = walk.answer(step.id, raw)
+            screen.judged(step, judgement)
+            return
+        except AnswerError as refused:
+            screen.refused(refused.reason.get(walk.lang))
+        except SaveFailed as failed:
+            screen.message("save_failed", "bold red", error=str(failed))
+
+
+def _run_command(
+    walk: Walkthrough,
+    screen: WalkScreen,
+    keyboard: Keyboard,
+    position: Position,
+    command: Command,
+) -> bool:
+    """Carry out an in-prompt command; True when the walk moved to another step."""
+    step = position.step
+    if command.name == "quit":
+        raise QuitWalk()
+    if command.name == "help":
+        screen.step(position)
+        screen.commands()
+        return False
+    if command.name == "back":
+        walk.back()
+        return True
+    if command.name == "skip":
+        if step.required:
+            walk.skip(step.id, "")  # the walk refuses it, with its reason, before a reason is asked
+        reason = keyboard.ask(screen.say("ask_skip_reason"), f"skip:{step.id}")
+        walk.skip(step.id, reason)
+        screen.message("skipped_by_engineer", "dim", reason=reason.strip())
+        return True
+    if command.name == "note":
+        walk.note(step.id, command.argument)
+        screen.message("note_saved", "green")
+        return False
+    if not command.argument:
+        screen.refused(screen.say("attach_usage"))
+        return False
+    try:
+        attachment = walk.attach(step.id, command.argument)
+    except AnswerError:
+        raise
+    except FieldkitError as error:  # no such file, disk full: say so and stay on the step
+        screen.refused(str(error))
+        return False
+    screen.message("attached", "green", name=attachment.name, digest=attachment.sha256[:12])
+    return False
+
+
+def _ask_followups(
+    screen: WalkScreen, keyboard: Keyboard, step: AnyStep, first: str
+) -> list[dict[str, str]]:
+    """Follow-ups line by line (`problem ; owner ; due`); an empty line ends the list."""
+    items: list[dict[str, str]] = []
+    text = first
+    while text.strip():
+        item = followup_line(text)
+        if item is None:
+            screen.refused(screen.say("followup_format"))
+        else:
+            items.append(item)
+        text = keyboard.ask(screen.say("ask_followup", n=len(items) + 1), f"{step.id}:more")
+    return items
+
+
+def followup_line(text: str) -> dict[str, str] | None:
+    """`problem ; owner ; due` typed on one line, or None when it does not have three parts."""
+    parts = [part.strip() for part in text.replace("；", ";").split(";")]
+    if len(parts) != 3 or not all(parts):
+        return None
+    return {"problem": parts[0], "owner": parts[1], "due": parts[2]}
+
+
+def _ping_step(
+    walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard, position: Position
+) -> None:
+    """Run the ping when the engineer is ready; on a bad verdict: re-test, fail and go on, quit."""
+    step = position.step
+    assert isinstance(step, PingStep)
+    target, mask = walk.ping_target(step)
+    while True:
+        text = keyboard.ask(screen.say("ask_ping", target=target), f"ping:{step.id}")
+        command = parse_command(text)
+        if command is None:
+            break
+        try:
+            if _run_command(walk, screen, keyboard, position, command):
+                return
+        except AnswerError as refused:
+            screen.refused(refused.reason.get(walk.lang))
+    while True:
+        if _run_ping_once(walk, screen, position, target, mask):
+            return
+        choice = ""
+        while choice not in ("r", "f", "q"):
+            choice = keyboard.ask(screen.say("ask_ping_failed"), f"ping-failed:{step.id}")
+            choice = choice.strip().casefold()[:1]
+        if choice == "q":
+            raise QuitWalk()
+        if choice == "f":
+            walk.accept_ping_failure(step.id)
+            return
+
+
+def _run_ping_once(
+    walk: Walkthrough, screen: WalkScreen, position: Position, target: str, mask: str | None
+) -> bool:
+    """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed."""
+    from fieldkit.ping.preflight import run_preflight
+
+    screen.ping_started(position, target)
+    screen.preflight(run_preflight(target, mask=mask).findings)
+    result = walk.run_ping(position.step.id, on_reply=screen.ping_reply)
+    screen.ping_finished(position, result)
+    return result.verdict.value == "ok"

@@ -1,0 +1,157 @@
+"""Every sentence the walkthrough screens say, in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fieldkit.lang import Lang
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    # the step screen
+    "step_of": ("第 {n} 步，共 {total} 步", "step {n} of {total}"),
+    "lights": ("应看到的指示灯", "Lights to expect"),
+    "light_on": ("亮", "on"),
+    "light_off": ("灭", "off"),
+    "light_steady": ("常亮", "steady"),
+    "light_blinking": ("闪烁", "blinking"),
+    "optional": ("（可跳过）", "(optional)"),
+    "commands": (
+        "命令：back 返回上一步 · skip 跳过 · note 文字 添加备注 · attach 路径 附加文件 · "
+        "help 帮助 · quit 保存并退出",
+        "Commands: back (previous step) · skip · note TEXT · attach PATH · help · "
+        "quit (save and leave)",
+    ),
+    "revisit": ("当前回答：{value}（直接回车保留）", "Current answer: {value} (Enter keeps it)"),
+    # prompts by step type
+    "ask_instruction": ("完成了吗？(y/n)", "Done? (y/n)"),
+    "ask_check": ("是否？(y/n)", "Yes or no? (y/n)"),
+    "ask_text": ("请输入", "Type it"),
+    "ask_number": ("请输入数值{unit}{band}", "Type the reading{unit}{band}"),
+    "ask_ipv4": ("IPv4 地址（例如 192.168.1.10）", "IPv4 address (e.g. 192.168.1.10)"),
+    "ask_netmask": (
+        "子网掩码（例如 255.255.255.0 或 /24）",
+        "Subnet mask (e.g. 255.255.255.0 or /24)",
+    ),
+    "ask_choice": ("输入序号或值", "Type a number or a value"),
+    "ask_multi_choice": (
+        "输入一个或多个序号，用逗号分隔",
+        "Type one or more numbers, comma separated",
+    ),
+    "ask_date": ("日期（例如 2024-05-01 或 today）", "Date (e.g. 2024-05-01, or today)"),
+    "ask_datetime": (
+        "日期时间（例如 2024-05-01 14:30 或 now）",
+        "Date and time (e.g. 2024-05-01 14:30, or now)",
+    ),
+    "ask_serial": ("序列号（格式 {pattern}）", "Serial number (pattern {pattern})"),
+    "ask_tools": (
+        "未带齐的工具序号，用逗号分隔；全部带齐请输入 none",
+        "Numbers of the tools NOT packed, comma separated; none if all are packed",
+    ),
+    "ask_attachment": ("文件路径{accept}", "File path{accept}"),
+    "ask_signature": ("签字人姓名", "Name of the person signing"),
+    "ask_followup": (
+        "跟进事项 {n}：问题 ; 负责人 ; 期限(YYYY-MM-DD)，空行结束",
+        "Follow-up {n}: problem ; owner ; due (YYYY-MM-DD), empty line to finish",
+    ),
+    "followup_format": (
+        "请按 问题 ; 负责人 ; 期限 的格式输入",
+        "write it as problem ; owner ; due",
+    ),
+    "attach_usage": ("用法：attach 文件路径", "usage: attach PATH"),
+    "ask_skip_reason": ("跳过的原因", "Reason for skipping"),
+    "ask_ping": (
+        "按回车开始 ping {target}（或输入命令）",
+        "Press Enter to ping {target} (or type a command)",
+    ),
+    "ask_ping_failed": (
+        "r 重新测试（如重新插拔接头后） · f 记为未通过并继续 · q 退出，稍后继续",
+        "r re-test (e.g. after re-seating a connector) · f record as failed and go on · "
+        "q quit, resume later",
+    ),
+    # answers
+    "saved": ("✓ 已保存", "✓ saved"),
+    "saved_warning": ("⚠ 已保存，但：{reason}", "⚠ saved, but: {reason}"),
+    "saved_failed": ("✗ 已保存为未通过：{reason}", "✗ saved as failed: {reason}"),
+    "kept": ("✓ 保留原回答", "✓ kept"),
+    "refused": ("✗ {reason}，请重新输入", "✗ {reason}; try again"),
+    "note_saved": ("✓ 备注已保存", "✓ note saved"),
+    "attached": ("✓ 已附加 {name}（sha256 {digest}…）", "✓ attached {name} (sha256 {digest}…)"),
+    "skipped_by_engineer": ("已跳过：{reason}", "skipped: {reason}"),
+    "skipped_auto": ("跳过 {title}：{reason}", "skipped {title}: {reason}"),
+    "save_failed": ("✗ 未能保存：{error}", "✗ not saved: {error}"),
+    # ping
+    "ping_start": ("ping {target}，共 {count} 次", "pinging {target}, {count} echoes"),
+    "preflight": ("预检", "Pre-flight"),
+    "reply_ok": (
+        "来自 {address} 的回复：时间={rtt} ms TTL={ttl}",
+        "reply from {address}: time={rtt} ms TTL={ttl}",
+    ),
+    "reply_error": ("{error}{sender}", "{error}{sender}"),
+    "reply_from": ("（来自 {address}）", " (from {address})"),
+    "verdict": ("结论", "Verdict"),
+    "seed_outcome": ("对应培训资料中的", "The training document's"),
+    "meaning": ("含义", "What it means"),
+    "next_checks": ("下一步检查", "Check next"),
+    "statistics": (
+        "已发送 {sent}，已接收 {received}，丢失 {loss}%{times}",
+        "sent {sent}, received {received}, loss {loss}%{times}",
+    ),
+    "times": ("，最短/平均/最长 {min}/{avg}/{max} ms", ", min/avg/max {min}/{avg}/{max} ms"),
+    # visit fields
+    "ask_customer": ("客户名称", "Customer"),
+    "ask_site": ("地址/站点（可留空）", "Site or address (Enter to leave empty)"),
+    "ask_order": ("工单号（可留空）", "Order number (Enter to leave empty)"),
+    "ask_order_type": ("工单类型（可留空）", "Order type (Enter to leave empty)"),
+    "ask_grade": ("客户等级（可留空）", "Customer grade (Enter to leave empty)"),
+    "ask_engineer": ("工程师姓名", "Engineer's name"),
+    "needed": ("必须填写", "this is needed"),
+    "not_a_choice": ("不是可选项", "not one of the choices"),
+    # starting and leaving
+    "in_progress_found": (
+        "客户 {customer} 的 {checklist} 走访 {visit} 尚未完成"
+        "（开始于 {started}，已完成 {done}/{total} 步）。",
+        "Visit {visit} of {checklist} for {customer} is still in progress "
+        "(started {started}, {done} of {total} steps done).",
+    ),
+    "ask_resume": ("继续这次走访吗？(Y/n)", "Resume it? (Y/n)"),
+    "ask_which": ("继续哪一次走访？输入序号", "Which visit to resume? Type its number"),
+    "in_progress_title": ("进行中的走访", "Visits in progress"),
+    "resuming": ("继续走访 {visit}", "Resuming visit {visit}"),
+    "quit": (
+        "已保存。走访 {visit} 仍在进行中；继续：fieldkit resume {visit}",
+        "Saved. Visit {visit} is still in progress; continue with: fieldkit resume {visit}",
+    ),
+    # the end
+    "summary_passed": ("走访完成：全部通过", "Visit completed: every step passed"),
+    "summary_failed": ("走访完成：有未通过的步骤", "Visit completed with failures"),
+    "col_step": ("步骤", "Step"),
+    "col_answer": ("回答", "Answer"),
+    "col_result": ("结果", "Result"),
+    "result_passed": ("通过", "passed"),
+    "result_warning": ("通过（注意）", "passed (warning)"),
+    "result_failed": ("未通过", "failed"),
+    "result_skipped": ("跳过", "skipped"),
+    "result_recorded": ("已记录", "recorded"),
+    "counts": (
+        "通过 {passed} 步，未通过 {failed} 步，跳过 {skipped} 步",
+        "{passed} passed, {failed} failed, {skipped} skipped",
+    ),
+    "failed_steps": ("未通过的步骤：{steps}", "Failed steps: {steps}"),
+    "ping_summary": (
+        "ping 结论：{verdict}（测试次数：{attempts}）",
+        "Ping verdict: {verdict} (attempts: {attempts})",
+    ),
+    "duration": ("用时：{duration}", "Duration: {duration}"),
+    "record_path": ("记录文件：{path}", "Record: {path}"),
+    "show_command": ("查看：{command}", "Show it: {command}"),
+    "bundle_command": ("打包交给主管：{command}", "Bundle it for a supervisor: {command}"),
+    "demo_records": ("演示记录保存在 {folder}", "Demo records go to {folder}"),
+    "demo_record": ("写入的记录：", "The record written:"),
+}
+
+
+def say(key: str, lang: Lang, **values: Any) -> str:
+    """The sentence `key` in `lang`, with its {placeholders} filled."""
+    zh, en = _TEXTS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text

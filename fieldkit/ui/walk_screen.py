@@ -1,0 +1,360 @@
+"""Rich rendering of the walkthrough: the step screen, ping lines and verdict, the end summary.
+
+Pure output: nothing here reads input. `prompts.py` asks; `session.py` puts it together.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text as RichText
+
+from fieldkit.checklist.answers import Judgement, display_answer
+from fieldkit.checklist.models import (
+    AnyStep,
+    AttachmentStep,
+    ChoiceRecord,
+    DateRecord,
+    InstructionStep,
+    NumberRecord,
+    PingStep,
+    SerialRecord,
+    ToolsStep,
+)
+from fieldkit.checklist.numbers import format_number
+from fieldkit.lang import Lang
+from fieldkit.records.models import VisitRecord
+from fieldkit.ui.texts import say
+from fieldkit.walk.answers_file import WalkObserver
+from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
+
+if TYPE_CHECKING:
+    from fieldkit.ping.model import Finding, PingResult, Reply
+
+
+class WalkScreen(WalkObserver):
+    """Everything the engineer sees during a walk, on one Rich console.
+
+    As a WalkObserver it also narrates a walk from an answers file, one line per step.
+    """
+
+    def __init__(self, console: Console, walk: Walkthrough) -> None:
+        self.console = console
+        self.walk = walk
+        self.checklist = walk.checklist
+        self.lang = walk.lang
+
+    def say(self, key: str, **values: Any) -> str:
+        return say(key, self.lang, **values)
+
+    def _line(self, text: str, style: str = "") -> None:
+        # Not wrapped: these lines hold paths and commands to copy.
+        self.console.print(RichText(text, style=style), soft_wrap=True)
+
+    # -- the step screen ----------------------------------------------------------------------
+
+    def header(self) -> None:
+        """The checklist title, customer, site and order: once, when the walk starts."""
+        record = self.walk.record
+        who = [record.customer, record.site, record.order]
+        if record.grade is not None:
+            who.append(record.grade.label.get(self.lang))
+        if record.order_type is not None:
+            who.append(record.order_type.label.get(self.lang))
+        body = " · ".join(escape(part) for part in who if part)
+        title = escape(self.checklist.title.get(self.lang))
+        self.console.print(
+            Panel(body, title=f"[bold]{title}[/]", subtitle=escape(record.visit_id), expand=True)
+        )
+
+    def step(self, position: Position) -> None:
+        """The screen of one step: progress, title, help, lights, what to type."""
+        step = position.step
+        number = position.index + 1
+        progress = Table.grid(padding=(0, 1))
+        progress.add_column(no_wrap=True)
+        progress.add_column(ratio=1)
+        progress.add_row(
+            RichText(self.say("step_of", n=number, total=position.total), style="bold cyan"),
+            ProgressBar(total=position.total, completed=position.index),
+        )
+        parts: list[Any] = [progress]
+        title = step.title.get(self.lang)
+        if not step.required:
+            title += " " + self.say("optional")
+        parts.append(RichText(title, style="bold"))
+        if step.help is not None:
+            parts.append(RichText(step.help.get(self.lang), style="dim"))
+        lights = getattr(step, "lights", None)
+        if lights:
+            shown = " · ".join(
+                f"{light.name.get(self.lang)} {self.say('light_' + light.state)}"
+                for light in lights
+            )
+            parts.append(RichText(f"{self.say('lights')}: {shown}", style="yellow"))
+        options = self._options(step)
+        if options:
+            parts.append(options)
+        if position.revisiting and position.entry is not None and position.entry.value is not None:
+            value = display_answer(step, position.entry.value, self.lang)  # type: ignore[arg-type]
+            parts.append(RichText(self.say("revisit", value=value), style="magenta"))
+        self.console.print()
+        self.console.print(Panel(Group(*parts), expand=True, border_style="cyan"))
+
+    def _options(self, step: AnyStep) -> Table | None:
+        """The numbered choices of a choice step, or the packing list of a tools step."""
+        rows: list[tuple[str, str]] = []
+        if isinstance(step, ChoiceRecord):
+            rows = [(choice.value, choice.label_in(self.lang)) for choice in step.choices]
+        elif isinstance(step, ToolsStep):
+            rows = [
+                (f"×{tool.quantity}", tool.name.get(self.lang)) for tool in self.checklist.tools
+            ]
+        if not rows:
+            return None
+        table = Table.grid(padding=(0, 2))
+        for number, (value, label) in enumerate(rows, start=1):
+            table.add_row(f"[bold]{number})[/]", escape(value), escape(label))
+        return table
+
+    def prompt_text(self, step: AnyStep) -> str:
+        """What to type for this step's type, shown before the cursor."""
+        if isinstance(step, InstructionStep):
+            return self.say("ask_instruction")
+        if isinstance(step, NumberRecord):
+            unit = f" ({step.unit})" if step.unit else ""
+            band = ""
+            if step.min is not None or step.max is not None:
+                low = "" if step.min is None else format_number(step.min, typographic=True)
+                high = "" if step.max is None else format_number(step.max, typographic=True)
+                band = f" [{low}..{high}]"
+            return self.say("ask_number", unit=unit, band=band)
+        if isinstance(step, SerialRecord):
+            return self.say("ask_serial", pattern=step.pattern)
+        if isinstance(step, AttachmentStep):
+            accept = f" ({', '.join(step.accept)})" if step.accept else ""
+            return self.say("ask_attachment", accept=accept)
+        if isinstance(step, DateRecord):
+            return self.say(f"ask_{step.input}")
+        kind = getattr(step, "input", step.type)
+        return self.say(f"ask_{kind}")
+
+    def commands(self) -> None:
+        self._line(self.say("commands"), "dim")
+
+    # -- what happened ------------------------------------------------------------------------
+
+    def judged(self, step: AnyStep, judgement: Judgement | None) -> None:
+        """The answer was saved: say whether it passes."""
+        reason = judgement.reason.get(self.lang) if judgement and judgement.reason else ""
+        if judgement is None or judgement.outcome == "pass":
+            self._line(self.say("saved"), "green")
+        elif judgement.outcome == "warning":
+            self._line(self.say("saved_warning", reason=reason), "yellow")
+        else:
+            self._line(self.say("saved_failed", reason=reason), "bold red")
+
+    def refused(self, reason: str) -> None:
+        self._line(self.say("refused", reason=reason), "bold red")
+
+    def message(self, key: str, style: str = "", **values: Any) -> None:
+        self._line(self.say(key, **values), style)
+
+    def skipped(self, notice: SkipNotice) -> None:
+        title = notice.step.title.get(self.lang)
+        self._line(self.say("skipped_auto", title=title, reason=notice.reason), "dim")
+
+    def answered(self, position: Position, judgement: Judgement | None) -> None:
+        """One line per step answered from a file."""
+        entry = self.walk.record.answer_for(position.step.id)
+        number = f"[{position.index + 1}/{position.total}]"
+        title = position.step.title.get(self.lang)
+        if entry is None or entry.skipped:
+            reason = entry.skip_reason if entry else ""
+            self._line(f"{number} {title}: {self.say('skipped_by_engineer', reason=reason)}")
+            return
+        value = display_answer(position.step, entry.value, self.lang)  # type: ignore[arg-type]
+        mark = {"pass": "✓", "warning": "⚠", "fail": "✗"}[
+            judgement.outcome if judgement else "pass"
+        ]
+        style = {"✓": "green", "⚠": "yellow", "✗": "bold red"}[mark]
+        self._line(f"{number} {title}: {value} {mark}", style)
+
+    # -- ping ---------------------------------------------------------------------------------
+
+    def ping_started(self, position: Position, target: str) -> None:
+        step = position.step
+        count = step.count if isinstance(step, PingStep) else "?"
+        number = f"[{position.index + 1}/{position.total}]"
+        title = step.title.get(self.lang)
+        self._line(
+            f"{number} {title}: {self.say('ping_start', target=target, count=count)}", "bold"
+        )
+
+    def preflight(self, findings: list[Finding]) -> None:
+        """What the laptop knows before the first echo (not in the gateway's subnet...)."""
+        from fieldkit.ping import load_catalogue
+
+        catalogue = load_catalogue()
+        for finding in findings:
+            style = "bold yellow" if finding.warning else "dim"
+            text = catalogue.finding_text(finding, self.lang)
+            self._line(f"{self.say('preflight')}: {text}", style)
+
+    def ping_reply(self, reply: Reply) -> None:
+        if reply.answered:
+            rtt = "<1" if reply.rtt_below else f"{reply.rtt_ms:.2f}"
+            text = self.say(
+                "reply_ok", address=reply.from_address or "?", rtt=rtt, ttl=reply.ttl or "?"
+            )
+            self._line(f"  {reply.seq:>3}  {text}", "green")
+            return
+        from fieldkit.ping import load_catalogue
+
+        error = load_catalogue().reply_error_text(reply.error, self.lang) if reply.error else "?"
+        sender = self.say("reply_from", address=reply.from_address) if reply.from_address else ""
+        self._line(
+            f"  {reply.seq:>3}  {self.say('reply_error', error=error, sender=sender)}", "red"
+        )
+
+    def ping_finished(self, position: Position, result: PingResult) -> None:
+        """The verdict panel: verdict, the seed's outcome, meaning, next checks, statistics."""
+        data = result.to_json(self.lang)
+        explanation = data["explanation"]
+        ok = result.verdict.value == "ok"
+        lines: list[Any] = []
+        seed = explanation.get("seed_outcome")
+        if seed:
+            lines.append(
+                RichText(f"{self.say('seed_outcome')}: {seed['label']} — {seed['example']}")
+            )
+        lines.append(RichText(f"{self.say('meaning')}: {explanation['meaning']}"))
+        if not ok and explanation["next_checks"]:
+            lines.append(RichText(f"{self.say('next_checks')}:", style="bold"))
+            lines += [RichText(f"  • {check}") for check in explanation["next_checks"]]
+        lines += [
+            RichText(f"{self.say('preflight')}: {finding['message']}", style="yellow")
+            for finding in data["preflight"]
+            if finding["warning"]
+        ]
+        lines.append(RichText(_statistics(data["statistics"], self.lang), style="dim"))
+        title = f"{self.say('verdict')}: {explanation['title']} ({result.verdict.value})"
+        self.console.print(
+            Panel(
+                Group(*lines),
+                title=escape(title),
+                border_style="green" if ok else "red",
+                expand=True,
+            )
+        )
+
+    # -- the end ------------------------------------------------------------------------------
+
+    def summary(self, record: VisitRecord, record_file: Path) -> None:
+        """Passed and failed steps, the ping verdict, the duration, where the record is."""
+        from fieldkit.records.render import visit_view
+
+        view = visit_view(record, self.lang)
+        table = Table(expand=False)
+        for key in ("col_step", "col_answer", "col_result"):
+            table.add_column(self.say(key))
+        styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
+        counts = {"passed": 0, "failed": 0, "skipped": 0}
+        for step in view.steps:
+            counts[step.state] = counts.get(step.state, 0) + 1
+            answer = step.value or step.skip_reason or ""
+            table.add_row(
+                f"{step.number}. {escape(step.title)}",
+                escape(answer),
+                f"[{styles.get(step.state, '')}]{escape(step.state_label)}[/]",
+            )
+        passed = record.outcome is not None and record.outcome.value == "passed"
+        self.console.print()
+        self.console.print(table)
+        lines = [
+            self.say(
+                "counts",
+                passed=counts["passed"],
+                failed=counts["failed"],
+                skipped=counts["skipped"],
+            )
+        ]
+        if record.failed_steps:
+            lines.append(self.say("failed_steps", steps=", ".join(record.failed_steps)))
+        lines += self._ping_lines(record)
+        if record.finished_at is not None:
+            duration = _duration(record.finished_at - record.started_at)
+            lines.append(self.say("duration", duration=duration))
+        lines.append(self.say("record_path", path=record_file))
+        show = f"fieldkit visits show {record.visit_id}"
+        bundle = "fieldkit visits bundle -o visits.zip"
+        records_option = _records_option(record_file)
+        lines.append(self.say("show_command", command=show + records_option))
+        lines.append(self.say("bundle_command", command=bundle + records_option))
+        title = self.say("summary_passed" if passed else "summary_failed")
+        self._line(title, "bold green" if passed else "bold red")
+        for line in lines:
+            self._line(line)
+
+    def _ping_lines(self, record: VisitRecord) -> list[str]:
+        lines = []
+        for answer in record.answers:
+            if answer.ping_attempts:
+                last = answer.ping_attempts[-1]
+                title = last.get("explanation", {}).get("title") or last.get("verdict")
+                lines.append(
+                    self.say(
+                        "ping_summary",
+                        verdict=f"{title} ({last.get('verdict')})",
+                        attempts=len(answer.ping_attempts),
+                    )
+                )
+        return lines
+
+
+def _statistics(stats: dict[str, Any], lang: Lang) -> str:
+    times = ""
+    if stats.get("min_ms") is not None:
+        times = say(
+            "times",
+            lang,
+            min=f"{stats['min_ms']:.2f}",
+            avg=f"{stats['avg_ms']:.2f}",
+            max=f"{stats['max_ms']:.2f}",
+        )
+    return say(
+        "statistics",
+        lang,
+        sent=stats["sent"],
+        received=stats["received"],
+        loss=format_number(stats["loss_pct"]),
+        times=times,
+    )
+
+
+def _duration(elapsed: timedelta) -> str:
+    seconds = max(0, int(elapsed.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {seconds:02d} s"
+    return f"{seconds} s"
+
+
+def _records_option(record_file: Path) -> str:
+    """` --records DIR` when the records folder is not the one fieldkit finds by itself."""
+    from fieldkit.paths import records_dir
+
+    folder = record_file.parent.parent
+    if folder.resolve() == records_dir().resolve():
+        return ""
+    return f" --records {folder}"
