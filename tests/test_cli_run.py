@@ -1,0 +1,245 @@
+"""`fieldkit run`, `resume` and `demo` as a user runs them, without a terminal (answers files).
+
+Pings go to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from walk_support import LAN_ANSWERS
+
+from fieldkit.records.models import Grade, OrderType, Outcome, VisitStatus
+from fieldkit.records.store import RecordStore
+
+# A turn-up with a quick ping (the built-in one waits a second between echoes).
+QUICK_TURNUP = """\
+schema: 1
+id: quick-turnup
+version: "1.0"
+kind: turnup
+title: {zh: 快速开通, en: Quick turn-up}
+description: {zh: 测试用, en: for tests}
+steps:
+  - id: gateway
+    type: record
+    title: {zh: 网关, en: Gateway}
+    input: ipv4
+  - id: cabled
+    type: instruction
+    title: {zh: 接线, en: Cable it}
+  - id: ping_gateway
+    type: ping
+    title: {zh: ping 网关, en: Ping the gateway}
+    target: gateway
+    count: 2
+    interval_s: 0.1
+    timeout_s: 1
+  - id: remarks
+    type: record
+    title: {zh: 备注, en: Remarks}
+    input: text
+    required: false
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FIELDKIT_RECORDS": str(tmp_path / "records"),
+        "FIELDKIT_CONFIG": str(tmp_path / "config.yaml"),
+        "FIELDKIT_LANG": "en",
+        "COLUMNS": "120",
+    }
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Path:
+    path = tmp_path / "quick-turnup.yaml"
+    path.write_text(QUICK_TURNUP, encoding="utf-8")
+    return path
+
+
+def fieldkit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fieldkit", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def answers_file(tmp_path: Path, content: dict[str, object], name: str = "answers.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def store(env: dict[str, str]) -> RecordStore:
+    return RecordStore(env["FIELDKIT_RECORDS"])
+
+
+def test_the_lan_turn_up_from_an_answers_file_passes_and_says_where_the_record_is(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    answers = answers_file(tmp_path, {"customer": "深圳某银行", "grade": "local-a", **LAN_ANSWERS})
+    done = fieldkit(
+        env,
+        "run",
+        "lan-turnup",
+        "--answers",
+        str(answers),
+        "--engineer",
+        "李工",
+        "--order-type",
+        "relocate",
+    )
+    assert done.returncode == 0, done.stderr
+    [record] = list(store(env).iter_records())
+    assert record.status is VisitStatus.COMPLETED and record.outcome is Outcome.PASSED
+    assert (record.engineer, record.customer) == ("李工", "深圳某银行")
+    assert (record.grade, record.order_type) == (Grade.LOCAL_A, OrderType.RELOCATE)
+    assert str(store(env).visit_dir(record.visit_id) / "visit.json") in done.stdout
+    assert f"fieldkit visits show {record.visit_id}" in done.stdout
+    assert "Connection normal" in done.stdout
+
+
+def test_a_failed_step_completes_the_visit_with_exit_1(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = answers_file(tmp_path, {"gateway": "127.0.0.1", "cabled": False})
+    done = fieldkit(
+        env, "run", str(quick), "--answers", str(answers), "--customer", "c", "--engineer", "e"
+    )
+    assert done.returncode == 1, done.stderr
+    [record] = list(store(env).iter_records())
+    assert record.outcome is Outcome.FAILED and record.failed_steps == ["cabled"]
+    assert record.answer_for("remarks").skipped  # type: ignore[union-attr]
+
+
+def test_an_invalid_answer_is_one_line_naming_the_step_exit_2_and_resume_finishes(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = answers_file(tmp_path, {"customer": "c", "gateway": "127.0.0.1", "cabled": "maybe"})
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers), "--engineer", "e")
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "step cabled: answer yes or no (y/n)" in line and "saved as in progress" in line
+    [record] = list(store(env).iter_records())
+    assert record.status is VisitStatus.IN_PROGRESS
+    assert [answer.step_id for answer in record.answers] == ["gateway"]
+
+    fixed = answers_file(tmp_path, {"cabled": True, "remarks": "ok"}, "rest.yaml")
+    resumed = fieldkit(env, "resume", record.visit_id[-6:], "--answers", str(fixed))
+    assert resumed.returncode == 0, resumed.stderr
+    finished = store(env).load(record.visit_id)
+    assert finished.outcome is Outcome.PASSED
+    assert finished.answer_for("ping_gateway").ping_attempts[0]["verdict"] == "ok"  # type: ignore[union-attr]
+
+
+def test_needed_visit_fields_cannot_be_asked_without_a_terminal(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = answers_file(tmp_path, {"gateway": "127.0.0.1", "cabled": True})
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers), "--engineer", "e")
+    assert done.returncode == 2
+    assert "the visit needs a customer: give --customer" in done.stderr
+    assert not list(store(env).iter_records())
+
+
+def test_the_engineer_defaults_to_the_config_file(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    Path(env["FIELDKIT_CONFIG"]).write_text("engineer: 王工\n", encoding="utf-8")
+    answers = answers_file(tmp_path, {"customer": "c", "gateway": "127.0.0.1", "cabled": True})
+    assert fieldkit(env, "run", str(quick), "--answers", str(answers)).returncode == 0
+    [record] = list(store(env).iter_records())
+    assert record.engineer == "王工"
+
+
+def test_a_broken_config_file_is_reported_with_its_line(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    Path(env["FIELDKIT_CONFIG"]).write_text("enginer: 王工\n", encoding="utf-8")
+    answers = answers_file(tmp_path, {"customer": "c", "gateway": "127.0.0.1", "cabled": True})
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 2
+    assert f"{env['FIELDKIT_CONFIG']}:1:1:" in done.stderr and "engineer" in done.stderr
+
+
+def test_an_unknown_step_in_the_answers_file_fails_before_any_visit(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = write_yaml(tmp_path, "customer: c\nengineer: e\ngatewya: 127.0.0.1\n")
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 2
+    assert (
+        f"{answers}:3:1: no step 'gatewya' in checklist quick-turnup (did you mean gateway?)"
+        in (done.stderr)
+    )
+    assert not list(store(env).iter_records())
+
+
+def write_yaml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_visit_in_progress_for_the_same_customer_is_mentioned_and_a_new_one_started(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    partial = answers_file(tmp_path, {"customer": "c", "engineer": "e", "gateway": "127.0.0.1"})
+    assert fieldkit(env, "run", str(quick), "--answers", str(partial)).returncode == 2
+    [first] = list(store(env).iter_records())
+    full = answers_file(
+        tmp_path, {"customer": "c", "engineer": "e", "gateway": "127.0.0.1", "cabled": True}, "b"
+    )
+    done = fieldkit(env, "run", str(quick), "--answers", str(full))
+    assert done.returncode == 0
+    assert f"fieldkit resume {first.visit_id}" in done.stderr
+    assert len(list(store(env).iter_records())) == 2
+
+
+def test_resume_without_an_id_and_without_a_terminal_lists_the_visits(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    assert fieldkit(env, "resume").returncode == 2
+    partial = answers_file(tmp_path, {"customer": "c", "engineer": "e"})
+    fieldkit(env, "run", str(quick), "--answers", str(partial))
+    [record] = list(store(env).iter_records())
+    done = fieldkit(env, "resume")
+    assert done.returncode == 2 and record.visit_id in done.stderr
+
+
+def test_a_completed_visit_cannot_be_resumed(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = answers_file(
+        tmp_path, {"customer": "c", "engineer": "e", "gateway": "127.0.0.1", "cabled": True}
+    )
+    fieldkit(env, "run", str(quick), "--answers", str(answers))
+    [record] = list(store(env).iter_records())
+    done = fieldkit(env, "resume", record.visit_id)
+    assert done.returncode == 2 and "completed" in done.stderr
+
+
+def test_the_demo_walks_the_turn_up_pings_loopback_and_shows_the_record(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    folder = tmp_path / "demo"
+    done = fieldkit(env, "demo", "--records", str(folder))
+    assert done.returncode == 0, done.stderr
+    [record] = list(RecordStore(folder).iter_records())
+    assert record.outcome is Outcome.PASSED and record.checklist.id == "lan-turnup"
+    attempt = record.answer_for("ping_gateway").ping_attempts[0]  # type: ignore[union-attr]
+    assert attempt["target"] == "127.0.0.1" and attempt["statistics"]["received"] == 4
+    assert "Visit record" in done.stdout and record.visit_id in done.stdout
