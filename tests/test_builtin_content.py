@@ -153,7 +153,7 @@ def test_lan_turnup_lights_follow_the_seed() -> None:
         "pigtail_on_odf": [],
         "pigtail_into_converter": [("RLK", "on")],
         "laptop_link": [("LNK", "steady")],
-        "customer_device": [("LNK", "steady"), ("ACT", "on")],
+        "customer_device": [("LNK", "steady"), ("ACT on the customer device", "on")],
     }
 
 
