@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import ping3
 from ping3.enums import IcmpV4DestinationUnreachableCode, IcmpV4Type
 
-from fieldkit.ping.model import ANSWERED_ERRORS, Origin, ProbePlan, Reply, ReplyError
+from fieldkit.ping.model import Origin, ProbePlan, Reply, ReplyError
 
 # Linux constants Python does not export everywhere (from <linux/in.h>, <linux/errqueue.h>).
 _IP_RECVERR = 11
@@ -36,9 +36,6 @@ _SOCK_EXTENDED_ERR = struct.Struct("=IBBBBII")
 _ICMP_HEADER = struct.Struct("!BBHHH")
 _NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH}
 _STOP_POLL_S = 0.1  # how often a waiting loop looks at the stop signal
-# After an ICMP error the next request need not wait the interval: the error came from a
-# router (or the laptop), not the target, and the verdict is known that much sooner.
-_AFTER_ERROR_GAP_S = 0.2
 
 
 class IcmpUnavailable(Exception):
@@ -69,8 +66,8 @@ def open_icmp_socket(source: str | None) -> tuple[socket.socket, str]:
             sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
             sock.setsockopt(socket.IPPROTO_IP, _IP_RECVTTL, 1)
     sock.setblocking(False)
-    if source:
-        sock.bind((source, 0))
+    if source or kind == "dgram":
+        sock.bind((source or "0.0.0.0", 0))  # a dgram socket gets its ICMP id when bound
     return sock, kind
 
 
@@ -227,7 +224,7 @@ def run_icmp(
 
     with sock:
         if kind == "dgram":
-            icmp_id = sock.getsockname()[1] or icmp_id  # the kernel puts its own id in
+            icmp_id = sock.getsockname()[1]  # the kernel puts the socket's own id in
         while True:
             now = time.monotonic()
             if stop():
@@ -269,8 +266,6 @@ def run_icmp(
                 origin = Origin.LOCAL if is_local(answer.from_address) else Origin.REMOTE
                 settle(Reply(seq, from_address=answer.from_address, error=answer.error,
                              origin=origin))
-                if count is not None and answer.error in ANSWERED_ERRORS:
-                    next_send = min(next_send, received_at + min(interval_s, _AFTER_ERROR_GAP_S))
             now = time.monotonic()
             for wire_seq, (seq, sent_at) in list(outstanding.items()):
                 if now >= deadline_of(sent_at, more_to_send):
