@@ -1,15 +1,14 @@
 """CLI commands: `checklists list|show|validate|schema` and the top-level `tools`.
 
-Only typer and the standard library are imported at module level; the core, pydantic and
+Only typer and light standard modules are imported at module level (this module loads for
+every command, `fieldkit --version` included); the core, pydantic and
 Rich are imported inside the commands that need them (`list` needs neither pydantic nor Rich
 when the checklist index is fresh).
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import unicodedata
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -72,11 +71,15 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_json(data: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _width(text: str) -> int:
     """Terminal columns: a CJK character takes two."""
+    import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
