@@ -12,40 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from walk_support import LAN_ANSWERS
+from walk_support import LAN_ANSWERS, QUICK_TURNUP
 
 from fieldkit.records.models import Grade, OrderType, Outcome, VisitStatus
 from fieldkit.records.store import RecordStore
-
-# A turn-up with a quick ping (the built-in one waits a second between echoes).
-QUICK_TURNUP = """\
-schema: 1
-id: quick-turnup
-version: "1.0"
-kind: turnup
-title: {zh: 快速开通, en: Quick turn-up}
-description: {zh: 测试用, en: for tests}
-steps:
-  - id: gateway
-    type: record
-    title: {zh: 网关, en: Gateway}
-    input: ipv4
-  - id: cabled
-    type: instruction
-    title: {zh: 接线, en: Cable it}
-  - id: ping_gateway
-    type: ping
-    title: {zh: ping 网关, en: Ping the gateway}
-    target: gateway
-    count: 2
-    interval_s: 0.1
-    timeout_s: 1
-  - id: remarks
-    type: record
-    title: {zh: 备注, en: Remarks}
-    input: text
-    required: false
-"""
 
 
 @pytest.fixture

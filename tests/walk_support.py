@@ -26,6 +26,36 @@ LAN_ANSWERS: dict[str, object] = {
     "customer_device": True,
 }
 
+# A turn-up with a quick ping (the built-in one waits a second between echoes).
+QUICK_TURNUP = """\
+schema: 1
+id: quick-turnup
+version: "1.0"
+kind: turnup
+title: {zh: 快速开通, en: Quick turn-up}
+description: {zh: 测试用, en: for tests}
+steps:
+  - id: gateway
+    type: record
+    title: {zh: 网关, en: Gateway}
+    input: ipv4
+  - id: cabled
+    type: instruction
+    title: {zh: 接线, en: Cable it}
+  - id: ping_gateway
+    type: ping
+    title: {zh: ping 网关, en: Ping the gateway}
+    target: gateway
+    count: 2
+    interval_s: 0.1
+    timeout_s: 1
+  - id: remarks
+    type: record
+    title: {zh: 备注, en: Remarks}
+    input: text
+    required: false
+"""
+
 SMALL_CHECKLIST = """\
 schema: 1
 id: small-walk
