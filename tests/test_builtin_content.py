@@ -90,16 +90,24 @@ def test_builtin_validates_and_its_id_names_the_file(path: Path) -> None:
     assert checklist.id == path.stem
 
 
-@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
-def test_every_text_is_written_in_both_languages(path: Path) -> None:
-    checklist = load_checklist(path).checklist
-    for text in texts(checklist):
+def assert_bilingual(model: BaseModel) -> None:
+    for text in texts(model):
         if text.zh == text.en:
             # One string for both is only for names that are the same in both (PW, FC, LAN).
             assert not CJK.search(text.zh), f"{text.zh!r} has no English"
         else:
             assert CJK.search(text.zh), f"zh text {text.zh!r} is not Chinese"
             assert re.search("[A-Za-z]", text.en), f"en text {text.en!r} is not English"
+
+
+def test_sla_texts_are_written_in_both_languages() -> None:
+    assert_bilingual(load_sla())
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
+def test_every_text_is_written_in_both_languages(path: Path) -> None:
+    checklist = load_checklist(path).checklist
+    assert_bilingual(checklist)
     for step in checklist.steps:
         assert step.help is not None or isinstance(step, RecordStep) or step.type == "signature"
         if isinstance(step, ChoiceRecord):
