@@ -11,7 +11,7 @@ from records_factory import CHINA, answers, completed, fields, snapshot
 
 from fieldkit.records import journal
 from fieldkit.records.journal import JOURNAL_FILE
-from fieldkit.records.models import Note, StepAnswer
+from fieldkit.records.models import Note, StepAnswer, verify_digest
 from fieldkit.records.store import RecordStore
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
@@ -88,3 +88,26 @@ def test_replay_stops_at_a_torn_or_out_of_order_line() -> None:
     assert journal.replay(base, head + second + first, "s")[1] == 0
     with_hole = journal.entry(1, {}, 2, {1: {"step_id": "b"}})  # answer 0 never given
     assert journal.replay(base, head + with_hole, "s")[1] == 0
+
+
+def test_a_journal_that_could_not_be_deleted_is_not_applied_again(
+    store: RecordStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses to delete a file a reader holds open: the journal stays, stale."""
+    real_unlink = Path.unlink
+
+    def held_open(path: Path, missing_ok: bool = False) -> None:
+        if path.name == JOURNAL_FILE:
+            raise PermissionError(13, "in use", str(path))
+        real_unlink(path, missing_ok)
+
+    with store.create(fields(), snapshot()) as handle:
+        handle.save(handle.record.model_copy(update={"answers": answers(START)[:2]}))
+        monkeypatch.setattr(Path, "unlink", held_open)
+        finished = completed(handle.record, START).model_copy(
+            update={"answers": answers(START)[:1]}
+        )
+        handle.save(finished)
+    assert (handle.folder / JOURNAL_FILE).exists()
+    on_disk = store.load(handle.visit_id)
+    assert len(on_disk.answers) == 1 and verify_digest(on_disk)

@@ -148,12 +148,17 @@ def test_records_are_private_to_the_user(store: RecordStore, tmp_path: Path) -> 
     try:
         with store.create(fields(), snapshot()) as handle:
             handle.attach(photo)
+            handle.save(handle.record.model_copy(update={"answers": answers(START)}))
             folder = handle.folder
     finally:
         os.umask(old_umask)
     for path in (store.root, folder, folder / "attachments"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
-    for path in (folder / "visit.json", folder / "attachments" / "photo.jpg"):
+    for path in (
+        folder / "visit.json",
+        folder / "visit.journal",
+        folder / "attachments" / "photo.jpg",
+    ):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 

@@ -336,9 +336,10 @@ class VisitHandle:
         self._adopt(stored, data)
         # A crash here leaves a journal based on the old visit.json: readers ignore it.
         self._close_journal()
-        journal = self.folder / JOURNAL_FILE
-        if journal.exists():
-            journal.unlink()
+        # Best effort: a journal left behind (Windows refuses to delete a file a reader holds
+        # open) no longer matches visit.json, so it is ignored, and truncated by the next save.
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            (self.folder / JOURNAL_FILE).unlink()
             _fsync_dir(self.folder)
         self._journal_entries = self._journal_size = 0
         self._journal_needs_rewrite = False
@@ -379,9 +380,10 @@ class VisitHandle:
         try:
             if self._journal_fd is None:
                 path = self.folder / JOURNAL_FILE
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()  # left from before a rewrite: based on an older visit.json
-                self._journal_fd = os.open(path, _CREATE_NEW | os.O_APPEND, _FILE_MODE)
+                # O_TRUNC: a journal still there is left from before the last rewrite of
+                # visit.json, whose content it already holds.
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+                self._journal_fd = os.open(path, flags | getattr(os, "O_BINARY", 0), _FILE_MODE)
                 _chmod_private(path, _FILE_MODE)
                 line = journal.header(self._snapshot_sha256) + line
                 _write_all(self._journal_fd, line)
@@ -654,7 +656,10 @@ def _take_over_if_stale(path: Path, visit_id: str) -> None:
                 f"fieldkit is no longer running, delete {path}"
             )
         if _pid_alive(pid):
-            raise VisitLocked(f"visit {visit_id} is open in another fieldkit (pid {pid})")
+            raise VisitLocked(
+                f"visit {visit_id} is open in another fieldkit (pid {pid}); if no fieldkit is "
+                f"running, delete {path}"
+            )
     # Move the stale lock aside before deleting it, and check that it is still the one judged
     # stale: two fieldkits taking over at once must not delete each other's new lock.
     aside = path.with_name(f"{path.name}.stale-{os.getpid()}-{secrets.token_hex(4)}")
