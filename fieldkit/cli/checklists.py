@@ -1,9 +1,10 @@
 """CLI commands: `checklists list|show|validate|schema` and the top-level `tools`.
 
 Only typer and light standard modules are imported at module level (this module loads for
-every command, `fieldkit --version` included); the core, pydantic and
-Rich are imported inside the commands that need them (`list` needs neither pydantic nor Rich
-when the checklist index is fresh).
+every command, `fieldkit --version` included); the core, pydantic and Rich are imported inside
+the commands that need them. `list` never loads Rich, and loads the checklist models only for
+files whose bytes changed since the last listing (Typer 0.29 itself imports pydantic to parse
+any option, which sets the floor of every command but `--version`).
 """
 
 from __future__ import annotations
