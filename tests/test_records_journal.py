@@ -55,13 +55,14 @@ def test_an_answer_changed_in_place_is_still_saved(store: RecordStore) -> None:
     assert [n.text for n in store.load(handle.visit_id).answers[1].notes][-1] == "added later"
 
 
-def test_opening_a_visit_folds_its_journal_into_visit_json(store: RecordStore) -> None:
+def test_the_first_save_after_opening_folds_the_journal_into_visit_json(store: RecordStore) -> None:
     with store.create(fields(), snapshot()) as handle:
         handle.save(handle.record.model_copy(update={"answers": answers(START)}))
     raw = json.loads((handle.folder / "visit.json").read_text("utf-8"))
     assert raw["answers"] == []  # still in the journal
     with store.open(handle.visit_id) as reopened:
         assert len(reopened.record.answers) == 3
+        reopened.save(reopened.record.model_copy(update={"site": "改"}))
     assert not (handle.folder / JOURNAL_FILE).exists()
     raw = json.loads((handle.folder / "visit.json").read_text("utf-8"))
     assert len(raw["answers"]) == 3

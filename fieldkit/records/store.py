@@ -131,9 +131,9 @@ class RecordStore:
             _remove_leftover_temp_files(folder)
             record = self.load(visit_id)
             handle._adopt(record, (folder / RECORD_FILE).read_bytes())
-            if (folder / JOURNAL_FILE).exists() and record.status is VisitStatus.IN_PROGRESS:
-                # Fold the journal in: a torn last line must not have new lines appended after it.
-                handle._write_snapshot(record)
+            # The journal may end in a torn line that new lines must not follow: the first save
+            # folds it into visit.json instead of appending.
+            handle._journal_needs_rewrite = (folder / JOURNAL_FILE).exists()
         except BaseException:
             handle.close()
             raise
@@ -238,9 +238,10 @@ class RecordStore:
 class VisitHandle:
     """One visit open for writing: holds its lock until close() (or the end of a `with`).
 
-    A save appends the change to visit.journal (one fsync); the first save, the last one (the
-    visit ends), a journal grown past the record's size, and opening a visit write visit.json
-    whole and drop the journal. See journal.py for why and how.
+    A save appends the change to visit.journal (one fsync). visit.json is written whole, and
+    the journal dropped, by the first save, the last one (the visit ends), the first save after
+    opening a visit or after a failed save, and when the journal outgrows the record. See
+    journal.py for why and how.
     """
 
     def __init__(self, store: RecordStore, visit_id: str) -> None:
@@ -581,6 +582,10 @@ class _VisitLock:
             except FileExistsError:
                 _take_over_if_stale(path, visit_id)
                 continue
+            except OSError as error:
+                raise SaveFailed(
+                    f"cannot lock visit {visit_id}: {error.strerror or error} ({path})"
+                ) from error
             return cls(path, token)
         raise VisitLocked(f"visit {visit_id} is being opened by another fieldkit; try again")
 
