@@ -6,8 +6,12 @@ file gives the same `file:line:col: message` lines (as ValidationFailed) everywh
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from fieldkit import yamlsafe
 from fieldkit.checklist.models import Checklist
@@ -35,14 +39,23 @@ def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
     """Load and fully validate one checklist file; any problem raises ValidationFailed."""
     path = Path(path)
     loaded = yamlsafe.load_yaml(path)
-    checklist = yamlsafe.validate(loaded, Checklist)
+    try:
+        checklist = Checklist.model_validate(loaded.data)
+        problems: list[str] = []
+    except ValidationError as error:
+        problems = yamlsafe.model_problems(loaded, error, Checklist)
+        # A typo'd key is the commonest mistake: report the cross-step problems with it.
+        checklist_or_none = _ignoring_unknown_keys(loaded, error)
+        if checklist_or_none is None:
+            raise ValidationFailed(problems) from None
+        checklist = checklist_or_none
     found = sorted(semantic_problems(checklist), key=lambda problem: loaded.where(problem[0]))
-    problems = [
+    problems += [
         loaded.problem(loc, f"{yamlsafe.format_loc(loaded.data_path(loc))}: {message}")
         for loc, message in found
     ]
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(sorted(problems, key=_position))
     return LoadedChecklist(
         checklist=checklist,
         path=path,
@@ -50,6 +63,29 @@ def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
         source_text=loaded.text,
         origin=origin,
     )
+
+
+def _ignoring_unknown_keys(loaded: yamlsafe.LoadedYaml, error: ValidationError) -> Checklist | None:
+    """The checklist without its unknown keys, when those are its only shape problems."""
+    if any(item["type"] != "extra_forbidden" for item in error.errors()):
+        return None
+    data = copy.deepcopy(loaded.data)
+    for item in error.errors():
+        *parents, key = loaded.data_path(tuple(item["loc"]))
+        node = data
+        for part in parents:
+            node = node[part]
+        node.pop(key, None)
+    try:
+        return Checklist.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _position(problem: str) -> tuple[int, int]:
+    """(line, col) of a `file:line:col: message` line, for reporting in file order."""
+    match = re.search(r":(\d+):(\d+): ", problem)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
 
 
 def checklist_problems(path: str | Path) -> list[str]:
