@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
-from fieldkit.checklist.load import checklist_problems
+from fieldkit.checklist.load import checklist_from_text, checklist_problems
+from fieldkit.errors import ValidationFailed
 from fieldkit.yamlsafe import MAX_FILE_BYTES
 
 CORPUS = Path(__file__).parent / "broken_checklists"
@@ -96,3 +97,12 @@ def test_a_file_over_one_megabyte_is_refused_before_parsing(tmp_path: Path) -> N
     result = invoke("checklists", "validate", str(big))
     assert result.exit_code == 2
     assert result.stdout.startswith(f"{big}:1:1: file is larger than {MAX_FILE_BYTES} bytes")
+
+
+def test_text_kept_in_a_record_is_validated_like_a_file() -> None:
+    path = CORPUS / "when_later_step.yaml"
+    with pytest.raises(ValidationFailed) as failed:
+        checklist_from_text(path.read_text(encoding="utf-8"), "visit-1:checklist")
+    assert failed.value.problems == [
+        problem.replace(str(path), "visit-1:checklist") for problem in checklist_problems(path)
+    ]

@@ -39,6 +39,23 @@ def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
     """Load and fully validate one checklist file; any problem raises ValidationFailed."""
     path = Path(path)
     loaded = yamlsafe.load_yaml(path)
+    return LoadedChecklist(
+        checklist=_validated(loaded),
+        path=path,
+        sha256=loaded.sha256,
+        source_text=loaded.text,
+        origin=origin,
+    )
+
+
+def checklist_from_text(text: str, filename: str) -> Checklist:
+    """A checklist from YAML text (e.g. the copy a visit record keeps), validated exactly like a
+    file; `filename` names it in problem lines."""
+    return _validated(yamlsafe.parse_yaml(text, filename))
+
+
+def _validated(loaded: yamlsafe.LoadedYaml) -> Checklist:
+    """The model checks, then the cross-step checks; every problem found raises at once."""
     try:
         checklist = Checklist.model_validate(loaded.data)
         problems: list[str] = []
@@ -56,13 +73,7 @@ def load_checklist(path: str | Path, origin: str = "file") -> LoadedChecklist:
     ]
     if problems:
         raise ValidationFailed(sorted(problems, key=_position))
-    return LoadedChecklist(
-        checklist=checklist,
-        path=path,
-        sha256=loaded.sha256,
-        source_text=loaded.text,
-        origin=origin,
-    )
+    return checklist
 
 
 def _ignoring_unknown_keys(loaded: yamlsafe.LoadedYaml, error: ValidationError) -> Checklist | None:
