@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fieldkit import yamlsafe
 from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord, verify_digest
@@ -203,11 +202,12 @@ def _when(moment: datetime | None) -> str | None:
 
 def _checklist_steps(record: VisitRecord) -> dict[str, Any]:
     """The steps of the checklist the record carries, by id; {} if it no longer parses."""
-    from fieldkit.checklist.models import Checklist
+    from fieldkit.checklist.load import checklist_from_text
 
     try:
-        loaded = yamlsafe.parse_yaml(record.checklist.source_text, f"{record.visit_id}:checklist")
-        checklist = yamlsafe.validate(loaded, Checklist)
+        checklist = checklist_from_text(
+            record.checklist.source_text, f"{record.visit_id}:checklist"
+        )
     except FieldkitError:
         return {}
     return {step.id: step for step in checklist.steps}
