@@ -14,7 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fieldkit.errors import UserInputError
-from fieldkit.ping.model import Origin, OriginRule, Reply, ReplyError, Statistics, Verdict
+from fieldkit.ping.model import (
+    ANSWERED_ERRORS,
+    Origin,
+    OriginRule,
+    Reply,
+    ReplyError,
+    Statistics,
+    Verdict,
+)
 
 _ADDR = r"(?P<addr>[0-9A-Za-z.:%*_-]+?)"  # an address, or the seed's placeholder x.x.x.x
 _RTT = r"(?P<op>[=<])\s*(?P<rtt>\d+(?:\.\d+)?)\s*ms"
@@ -47,8 +55,8 @@ _UNIX_ERROR_FROM = re.compile(
 )
 _BSD_ERROR_FROM = re.compile(r"^\d+ bytes from (?P<addr>[^\s:]+): (?!icmp_seq|seq)", re.I)
 _TIMEOUT = re.compile(
-    r"request timed? ?out|请求超时|no answer yet for icmp_seq=(?P<seq>\d+)|"
-    r"request timeout for icmp_seq (?P<bsd_seq>\d+)",
+    r"request timeout for icmp_seq (?P<bsd_seq>\d+)|no answer yet for icmp_seq=(?P<seq>\d+)|"
+    r"request timed? ?out|请求超时",
     re.I,
 )
 _NO_ROUTE = re.compile(
@@ -56,9 +64,11 @@ _NO_ROUTE = re.compile(
     r"network is unreachable|no route to host",
     re.I,
 )
+# A host name up to the sentence's full stop (Windows: "host gw.site. Please ...").
+_NAME = r"[A-Za-z0-9._-]+?(?=\.?(?:[^A-Za-z0-9._-]|$))"
 _HOST_DOWN = re.compile(r"sendto: Host is down", re.I)
 _UNKNOWN_HOST = re.compile(
-    r"could not find host (?P<a>\S+?)\.?\s|找不到主机 ?(?P<b>\S+?)[.\s]|"
+    rf"could not find host (?P<a>{_NAME})|找不到主机 ?(?P<b>{_NAME})|"
     r"ping: (?P<c>\S+): (?:Name or service not known|Temporary failure in name resolution|"
     r"No address associated with hostname)|unknown host (?P<d>\S+)|cannot resolve (?P<e>\S+?):|"
     r"bad address '(?P<f>[^']+)'",
@@ -162,7 +172,7 @@ class TranscriptParser:
         reply = self._read_probe(line)
         if reply is not None:
             self.recognised = True
-            if reply.error is not None and reply.error is not ReplyError.TIMEOUT:
+            if reply.error in ANSWERED_ERRORS:
                 self._judge_origin(reply)
             self.replies.append(reply)
         return reply
@@ -201,7 +211,8 @@ class TranscriptParser:
         return False
 
     def _next_seq(self) -> int:
-        return len(self.replies) + self.seq_base
+        """The request a line without a number reports: the one after the last line's."""
+        return self.replies[-1].seq + 1 if self.replies else self.seq_base
 
     def _read_probe(self, line: str) -> Reply | None:
         match = _UNIX_REPLY.search(line)

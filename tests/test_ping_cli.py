@@ -1,0 +1,55 @@
+"""`fieldkit ping`: a command taking TARGET and a group with `interpret`, exit codes, --watch."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+FIELDKIT = [sys.executable, "-m", "fieldkit"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FIELDKIT, *args], capture_output=True, text=True, check=False)
+
+
+def test_help_shows_the_target_form_and_both_subcommands() -> None:
+    done = run_cli("ping", "--help")
+    assert done.returncode == 0
+    for text in ("fieldkit ping TARGET", "test", "interpret", "Exit codes"):
+        assert text in done.stdout
+
+
+def test_target_first_and_options_first_both_ping() -> None:
+    forms = (["127.0.0.1", "-c", "1"], ["-c", "1", "127.0.0.1"], ["test", "127.0.0.1", "-c", "1"])
+    for args in forms:
+        done = run_cli("ping", *args, "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["verdict"] == "ok"
+
+
+def test_bad_options_exit_2_with_one_line() -> None:
+    done = run_cli("ping", "127.0.0.1", "--count", "0")
+    assert done.returncode == 2
+    assert done.stderr == "fieldkit: error: --count must be at least 1\n"
+    assert run_cli("ping", "127.0.0.1", "--backend", "icmp").returncode == 2
+
+
+def test_invalid_target_exits_2_with_its_verdict() -> None:
+    done = run_cli("ping", "300.1.1.1", "--json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["verdict"] == "invalid_target"
+
+
+def test_watch_runs_until_ctrl_c_then_gives_the_verdict() -> None:
+    process = subprocess.Popen([*FIELDKIT, "ping", "127.0.0.1", "--watch", "-i", "0.1", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    result = json.loads(out)
+    assert result["stopped"] and result["count"] is None
+    assert result["statistics"]["sent"] == result["statistics"]["received"] >= 3
