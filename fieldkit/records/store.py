@@ -397,6 +397,11 @@ class VisitHandle:
             # Part of the line may be on disk; the next save must not append after it (a reader
             # stops at the torn line), so it rewrites visit.json instead.
             self._journal_needs_rewrite = True
+            if self._journal_fd is not None:
+                # Give back the space the torn line took: on a full disk, the rewrite of
+                # visit.json (this process's or a resumed one's) needs it.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._journal_fd, self._journal_size)
             self._close_journal()
             raise
         self._journal_size += len(line)
