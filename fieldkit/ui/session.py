@@ -100,7 +100,7 @@ def run_visit(request: RunRequest, ping: PingFunction | None = None) -> int:
                 "是",
             ):
                 walk = resume_walk(store, latest.visit_id, ping=ping, lang=request.lang)
-                return _walk(walk, console, keyboard, answers)
+                return _walk(walk, console, keyboard, answers, resumed=True)
         else:
             _note(
                 f"{found} Starting a new visit; `fieldkit resume {latest.visit_id}` continues it."
@@ -137,8 +137,7 @@ def resume_visit(
     except BaseException:
         walk.close()
         raise
-    console.print(say("resuming", lang, visit=walk.record.visit_id))
-    return _walk(walk, console, keyboard if interactive else None, answers)
+    return _walk(walk, console, keyboard if interactive else None, answers, resumed=True)
 
 
 def _choose_visit(
@@ -183,10 +182,15 @@ def _walk(
     console: Console,
     keyboard: Keyboard | None,
     answers: AnswersFile | None,
+    *,
+    resumed: bool = False,
 ) -> int:
     """Walk to the end (or until the engineer quits), then the summary and the exit code."""
     screen = WalkScreen(console, walk)
     screen.header()
+    if resumed:
+        screen.message("resuming", "bold", visit=walk.record.visit_id)
+        screen.answers_so_far()
     try:
         if answers is not None:
             walk_from_file(walk, answers, screen)

@@ -30,7 +30,7 @@ from fieldkit.checklist.models import (
 )
 from fieldkit.checklist.numbers import format_number
 from fieldkit.lang import Lang
-from fieldkit.records.models import VisitRecord
+from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.ui.texts import say
 from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
@@ -174,17 +174,30 @@ class WalkScreen(WalkObserver):
     def answered(self, position: Position, judgement: Judgement | None) -> None:
         """One line per step answered from a file."""
         entry = self.walk.record.answer_for(position.step.id)
-        number = f"[{position.index + 1}/{position.total}]"
-        title = position.step.title.get(self.lang)
-        if entry is None or entry.skipped:
-            reason = entry.skip_reason if entry else ""
-            self._line(f"{number} {title}: {self.say('skipped_by_engineer', reason=reason)}")
+        if entry is not None:
+            self._entry_line(position.index, position.step, entry)
+
+    def answers_so_far(self) -> None:
+        """Every step already answered or skipped: what a resumed visit starts from."""
+        for index, step in enumerate(self.checklist.steps):
+            entry = self.walk.record.answer_for(step.id)
+            if entry is not None and (entry.skipped or entry.answered_at is not None):
+                self._entry_line(index, step, entry)
+
+    def _entry_line(self, index: int, step: AnyStep, entry: StepAnswer) -> None:
+        number = f"[{index + 1}/{len(self.checklist.steps)}]"
+        title = step.title.get(self.lang)
+        if entry.skipped:
+            reason = self.say("skipped_by_engineer", reason=entry.skip_reason)
+            self._line(f"{number} {title}: {reason}", "dim")
             return
-        value = display_answer(position.step, entry.value, self.lang)  # type: ignore[arg-type]
-        mark = {"pass": "✓", "warning": "⚠", "fail": "✗"}[
-            judgement.outcome if judgement else "pass"
-        ]
-        style = {"✓": "green", "⚠": "yellow", "✗": "bold red"}[mark]
+        value = display_answer(step, entry.value, self.lang)  # type: ignore[arg-type]
+        if entry.passed is False:
+            mark, style = "✗", "bold red"
+        elif entry.warning:
+            mark, style = "⚠", "yellow"
+        else:
+            mark, style = "✓", "green"
         self._line(f"{number} {title}: {value} {mark}", style)
 
     # -- ping ---------------------------------------------------------------------------------

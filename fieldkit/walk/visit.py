@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fieldkit import yamlsafe
-from fieldkit.checklist.load import LoadedChecklist
+from fieldkit.checklist.load import LoadedChecklist, checklist_from_text
 from fieldkit.checklist.models import Checklist
 from fieldkit.lang import Lang
 from fieldkit.records.models import ChecklistSnapshot, VisitFields, VisitRecord, VisitStatus
@@ -28,9 +27,7 @@ def snapshot_of(loaded: LoadedChecklist) -> ChecklistSnapshot:
 
 def checklist_of(record: VisitRecord) -> Checklist:
     """The checklist exactly as the visit started with it (it was fully validated then)."""
-    snapshot = record.checklist
-    parsed = yamlsafe.parse_yaml(snapshot.source_text, f"{record.visit_id}:checklist")
-    return yamlsafe.validate(parsed, Checklist)
+    return checklist_from_text(record.checklist.source_text, f"{record.visit_id}:checklist")
 
 
 def start_walk(
