@@ -44,6 +44,7 @@ figcaption{font-weight:600;margin-bottom:4px}
 svg text{font-size:11px;fill:var(--ink)}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:4px}
 th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right}
 th{background:#eef2f7;cursor:pointer;user-select:none;white-space:nowrap}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -194,7 +195,8 @@ class HtmlExporter:
             self.figure(self.t("visits_per_week"), columns(list(summary.visits_per_week.items()))),
             self.figure(
                 self.t("top_failing"),
-                hbar([(f"{s.step_id}", s.count, str(s.count)) for s in summary.top_failing_steps]),
+                hbar([(f"{s.checklist_id}/{s.step_id}", s.count, str(s.count))
+                      for s in summary.top_failing_steps]),
             ),
             "</section>",
             self.section(
@@ -283,11 +285,16 @@ class HtmlExporter:
 # -- inline SVG charts -------------------------------------------------------------------------
 
 
-def hbar(items: list[tuple[str, int, str]], width: int = 360) -> str:
+def _shorten(text: str, limit: int) -> str:
+    """Keep the end (the step id), which tells bars apart: "…ction/room_temperature"."""
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+
+
+def hbar(items: list[tuple[str, int, str]], width: int = 420) -> str:
     """Horizontal bars: label, value, the text shown at the bar's end."""
     if not items:
         return "<p class='note'>–</p>"
-    bar_h, gap, label_w = 16, 6, 130
+    bar_h, gap, label_w = 16, 6, 190
     height = len(items) * (bar_h + gap) + gap
     top = max(value for _, value, _ in items) or 1
     shapes = []
@@ -295,7 +302,8 @@ def hbar(items: list[tuple[str, int, str]], width: int = 360) -> str:
         y = gap + index * (bar_h + gap)
         length = (width - label_w - 60) * value / top
         shapes.append(
-            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{escape(name[:22])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">'
+            f"{escape(_shorten(name, 28))}</text>"
             f'<rect x="{label_w}" y="{y}" width="{length:.1f}" height="{bar_h}" '
             f'fill="#2f6db5"><title>{escape(name)}: {value}</title></rect>'
             f'<text x="{label_w + length + 4:.1f}" y="{y + 12}">{escape(shown)}</text>'
@@ -326,7 +334,12 @@ def columns(items: list[tuple[str, int]], width: int = 360, height: int = 160) -
             f'height="{bar:.1f}" fill="#2f6db5"><title>{escape(name)}: {value}</title></rect>'
         )
         if index in marks:
-            shapes.append(f'<text x="{x:.1f}" y="{height - 6}">{escape(name)}</text>')
+            anchor = "end" if index == len(items) - 1 else "start"
+            x_text = x + step if anchor == "end" else x
+            shapes.append(
+                f'<text x="{x_text:.1f}" y="{height - 6}" text-anchor="{anchor}">'
+                f"{escape(name)}</text>"
+            )
     return (
         f'<svg viewBox="0 0 {width} {height}" '
         f'width="100%" role="img">{"".join(shapes)}</svg>'
