@@ -11,14 +11,14 @@ from typing import Annotated
 
 import typer
 
-from fieldkit import __version__
+from fieldkit import version_line
 from fieldkit.cli import checklists, ping, report, run, visits
 from fieldkit.errors import FieldkitError, ValidationFailed
 
 
 def _print_version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"fieldkit {__version__}\n")
+        sys.stdout.write(version_line() + "\n")
         raise typer.Exit()
 
 
