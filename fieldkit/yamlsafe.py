@@ -290,10 +290,30 @@ def model_problems(loaded: LoadedYaml, error: ValidationError, model: type[BaseM
         elif item["type"] == "missing":
             message = f"missing required key {path[-1]!r}" if path else "missing required key"
             path = path[:-1]
+        elif item["type"] == "union_tag_invalid":
+            while path and path not in loaded.marks:  # drop the branch name pydantic appended
+                path = path[:-1]
+            message, path = _unknown_tag(item.get("ctx", {}), path)
+            loc = path
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         line = loaded.problem(loc, f"{format_loc(path)}: {message}" if path else message)
         if line not in lines:
             lines.append(line)
     return lines
+
+
+def _unknown_tag(ctx: dict[str, Any], path: Loc) -> tuple[str, Loc]:
+    """`type: recrod` as an author wants to hear it, pointing at the `type` key."""
+    key = str(ctx.get("discriminator", "type")).strip("'")
+    tag = str(ctx.get("tag", ""))
+    expected = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
+    message = f"unknown {key} {tag!r}"
+    suggestion = difflib.get_close_matches(tag, expected, n=1, cutoff=0.6)
+    if suggestion:
+        message += f" (did you mean {suggestion[0]!r}?)"
+    message += f"; expected one of: {', '.join(expected)}"
+    return message, (*path, key)
 
 
 @cache

@@ -143,3 +143,17 @@ def test_sha256_is_of_the_file_bytes(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_bytes(b"id: a\n")
     assert load_yaml(path).sha256 == hashlib.sha256(b"id: a\n").hexdigest()
+
+
+def test_mistyped_step_type_is_named_with_a_suggestion() -> None:
+    from fieldkit.checklist.models import Checklist
+
+    text = (
+        "schema: 1\nid: x\nversion: '1'\nkind: turnup\ntitle: {zh: '', en: a}\ndescription: a\n"
+        "steps:\n  - id: a\n    type: recrod\n    title: a\n"
+    )
+    problems = problems_of(text, Checklist)
+    assert problems[0] == "c.yaml:5:9: title.zh: must not be empty"
+    assert problems[1].startswith(
+        "c.yaml:9:5: steps[0].type: unknown type 'recrod' (did you mean 'record'?)"
+    )
