@@ -212,7 +212,7 @@ def _walk(
         ) from None
     finally:
         walk.close()
-    screen.summary(record, walk.handle.folder / "visit.json")
+    screen.summary(record, walk.handle.folder / "visit.json", steps_table=answers is None)
     return ExitCode.OK if record.failed_steps == [] else ExitCode.FAILED
 
 

@@ -270,33 +270,22 @@ class WalkScreen(WalkObserver):
 
     # -- the end ------------------------------------------------------------------------------
 
-    def summary(self, record: VisitRecord, record_file: Path) -> None:
-        """Passed and failed steps, the ping verdict, the duration, where the record is."""
-        from fieldkit.records.render import visit_view
+    def summary(self, record: VisitRecord, record_file: Path, *, steps_table: bool) -> None:
+        """Passed and failed steps, the ping verdict, the duration, where the record is.
 
-        view = visit_view(record, self.lang)
-        table = Table(expand=False)
-        for key in ("col_step", "col_answer", "col_result"):
-            table.add_column(self.say(key))
-        styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
-        counts = {"passed": 0, "failed": 0, "skipped": 0}
-        for step in view.steps:
-            counts[step.state] = counts.get(step.state, 0) + 1
-            answer = step.value or step.skip_reason or ""
-            table.add_row(
-                f"{step.number}. {escape(step.title)}",
-                escape(answer),
-                f"[{styles.get(step.state, '')}]{escape(step.state_label)}[/]",
-            )
+        `steps_table` adds a row per step (a walk from a file has shown a line per step).
+        """
+        if steps_table:
+            self._steps_table(record)
+        skipped = sum(1 for answer in record.answers if answer.skipped)
+        failed = len(record.failed_steps)
         passed = record.outcome is not None and record.outcome.value == "passed"
-        self.console.print()
-        self.console.print(table)
         lines = [
             self.say(
                 "counts",
-                passed=counts["passed"],
-                failed=counts["failed"],
-                skipped=counts["skipped"],
+                passed=len(record.answers) - skipped - failed,
+                failed=failed,
+                skipped=skipped,
             )
         ]
         if record.failed_steps:
@@ -315,6 +304,22 @@ class WalkScreen(WalkObserver):
         self._line(title, "bold green" if passed else "bold red")
         for line in lines:
             self._line(line)
+
+    def _steps_table(self, record: VisitRecord) -> None:
+        from fieldkit.records.render import visit_view
+
+        table = Table(expand=False)
+        for key in ("col_step", "col_answer", "col_result"):
+            table.add_column(self.say(key))
+        styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
+        for step in visit_view(record, self.lang).steps:
+            table.add_row(
+                f"{step.number}. {escape(step.title)}",
+                escape(step.value or step.skip_reason or ""),
+                f"[{styles.get(step.state, '')}]{escape(step.state_label)}[/]",
+            )
+        self.console.print()
+        self.console.print(table)
 
     def _ping_lines(self, record: VisitRecord) -> list[str]:
         lines = []
