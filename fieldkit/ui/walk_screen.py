@@ -169,7 +169,10 @@ class WalkScreen(WalkObserver):
 
     def skipped(self, notice: SkipNotice) -> None:
         title = notice.step.title.get(self.lang)
-        self._line(self.say("skipped_auto", title=title, reason=notice.reason), "dim")
+        index = self.checklist.step_index(notice.step.id) or 0
+        number = f"[{index + 1}/{len(self.checklist.steps)}]"
+        text = self.say("skipped_auto", title=title, reason=notice.reason)
+        self._line(f"{number} {text}", "dim")
 
     def answered(self, position: Position, judgement: Judgement | None) -> None:
         """One line per step answered from a file."""
