@@ -396,9 +396,15 @@ class Walkthrough:
                     changed = True
                 continue
             if entry is not None and _skipped_by_walk(entry):
-                # Hidden before, shown now that an earlier answer changed: ask it again.
-                entry = entry.model_copy(update={"skipped": False, "skip_reason": None})
-                entries[step.id] = entry
+                # Hidden before, shown now that an earlier answer changed: ask it again, keeping
+                # only what the engineer added to it (notes, attachments, ping attempts).
+                if entry.notes or entry.attachments or entry.ping_attempts:
+                    entries[step.id] = entry.model_copy(
+                        update={"skipped": False, "skip_reason": None}
+                    )
+                else:
+                    del entries[step.id]
+                entry = entries.get(step.id)
                 changed = True
             if entry is None or not _settled(entry):
                 self._frontier = index
