@@ -41,9 +41,9 @@ steps:
 CHINA = timezone(timedelta(hours=8))
 
 
-def snapshot() -> ChecklistSnapshot:
+def snapshot(source_text: str = CHECKLIST_YAML) -> ChecklistSnapshot:
     return ChecklistSnapshot.from_source(
-        CHECKLIST_YAML,
+        source_text,
         id="mini-turnup",
         version="1.0",
         kind="turnup",

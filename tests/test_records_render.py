@@ -6,9 +6,8 @@ from datetime import datetime
 
 from records_factory import CHECKLIST_YAML, CHINA, answers, completed, fields, snapshot
 
-from fieldkit.records.models import ChecklistSnapshot, VisitRecord, new_visit_id
+from fieldkit.records.models import VisitRecord, new_visit_id
 from fieldkit.records.render import visit_view
-from fieldkit.text import Text
 
 AT = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 
@@ -17,13 +16,7 @@ def _record(source_text: str) -> VisitRecord:
     record = VisitRecord(
         visit_id=new_visit_id(AT),
         fieldkit_version="test",
-        checklist=ChecklistSnapshot.from_source(
-            source_text,
-            id="mini-turnup",
-            version="1.0",
-            kind="turnup",
-            title=Text(zh="小型开通", en="Mini turn-up"),
-        ),
+        checklist=snapshot(source_text),
         started_at=AT,
         **fields().model_dump(),
     )
@@ -31,7 +24,7 @@ def _record(source_text: str) -> VisitRecord:
 
 
 def test_steps_are_titled_from_the_records_own_checklist() -> None:
-    view = visit_view(_record(snapshot().source_text), "en")
+    view = visit_view(_record(CHECKLIST_YAML), "en")
     assert [step.title for step in view.steps] == ["Gateway", "Power on", "Ping the gateway"]
     assert len(view.steps) == len(answers(AT))
 
