@@ -14,7 +14,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def builtin_dir(name: str) -> Path:
-    """`checklists` or `data`: inside the wheel when installed, the repository top level otherwise."""
+    """`checklists` or `data`: inside the wheel when installed, else the repository top level."""
     shipped = _PACKAGE_DIR / "_builtin" / name
     if shipped.is_dir():
         return shipped
@@ -30,6 +30,10 @@ def data_dir() -> Path:
 
 
 def user_checklists_dir() -> Path:
+    """The user's own checklists: FIELDKIT_USER_CHECKLISTS or the platform data dir."""
+    env = os.environ.get("FIELDKIT_USER_CHECKLISTS")
+    if env:
+        return Path(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "checklists"
@@ -48,7 +52,7 @@ def records_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def config_file() -> Path:
-    """The user's settings (e.g. the engineer's name): FIELDKIT_CONFIG or the platform config dir."""
+    """The user's settings (the engineer's name): FIELDKIT_CONFIG or the platform config dir."""
     env = os.environ.get("FIELDKIT_CONFIG")
     if env:
         return Path(env)

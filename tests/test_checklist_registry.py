@@ -28,12 +28,12 @@ def checklist_yaml(checklist_id: str, title: str) -> str:
 @pytest.fixture(autouse=True)
 def isolated_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIELDKIT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("FIELDKIT_USER_CHECKLISTS", str(tmp_path / "user-checklists"))
     monkeypatch.delenv("FIELDKIT_CHECKLISTS", raising=False)
 
 
 def user_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "data" / "fieldkit" / "checklists"
+    folder = tmp_path / "user-checklists"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -20,7 +20,7 @@ BUILTIN_FILES = sorted(builtin_checklists_dir().glob("*.yaml"))
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIELDKIT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("FIELDKIT_USER_CHECKLISTS", str(tmp_path / "user-checklists"))
     monkeypatch.delenv("FIELDKIT_CHECKLISTS", raising=False)
     monkeypatch.delenv("FIELDKIT_LANG", raising=False)
 

@@ -45,7 +45,7 @@ def elsewhere(tmp_path: Path) -> dict[str, Any]:
     env = {
         **os.environ,
         "FIELDKIT_CACHE": str(tmp_path / "cache"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "FIELDKIT_USER_CHECKLISTS": str(tmp_path / "user-checklists"),
         "FIELDKIT_LANG": "en",
     }
     env.pop("FIELDKIT_CHECKLISTS", None)
