@@ -213,3 +213,20 @@ def test_the_demo_walks_the_turn_up_pings_loopback_and_shows_the_record(
     attempt = record.answer_for("ping_gateway").ping_attempts[0]  # type: ignore[union-attr]
     assert attempt["target"] == "127.0.0.1" and attempt["statistics"]["received"] == 4
     assert "Visit record" in done.stdout and record.visit_id in done.stdout
+
+
+def test_an_in_progress_record_of_an_older_fieldkit_resumes_to_the_end(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "records" / "v1-in-progress.json"
+    visit_id = json.loads(fixture.read_text(encoding="utf-8"))["visit_id"]
+    folder = Path(env["FIELDKIT_RECORDS"]) / visit_id
+    folder.mkdir(parents=True)
+    (folder / "visit.json").write_bytes(fixture.read_bytes())
+    rest = answers_file(tmp_path, {"converter_power": True})
+    done = fieldkit(env, "resume", visit_id[-10:], "--answers", str(rest))
+    assert done.returncode == 0, done.stderr
+    assert "127.0.0.1" in done.stdout  # the answer given before is listed first
+    record = store(env).load(visit_id)
+    assert record.status is VisitStatus.COMPLETED and record.outcome is Outcome.PASSED
+    assert record.answer_for("gateway").value == "127.0.0.1"  # type: ignore[union-attr]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from functools import cache
+
+from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -46,6 +48,12 @@ _WORDS = {
 }
 _GOOD = {Verdict.OK}
 _WARN = {Verdict.SLOW, Verdict.PARTIAL_LOSS}
+
+
+@cache
+def console() -> Console:
+    """The one console of a ping command, so that live lines and the panel share it."""
+    return Console(highlight=False)
 
 
 def _ms(value: float | None) -> str:

@@ -104,7 +104,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ask_order_type": ("工单类型（可留空）", "Order type (Enter to leave empty)"),
     "ask_grade": ("客户等级（可留空）", "Customer grade (Enter to leave empty)"),
     "ask_engineer": ("工程师姓名", "Engineer's name"),
-    "needed": ("必须填写", "this is needed"),
     "not_a_choice": ("不是可选项", "not one of the choices"),
     # starting and leaving
     "in_progress_found": (
@@ -127,14 +126,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col_step": ("步骤", "Step"),
     "col_answer": ("回答", "Answer"),
     "col_result": ("结果", "Result"),
-    "result_passed": ("通过", "passed"),
-    "result_warning": ("通过（注意）", "passed (warning)"),
-    "result_failed": ("未通过", "failed"),
-    "result_skipped": ("跳过", "skipped"),
-    "result_recorded": ("已记录", "recorded"),
     "counts": (
-        "通过 {passed} 步，未通过 {failed} 步，跳过 {skipped} 步",
-        "{passed} passed, {failed} failed, {skipped} skipped",
+        "通过 {passed} 步，已记录 {recorded} 步，未通过 {failed} 步，跳过 {skipped} 步",
+        "{passed} passed, {recorded} recorded, {failed} failed, {skipped} skipped",
     ),
     "failed_steps": ("未通过的步骤：{steps}", "Failed steps: {steps}"),
     "ping_summary": (
@@ -146,7 +140,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "show_command": ("查看：{command}", "Show it: {command}"),
     "bundle_command": ("打包交给主管：{command}", "Bundle it for a supervisor: {command}"),
     "demo_records": ("演示记录保存在 {folder}", "Demo records go to {folder}"),
-    "demo_record": ("写入的记录：", "The record written:"),
 }
 
 

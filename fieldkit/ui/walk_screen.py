@@ -280,17 +280,14 @@ class WalkScreen(WalkObserver):
         """
         if steps_table:
             self._steps_table(record)
-        skipped = sum(1 for answer in record.answers if answer.skipped)
-        failed = len(record.failed_steps)
-        passed = record.outcome is not None and record.outcome.value == "passed"
-        lines = [
-            self.say(
-                "counts",
-                passed=len(record.answers) - skipped - failed,
-                failed=failed,
-                skipped=skipped,
-            )
+        states = [
+            "skipped"
+            if answer.skipped
+            else {True: "passed", False: "failed", None: "recorded"}[answer.passed]
+            for answer in record.answers
         ]
+        passed = record.outcome is not None and record.outcome.value == "passed"
+        lines = [self.say("counts", **{state: states.count(state) for state in _STATES})]
         if record.failed_steps:
             lines.append(self.say("failed_steps", steps=", ".join(record.failed_steps)))
         lines += self._ping_lines(record)
@@ -317,9 +314,9 @@ class WalkScreen(WalkObserver):
         styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
         for step in visit_view(record, self.lang).steps:
             table.add_row(
-                f"{step.number}. {escape(step.title)}",
-                escape(step.value or step.skip_reason or ""),
-                f"[{styles.get(step.state, '')}]{escape(step.state_label)}[/]",
+                RichText(f"{step.number}. {step.title}"),
+                RichText(step.value or step.skip_reason or ""),
+                RichText(step.state_label, style=styles.get(step.state, "")),
             )
         self.console.print()
         self.console.print(table)
@@ -338,6 +335,9 @@ class WalkScreen(WalkObserver):
                     )
                 )
         return lines
+
+
+_STATES = ("passed", "recorded", "failed", "skipped")
 
 
 def _statistics(stats: dict[str, Any], lang: Lang) -> str:

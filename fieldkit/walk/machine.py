@@ -32,8 +32,11 @@ from fieldkit.checklist.models import (
     AttachmentStep,
     Checklist,
     CheckStep,
+    ChoiceRecord,
+    InstructionStep,
     NumberRecord,
     PingStep,
+    ToolsStep,
 )
 from fieldkit.lang import Lang
 from fieldkit.records.models import (
@@ -104,6 +107,15 @@ def _settled(entry: StepAnswer) -> bool:
 
 def _skipped_by_walk(entry: StepAnswer) -> bool:
     return entry.skipped and entry.answered_at is None
+
+
+def _has_criterion(step: AnyStep) -> bool:
+    """Whether an answer to the step can fail; a plain reading is only recorded (passed: null)."""
+    if isinstance(step, (InstructionStep, CheckStep, ToolsStep)):
+        return True
+    if isinstance(step, NumberRecord):
+        return step.expect is not None or step.warn is not None
+    return isinstance(step, ChoiceRecord) and step.expect is not None
 
 
 def _ends_visit(step: AnyStep, entry: StepAnswer) -> bool:
@@ -184,7 +196,7 @@ class Walkthrough:
                 update={
                     "value": value,
                     "unit": step.unit if isinstance(step, NumberRecord) else None,
-                    "passed": judgement.outcome != "fail",
+                    "passed": judgement.outcome != "fail" if _has_criterion(step) else None,
                     "warning": judgement.reason.get(self.lang)
                     if judgement.outcome == "warning" and judgement.reason
                     else None,
