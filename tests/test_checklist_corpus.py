@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
-from fieldkit.checklist.load import checklist_from_text, checklist_problems
+from fieldkit.checklist.load import checklist_from_text
+from fieldkit.checklist.validation import check_checklists
 from fieldkit.errors import ValidationFailed
 from fieldkit.yamlsafe import MAX_FILE_BYTES
 
@@ -59,7 +60,7 @@ def test_the_corpus_covers_the_validation_list() -> None:
 def test_loader_reports_exactly_the_expected_problems(path: Path) -> None:
     expected = expected_problems(path)
     assert expected, f"{path.name} has no `# expect:` line"
-    problems = checklist_problems(path)
+    problems = check_checklists([path]).problems
     assert len(problems) == len(expected), problems
     for (prefix, fragment), problem in zip(expected, problems, strict=True):
         assert problem.startswith(prefix), problem
@@ -80,7 +81,7 @@ def test_show_on_a_broken_file_gives_the_same_lines_and_no_traceback(name: str) 
     path = CORPUS / f"{name}.yaml"
     result = invoke("checklists", "show", str(path))
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == checklist_problems(path)
+    assert result.stderr.splitlines() == check_checklists([path]).problems
     assert "Traceback" not in result.output
 
 
@@ -103,6 +104,7 @@ def test_text_kept_in_a_record_is_validated_like_a_file() -> None:
     path = CORPUS / "when_later_step.yaml"
     with pytest.raises(ValidationFailed) as failed:
         checklist_from_text(path.read_text(encoding="utf-8"), "visit-1:checklist")
+    as_a_file = check_checklists([path]).problems
     assert failed.value.problems == [
-        problem.replace(str(path), "visit-1:checklist") for problem in checklist_problems(path)
+        problem.replace(str(path), "visit-1:checklist") for problem in as_a_file
     ]

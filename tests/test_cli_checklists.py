@@ -132,6 +132,32 @@ def test_validate_a_missing_file_or_an_empty_folder(tmp_path: Path) -> None:
     ]
 
 
+def test_validate_flags_a_second_file_with_the_same_id_in_one_folder(tmp_path: Path) -> None:
+    lan = (builtin_checklists_dir() / "lan-turnup.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a-lan.yaml").write_text(lan, encoding="utf-8")
+    copy = "# my site's version of the LAN turn-up\n" + lan
+    (tmp_path / "b-lan.yaml").write_text(copy, encoding="utf-8")
+    id_line = copy.splitlines().index("id: lan-turnup") + 1
+
+    result = invoke("checklists", "validate", str(tmp_path))
+
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'b-lan.yaml'}:{id_line}:1: id: 'lan-turnup' is already the id of "
+        "a-lan.yaml in this folder; the search path would use only one of the two files"
+    ]
+    assert result.stderr == "1 problem(s) in 1 of 2 file(s)\n"
+
+
+def test_the_same_id_in_different_folders_is_an_override_not_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "lan-turnup.yaml").write_text(
+        (builtin_checklists_dir() / "lan-turnup.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    result = invoke("checklists", "validate", str(builtin_checklists_dir()), str(tmp_path))
+    assert result.exit_code == 0, result.stdout
+
+
 def test_schema_describes_the_language_for_editors() -> None:
     result = invoke("checklists", "schema")
     schema = json.loads(result.stdout)

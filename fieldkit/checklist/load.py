@@ -98,11 +98,3 @@ def _position(problem: str) -> tuple[int, int]:
     match = re.search(r":(\d+):(\d+): ", problem)
     return (int(match[1]), int(match[2])) if match else (0, 0)
 
-
-def checklist_problems(path: str | Path) -> list[str]:
-    """Every `file:line:col: message` problem of one file; empty when it is valid."""
-    try:
-        load_checklist(path)
-    except ValidationFailed as failure:
-        return failure.problems
-    return []

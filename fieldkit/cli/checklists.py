@@ -18,6 +18,7 @@ import typer
 
 if TYPE_CHECKING:
     from fieldkit.checklist.models import AnyStep, Checklist
+    from fieldkit.checklist.validation import FileCheck
     from fieldkit.lang import Lang
 
 
@@ -309,31 +310,24 @@ def validate_checklists(
     ],
 ) -> None:
     """Check checklist files: one `file:line:col: message` line per problem; exit 2 if any."""
-    from fieldkit.checklist.load import checklist_problems
-    from fieldkit.checklist.registry import checklist_files
+    from fieldkit.checklist.validation import check_checklists
+
+    _report(check_checklists(targets), "checklist")
+
+
+def _report(check: FileCheck, what: str) -> None:
+    """Problem lines on stdout, the count on stderr and exit 2; or one `ok` line."""
     from fieldkit.errors import ExitCode
 
-    files: list[Path] = []
-    problems: list[str] = []
-    for target in targets:
-        if target.is_dir():
-            found = checklist_files(target)
-            if not found:
-                problems.append(f"{target}: no checklist files (*.yaml, *.yml) in this folder")
-            files += found
-        else:
-            files.append(target)
-    failed = 0
-    for file in files:
-        file_problems = checklist_problems(file)
-        failed += bool(file_problems)
-        problems += file_problems
-    for problem in problems:
+    for problem in check.problems:
         sys.stdout.write(problem + "\n")
-    if problems:
-        sys.stderr.write(f"{len(problems)} problem(s) in {failed} of {len(files)} file(s)\n")
+    if check.problems:
+        sys.stderr.write(
+            f"{len(check.problems)} problem(s) in {check.failed_files} of "
+            f"{len(check.files)} file(s)\n"
+        )
         raise typer.Exit(ExitCode.BAD_INPUT)
-    sys.stdout.write(f"ok: {len(files)} checklist file(s) valid\n")
+    sys.stdout.write(f"ok: {len(check.files)} {what} file(s) valid\n")
 
 
 def print_schema() -> None:
