@@ -17,6 +17,7 @@ from fieldkit.paths import data_dir
 from fieldkit.text import Text
 from fieldkit.yamlsafe import load_model
 
+SLA_FILE = "sla.yaml"
 _GRADE_ID = r"^[a-z][a-z0-9-]*$"
 _STEP_ID = r"^[a-z][a-z0-9_]*$"
 
@@ -128,7 +129,7 @@ def _require_unique(what: str, ids: list[str]) -> None:
 
 
 def default_sla_path() -> Path:
-    return data_dir() / "sla.yaml"
+    return data_dir() / SLA_FILE
 
 
 def load_sla(path: str | Path | None = None) -> Sla:

@@ -12,7 +12,7 @@ from cli_runner import invoke
 
 from fieldkit.checklist.load import load_checklist
 from fieldkit.checklist.models import Checklist
-from fieldkit.paths import builtin_checklists_dir
+from fieldkit.paths import builtin_checklists_dir, data_dir
 
 BUILTIN_FILES = sorted(builtin_checklists_dir().glob("*.yaml"))
 
@@ -156,6 +156,49 @@ def test_the_same_id_in_different_folders_is_an_override_not_a_problem(tmp_path:
     )
     result = invoke("checklists", "validate", str(builtin_checklists_dir()), str(tmp_path))
     assert result.exit_code == 0, result.stdout
+
+
+def test_data_validate_checks_the_shipped_data_by_default() -> None:
+    result = invoke("data", "validate")
+    assert (result.exit_code, result.stdout) == (0, "ok: 2 data file(s) valid\n")
+
+
+def _data_copy(folder: Path, name: str, old: str, new: str) -> tuple[Path, int]:
+    """A copy of a shipped data file with one change, and the line of the change."""
+    text = (data_dir() / name).read_text(encoding="utf-8")
+    assert old in text
+    path = folder / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path, text[: text.index(old)].count("\n") + 1
+
+
+def test_data_validate_points_at_a_broken_sla_file(tmp_path: Path) -> None:
+    path, line = _data_copy(tmp_path, "sla.yaml", "minutes: 30", "minutes: half an hour")
+    result = invoke("data", "validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stdout.startswith(
+        f"{path}:{line}:7: fault_process.windows[1].minutes: Input should be a valid integer"
+    )
+    assert result.stderr == "1 problem(s) in 1 of 1 file(s)\n"
+
+
+def test_data_validate_reads_ping_outcomes_with_the_catalogue_model(tmp_path: Path) -> None:
+    path, line = _data_copy(tmp_path, "ping_outcomes.yaml", "  ok:", "  okay:")
+    result = invoke("data", "validate", str(path))
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{path}:{line}:3: verdicts.okay")
+    assert "should be 'ok'" in result.stdout
+
+
+def test_data_validate_names_a_file_it_does_not_know(tmp_path: Path) -> None:
+    unknown = tmp_path / "slas.yaml"
+    unknown.write_text("schema: 1\n", encoding="utf-8")
+    result = invoke("data", "validate", str(unknown))
+    assert result.exit_code == 2
+    assert result.stdout == (
+        f"{unknown}:1:1: not a fieldkit data file: "
+        "the data files are named sla.yaml and ping_outcomes.yaml\n"
+    )
 
 
 def test_schema_describes_the_language_for_editors() -> None:

@@ -82,3 +82,19 @@ def test_the_installed_package_shows_and_validates_every_builtin(
     assert validated.stdout == f"ok: {len(BUILTIN_IDS)} checklist file(s) valid\n"
     tools = run([str(installed), "tools", "lan-turnup"], **elsewhere).stdout
     assert "[ ] 2 × pigtail SC-SC" in tools
+
+
+def test_the_installed_package_validates_its_data(
+    installed: Path, elsewhere: dict[str, Any]
+) -> None:
+    validated = run([str(installed), "data", "validate"], **elsewhere)
+    assert validated.stdout == "ok: 2 data file(s) valid\n"
+    where = run(
+        [
+            str(installed.parent / "python"),
+            "-c",
+            "from fieldkit.sla import default_sla_path; print(default_sla_path())",
+        ],
+        **elsewhere,
+    ).stdout.strip()
+    assert "_builtin" in where

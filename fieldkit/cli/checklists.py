@@ -1,4 +1,4 @@
-"""CLI commands: `checklists list|show|validate|schema` and the top-level `tools`.
+"""CLI commands: `checklists list|show|validate|schema`, `data validate` and `tools`.
 
 Only typer and light standard modules are imported at module level (this module loads for
 every command, `fieldkit --version` included); the core, pydantic and Rich are imported inside
@@ -70,6 +70,13 @@ def register(app: typer.Typer) -> None:
     group.command("schema")(print_schema)
     app.add_typer(group)
     app.command("tools")(show_tools)
+    data = typer.Typer(
+        name="data",
+        help="Check the data files: service levels, ping outcomes.",
+        no_args_is_help=True,
+    )
+    data.command("validate")(validate_data)
+    app.add_typer(data)
 
 
 def _print_json(data: Any) -> None:
@@ -313,6 +320,22 @@ def validate_checklists(
     from fieldkit.checklist.validation import check_checklists
 
     _report(check_checklists(targets), "checklist")
+
+
+def validate_data(
+    targets: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[PATH...]",
+            help="sla.yaml / ping_outcomes.yaml files or folders (default: the built-in data).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check data files, each against its own model: file:line:col problems, exit 2 if any."""
+    from fieldkit.data_files import check_data
+
+    _report(check_data(targets), "data")
 
 
 def _report(check: FileCheck, what: str) -> None:
