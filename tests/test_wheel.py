@@ -52,6 +52,13 @@ def elsewhere(tmp_path: Path) -> dict[str, Any]:
     return {"cwd": tmp_path, "env": env}
 
 
+def installed_location(installed: Path, elsewhere: dict[str, Any], function: str) -> str:
+    """What `module.function()` returns in the installed package: where it reads a file from."""
+    module, name = function.rsplit(".", 1)
+    code = f"from {module} import {name}; print({name}())"
+    return run([str(installed.parent / "python"), "-c", code], **elsewhere).stdout.strip()
+
+
 def test_the_installed_package_lists_every_builtin(
     installed: Path, elsewhere: dict[str, Any]
 ) -> None:
@@ -68,14 +75,7 @@ def test_the_installed_package_shows_and_validates_every_builtin(
     for checklist_id in BUILTIN_IDS:
         shown = run([str(installed), "checklists", "show", checklist_id], **elsewhere).stdout
         assert f"{checklist_id} v" in shown
-    where = run(
-        [
-            str(installed.parent / "python"),
-            "-c",
-            "from fieldkit.paths import builtin_checklists_dir; print(builtin_checklists_dir())",
-        ],
-        **elsewhere,
-    ).stdout.strip()
+    where = installed_location(installed, elsewhere, "fieldkit.paths.builtin_checklists_dir")
     assert "_builtin" in where
     files = sorted(str(path) for path in Path(where).glob("*.yaml"))
     validated = run([str(installed), "checklists", "validate", *files], **elsewhere)
@@ -89,12 +89,5 @@ def test_the_installed_package_validates_its_data(
 ) -> None:
     validated = run([str(installed), "data", "validate"], **elsewhere)
     assert validated.stdout == "ok: 2 data file(s) valid\n"
-    where = run(
-        [
-            str(installed.parent / "python"),
-            "-c",
-            "from fieldkit.sla import default_sla_path; print(default_sla_path())",
-        ],
-        **elsewhere,
-    ).stdout.strip()
+    where = installed_location(installed, elsewhere, "fieldkit.sla.default_sla_path")
     assert "_builtin" in where
