@@ -6,7 +6,6 @@ imported inside the commands (see fieldkit/ui/session.py, which does the work).
 
 from __future__ import annotations
 
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -52,17 +51,24 @@ def register(app: typer.Typer) -> None:
 
 
 def run_checklist(
-    checklist: Annotated[str, typer.Argument(help="A checklist id (e.g. lan-turnup) or a file.")],
+    checklist: Annotated[
+        str,
+        typer.Argument(metavar="CHECKLIST", help="A checklist id (e.g. lan-turnup) or a file."),
+    ],
     customer: Annotated[str | None, typer.Option(help="The customer's name.")] = None,
     site: Annotated[str | None, typer.Option(help="The site or address.")] = None,
     order: Annotated[str | None, typer.Option(help="The work-order number.")] = None,
     order_type: Annotated[
         OrderTypeChoice | None,
-        typer.Option("--order-type", help="开通 new / 移机 relocate / 拆机 remove / 改参 change."),
+        typer.Option(
+            "--order-type", help="new (开通), relocate (移机), remove (拆机), change (改参)."
+        ),
     ] = None,
     grade: Annotated[
         GradeChoice | None,
-        typer.Option(help="Customer grade: 集团级 group, 省级 province, 本地A/B/C local-a/b/c."),
+        typer.Option(
+            help="Customer grade: group (集团级), province (省级), local-a/b/c (本地A/B/C)."
+        ),
     ] = None,
     engineer: Annotated[
         str | None, typer.Option(help="Your name (default: `engineer:` in the config file).")
@@ -122,6 +128,8 @@ def demo(
     Needs no network, no root and no input; records go to a new temporary folder unless
     --records is given.
     """
+    import tempfile
+
     from fieldkit.cli.visits import show_visit
     from fieldkit.ui.session import demo_visit
 
