@@ -1,12 +1,16 @@
 """Service levels from data/sla.yaml: customer grades, repair time limits, fault-process windows.
 
 The values are the centre's to change, so they live in a data file validated like a checklist
-(file:line:col problems through fieldkit.yamlsafe), never in code.
+(file:line:col problems through fieldkit.yamlsafe), never in code. The file is also the one
+place for the zh/en wording of customer grades and order types; their ids are fixed by the
+visit record (fieldkit.records.models.Grade / OrderType) and the file must list exactly those.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -86,6 +90,12 @@ class Sla(_Strict):
     def _consistent(self) -> Sla:
         _require_unique("grade", [grade.id for grade in self.grades])
         _require_unique("order type", [order.id for order in self.order_types])
+        # Records store these ids (fieldkit.records.models), and reports look each one up here.
+        from fieldkit.records.models import Grade as RecordGrade
+        from fieldkit.records.models import OrderType as RecordOrderType
+
+        _require_ids("grade", [grade.id for grade in self.grades], RecordGrade)
+        _require_ids("order type", [order.id for order in self.order_types], RecordOrderType)
         shares = [order.reference_share_percent for order in self.order_types]
         if all(share is not None for share in shares):
             total = sum(share for share in shares if share is not None)
@@ -95,6 +105,9 @@ class Sla(_Strict):
 
     def grade(self, grade_id: str) -> Grade:
         return _by_id(self.grades, grade_id, "customer grade")
+
+    def order_type(self, order_type_id: str) -> OrderType:
+        return _by_id(self.order_types, order_type_id, "order type")
 
     def repair_limit_hours(self, grade_id: str) -> float:
         """How many hours a fault of a customer of this grade may take to repair."""
@@ -128,6 +141,19 @@ def _require_unique(what: str, ids: list[str]) -> None:
         seen.add(item_id)
 
 
+def _require_ids(what: str, ids: list[str], record_ids: type[Enum]) -> None:
+    expected = [member.value for member in record_ids]
+    missing = [item for item in expected if item not in ids]
+    unknown = [item for item in ids if item not in expected]
+    if missing or unknown:
+        problem = (
+            f"unknown {what} {unknown[0]!r}" if unknown else f"{what} {missing[0]!r} is missing"
+        )
+        raise ValueError(
+            f"{problem}: visit records hold exactly the {what}s {', '.join(expected)}"
+        )
+
+
 def default_sla_path() -> Path:
     return data_dir() / SLA_FILE
 
@@ -138,3 +164,10 @@ def load_sla(path: str | Path | None = None) -> Sla:
     A broken file raises ValidationFailed with file:line:col lines, like a checklist.
     """
     return load_model(path if path is not None else default_sla_path(), Sla)
+
+
+@cache
+def builtin_sla() -> Sla:
+    """The built-in service levels, read once per process: the labels of grades and order
+    types (`Grade.label`, `OrderType.label` in fieldkit.records.models) come from here."""
+    return load_sla()

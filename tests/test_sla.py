@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from fieldkit import sla as sla_module
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.records.models import Grade, OrderType
-from fieldkit.sla import default_sla_path, load_sla
+from fieldkit.sla import builtin_sla, default_sla_path, load_sla
 
 
 def test_builtin_sla_has_the_five_grades_of_the_seed() -> None:
@@ -110,3 +112,43 @@ def test_order_mix_must_add_up(tmp_path: Path) -> None:
     path = _broken_copy(tmp_path, "reference_share_percent: 15", "reference_share_percent: 25")
     with pytest.raises(ValidationFailed, match="add up to 110 %"):
         load_sla(path)
+
+
+def test_a_grade_the_records_can_hold_must_be_in_the_file(tmp_path: Path) -> None:
+    text = default_sla_path().read_text(encoding="utf-8")
+    start = text.index("  - id: local-c")
+    path = tmp_path / "sla.yaml"
+    path.write_text(text[:start] + text[text.index("repair_limits_source:"):], encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="grade 'local-c' is missing: visit records hold"):
+        load_sla(path)
+
+
+def test_an_order_type_the_records_cannot_hold_is_rejected(tmp_path: Path) -> None:
+    path = _broken_copy(tmp_path, "id: change", "id: upgrade")
+    with pytest.raises(ValidationFailed, match="unknown order type 'upgrade'"):
+        load_sla(path)
+
+
+@pytest.fixture
+def edited_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The built-in data folder replaced by a copy the test edits; labels re-read from it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "sla.yaml").write_text(
+        default_sla_path().read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    monkeypatch.setattr(sla_module, "data_dir", lambda: folder)
+    builtin_sla.cache_clear()
+    yield folder
+    builtin_sla.cache_clear()
+
+
+def test_grade_and_order_type_labels_are_the_data_files_wording(edited_data: Path) -> None:
+    path = edited_data / "sla.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("{zh: 本地A级, en: local A}", "{zh: 本地A类, en: local class A}")
+    text = text.replace("{zh: 移机, en: relocation}", "{zh: 迁移, en: move}")
+    path.write_text(text, encoding="utf-8")
+    assert (Grade.LOCAL_A.label.zh, Grade.LOCAL_A.label.en) == ("本地A类", "local class A")
+    assert OrderType.RELOCATE.label.get("zh") == "迁移"
+    assert OrderType.NEW.label.get("en") == "new service"

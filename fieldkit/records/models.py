@@ -58,23 +58,37 @@ class _Labelled(str, Enum):
         return _LABELS[self]
 
 
-class OrderType(_Labelled):
-    """The seed's order types: 开通 / 移机 / 拆机 / 改参."""
+class OrderType(str, Enum):
+    """The seed's order types: 开通 / 移机 / 拆机 / 改参. The ids are fixed here; the wording is
+    the centre's, in data/sla.yaml."""
 
     NEW = "new"
     RELOCATE = "relocate"
     REMOVE = "remove"
     CHANGE = "change"
 
+    @property
+    def label(self) -> Text:
+        from fieldkit.sla import builtin_sla
 
-class Grade(_Labelled):
-    """The seed's customer grades: 集团级 / 省级 / 本地A / 本地B / 本地C."""
+        return builtin_sla().order_type(self.value).label
+
+
+class Grade(str, Enum):
+    """The seed's customer grades: 集团级 / 省级 / 本地A级 / 本地B级 / 本地C级. The ids are fixed
+    here; the wording is the centre's, in data/sla.yaml."""
 
     GROUP = "group"
     PROVINCE = "province"
     LOCAL_A = "local-a"
     LOCAL_B = "local-b"
     LOCAL_C = "local-c"
+
+    @property
+    def label(self) -> Text:
+        from fieldkit.sla import builtin_sla
+
+        return builtin_sla().grade(self.value).label
 
 
 class VisitStatus(_Labelled):
@@ -89,15 +103,6 @@ class Outcome(_Labelled):
 
 
 _LABELS: dict[_Labelled, Text] = {
-    OrderType.NEW: Text(zh="开通", en="new service"),
-    OrderType.RELOCATE: Text(zh="移机", en="relocation"),
-    OrderType.REMOVE: Text(zh="拆机", en="removal"),
-    OrderType.CHANGE: Text(zh="改参", en="parameter change"),
-    Grade.GROUP: Text(zh="集团级", en="group"),
-    Grade.PROVINCE: Text(zh="省级", en="province"),
-    Grade.LOCAL_A: Text(zh="本地A", en="local A"),
-    Grade.LOCAL_B: Text(zh="本地B", en="local B"),
-    Grade.LOCAL_C: Text(zh="本地C", en="local C"),
     VisitStatus.IN_PROGRESS: Text(zh="进行中", en="in progress"),
     VisitStatus.COMPLETED: Text(zh="已完成", en="completed"),
     VisitStatus.ABORTED: Text(zh="已中止", en="aborted"),
