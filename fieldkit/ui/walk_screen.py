@@ -22,6 +22,7 @@ from fieldkit.checklist.models import (
     AttachmentStep,
     ChoiceRecord,
     DateRecord,
+    FollowupsStep,
     InstructionStep,
     NumberRecord,
     PingStep,
@@ -143,6 +144,8 @@ class WalkScreen(WalkObserver):
             return self.say("ask_attachment", accept=accept)
         if isinstance(step, DateRecord):
             return self.say(f"ask_{step.input}")
+        if isinstance(step, FollowupsStep):
+            return self.say("ask_followup", n=1)
         kind = getattr(step, "input", step.type)
         return self.say(f"ask_{kind}")
 
