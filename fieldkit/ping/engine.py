@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -10,8 +11,7 @@ from typing import Literal
 
 from fieldkit.errors import UserInputError
 from fieldkit.ping.model import PingResult, ProbePlan, Reply, Verdict
-from fieldkit.ping.preflight import check_source, is_local_address, run_preflight
-from fieldkit.ping.transcript import TranscriptParser, decode
+from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
 from fieldkit.ping.verdicts import decide
 
 Backend = Literal["auto", "ping3", "system"]
@@ -78,53 +78,71 @@ def run_ping(
     started = _now()
     if source is not None:
         source = check_source(source)
-    preflight = run_preflight(target, source=source, mask=mask)
+    preflight = check_target(target, source=source, mask=mask)
     result = PingResult(
         target=preflight.target, address=preflight.address, backend=backend,
         verdict=Verdict.TIMEOUT, started=started, finished=started, count=count,
         interval_s=interval_s, timeout_s=timeout_s, size=size, slow_ms=slow_ms,
-        source_address=preflight.source_address, interface=preflight.interface,
-        preflight=preflight.findings,
+        source_address=preflight.source_address, preflight=preflight.findings,
     )
     if preflight.verdict is not None:
         result.verdict = preflight.verdict
         result.finished = _now()
         return result
     assert preflight.address is not None
+    # Describing the route runs `ip`: let it run while the first echo is already out.
+    route_lookup = threading.Thread(
+        target=describe_route, args=(preflight,), kwargs={"source": source, "mask": mask},
+        name="fieldkit-route", daemon=True,
+    )
+    route_lookup.start()
+    try:
+        _probe(result, preflight.address, backend, on_reply, stop,
+               ProbePlan(count, interval_s, timeout_s, size, source))
+    finally:
+        route_lookup.join()
+    result.source_address, result.interface = preflight.source_address, preflight.interface
+    return result
+
+
+def _probe(result: PingResult, address: str, backend: str,
+           on_reply: Callable[[Reply], None] | None, stop: StopSignal, plan: ProbePlan) -> None:
+    """Run the chosen backend and put its replies and verdict into `result`."""
     should_stop = _stop_checker(stop)
-    plan = ProbePlan(count, interval_s, timeout_s, size, source)
-    ipv6 = ipaddress.ip_address(preflight.address).version == 6
+    ipv6 = ipaddress.ip_address(address).version == 6
     if backend == "ping3" and ipv6:
         raise UserInputError("the ping3 backend tests IPv4 only; use --backend system for IPv6")
     if backend in ("auto", "ping3") and not ipv6:
         from fieldkit.ping.icmp_backend import IcmpUnavailable, run_icmp
 
         try:
-            icmp = run_icmp(preflight.address, plan, on_reply=on_reply, stop=should_stop,
+            icmp = run_icmp(address, plan, on_reply=on_reply, stop=should_stop,
                             is_local=_is_local)
         except IcmpUnavailable as error:
             if backend == "ping3":
-                return _cannot_test(result, f"cannot open an ICMP socket: {error}")
+                _cannot_test(result, f"cannot open an ICMP socket: {error}")
+                return
         else:
             result.backend, result.socket_kind = "ping3", icmp.socket_kind
             result.replies, result.sent, result.stopped = icmp.replies, icmp.sent, icmp.stopped
-            return _conclude(result)
+            _conclude(result)
+            return
     from fieldkit.ping.system_backend import find_system_ping, run_system
 
     ping = find_system_ping()
     if ping is None:
-        return _cannot_test(result, "no ICMP socket allowed and no system ping command")
-    system = run_system(ping, preflight.address, plan, on_reply=on_reply, stop=should_stop,
+        _cannot_test(result, "no ICMP socket allowed and no system ping command")
+        return
+    system = run_system(ping, address, plan, on_reply=on_reply, stop=should_stop,
                         is_local=_is_local)
     result.backend = "system"
     result.replies, result.sent, result.stopped = system.replies, system.sent, system.stopped
     result.reported, result.detail = system.reported, system.detail
-    return _conclude(result)
+    _conclude(result)
 
 
-def _cannot_test(result: PingResult, detail: str) -> PingResult:
+def _cannot_test(result: PingResult, detail: str) -> None:
     result.verdict, result.detail, result.finished = Verdict.NO_PERMISSION, detail, _now()
-    return result
 
 
 def _conclude(result: PingResult) -> PingResult:
@@ -147,6 +165,8 @@ def interpret_transcript(
             own_ip = str(ipaddress.ip_address(own_ip.strip()))
         except ValueError:
             raise UserInputError(f"--own-ip {own_ip!r} is not an IP address") from None
+    from fieldkit.ping.transcript import TranscriptParser, decode
+
     text = decode(text_or_bytes) if isinstance(text_or_bytes, bytes) else text_or_bytes
     parser = TranscriptParser(own_ip=own_ip)
     for line in text.splitlines():

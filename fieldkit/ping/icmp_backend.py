@@ -21,7 +21,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ping3
 from ping3.enums import IcmpV4DestinationUnreachableCode, IcmpV4Type
@@ -32,6 +32,8 @@ from fieldkit.ping.model import Origin, ProbePlan, Reply, ReplyError
 _IP_RECVERR = 11
 _IP_RECVTTL = 12
 _SO_EE_ORIGIN_ICMP = 2
+_SO_TIMESTAMP = 29  # also SCM_TIMESTAMP: the kernel's receive time of each packet
+_TIMEVAL = struct.Struct("@ll")
 _SOCK_EXTENDED_ERR = struct.Struct("=IBBBBII")
 _ICMP_HEADER = struct.Struct("!BBHHH")
 _NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH}
@@ -65,6 +67,10 @@ def open_icmp_socket(source: str | None) -> tuple[socket.socket, str]:
             # Without IP_RECVERR Linux drops ICMP errors for unconnected ICMP sockets.
             sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
             sock.setsockopt(socket.IPPROTO_IP, _IP_RECVTTL, 1)
+    if sys.platform.startswith("linux"):
+        # Round trips from the kernel's receive time, as iputils does: a busy interpreter
+        # (the CLI loads its texts meanwhile) must not make a reply look slow.
+        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMP, 1)
     sock.setblocking(False)
     if source or kind == "dgram":
         sock.bind((source or "0.0.0.0", 0))  # a dgram socket gets its ICMP id when bound
@@ -98,6 +104,7 @@ class _Answer:
     from_address: str
     ttl: int | None
     error: ReplyError | None
+    received_wall: float | None = None  # kernel receive time (time.time() scale), if known
 
 
 def parse_icmp_packet(data: bytes, from_address: str, ttl: int | None) -> _Answer | None:
@@ -169,13 +176,16 @@ def _read_socket(sock: socket.socket, kind: str) -> list[_Answer]:
                 answers.extend(_read_error_queue(sock))
                 continue
             return answers
-        ttl = None
+        ttl, received_wall = None, None
         for level, kind_of, payload in ancillary:
             if level == socket.IPPROTO_IP and kind_of == socket.IP_TTL and len(payload) >= 4:
                 ttl = int.from_bytes(payload[:4], sys.byteorder)
+            elif level == socket.SOL_SOCKET and kind_of == _SO_TIMESTAMP:
+                seconds, microseconds = _TIMEVAL.unpack_from(payload)
+                received_wall = seconds + microseconds / 1e6
         answer = parse_icmp_packet(data, str(address[0]), ttl)
         if answer is not None:
-            answers.append(answer)
+            answers.append(replace(answer, received_wall=received_wall))
 
 
 def _send_failure(seq: int, error: OSError) -> Reply:
@@ -205,7 +215,8 @@ def run_icmp(
     sock, kind = open_icmp_socket(plan.source)
     run = IcmpRun(socket_kind=kind)
     icmp_id = (os.getpid() ^ random.getrandbits(16)) & 0xFFFF
-    outstanding: dict[int, tuple[int, float]] = {}  # wire seq -> (seq, monotonic send time)
+    # wire seq -> (seq, monotonic send time, wall-clock send time)
+    outstanding: dict[int, tuple[int, float, float]] = {}
     results: dict[int, Reply] = {}
     max_rtt_s = 0.0
     next_send = time.monotonic()
@@ -222,6 +233,9 @@ def run_icmp(
             deadline = min(deadline, last_send + max(2 * max_rtt_s, interval_s))
         return deadline
 
+    # ping3 resolves the (literal) address on every send; the first call loads the resolver
+    # libraries, which would otherwise be timed as part of the first round trip.
+    socket.gethostbyname(address)
     with sock:
         if kind == "dgram":
             icmp_id = sock.getsockname()[1]  # the kernel puts the socket's own id in
@@ -235,6 +249,7 @@ def run_icmp(
                 run.sent += 1
                 next_send = now + interval_s
                 last_send = now
+                sent_wall = time.time()
                 try:
                     ping3.send_one_ping(sock, address, icmp_id, run.sent & 0xFFFF, plan.size)
                 except OSError as error:
@@ -243,11 +258,11 @@ def run_icmp(
                     if failure.error is ReplyError.NO_ROUTE:
                         break  # the laptop has no way out: no request can get further
                     continue
-                outstanding[run.sent & 0xFFFF] = (run.sent, now)
+                outstanding[run.sent & 0xFFFF] = (run.sent, now, sent_wall)
                 continue
             if not more_to_send and not outstanding:
                 break
-            wakes = [deadline_of(sent_at, more_to_send) for _, sent_at in outstanding.values()]
+            wakes = [deadline_of(sent_at, more_to_send) for _, sent_at, _ in outstanding.values()]
             if more_to_send:
                 wakes.append(next_send)
             wait = max(0.0, min(min(wakes) - now, _STOP_POLL_S))
@@ -256,9 +271,13 @@ def run_icmp(
             for answer in _read_socket(sock, kind) if readable else []:
                 if answer.icmp_id != icmp_id or answer.seq not in outstanding:
                     continue
-                seq, sent_at = outstanding.pop(answer.seq)
+                seq, sent_at, sent_wall = outstanding.pop(answer.seq)
                 if answer.error is None:
                     rtt_s = received_at - sent_at
+                    if answer.received_wall is not None:
+                        kernel_rtt_s = answer.received_wall - sent_wall
+                        if 0 <= kernel_rtt_s <= rtt_s:  # no clock step in between
+                            rtt_s = kernel_rtt_s
                     max_rtt_s = max(max_rtt_s, rtt_s)
                     settle(Reply(seq, rtt_ms=rtt_s * 1000.0, from_address=answer.from_address,
                                  ttl=answer.ttl))
@@ -267,7 +286,7 @@ def run_icmp(
                 settle(Reply(seq, from_address=answer.from_address, error=answer.error,
                              origin=origin))
             now = time.monotonic()
-            for wire_seq, (seq, sent_at) in list(outstanding.items()):
+            for wire_seq, (seq, sent_at, _) in list(outstanding.items()):
                 if now >= deadline_of(sent_at, more_to_send):
                     del outstanding[wire_seq]
                     settle(Reply(seq, error=ReplyError.TIMEOUT))

@@ -87,7 +87,15 @@ def check_source(source: str) -> str:
 
 
 def run_preflight(target: str, *, source: str | None = None, mask: str | None = None) -> Preflight:
-    """Check the target, resolve it, look up the route and, with a mask, the laptop's subnet."""
+    """Both phases, one after the other (the engine runs the second alongside the echoes)."""
+    report = check_target(target, source=source, mask=mask)
+    if report.verdict is None:
+        describe_route(report, source=source, mask=mask)
+    return report
+
+
+def check_target(target: str, *, source: str | None = None, mask: str | None = None) -> Preflight:
+    """The fast phase: is the target usable, and does the kernel have a route to it at all?"""
     target = target.strip()
     report = Preflight(target=target)
     try:
@@ -103,13 +111,38 @@ def run_preflight(target: str, *, source: str | None = None, mask: str | None = 
         report.findings.append(
             Finding(FindingCode.RESOLVED, False, {"target": target, "address": report.address})
         )
-    network = parse_mask(report.address, mask) if mask else None
-    _look_up_route(report, source)
+    if mask:
+        parse_mask(report.address, mask)  # a bad mask is a bad option: say so before sending
+    family = socket.AF_INET6 if ":" in report.address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            if source:
+                probe.bind((source, 0))
+            probe.connect((report.address, 9))  # UDP connect() picks a route; nothing is sent
+            report.source_address = str(probe.getsockname()[0])
+        except OSError as error:
+            if error.errno in _NO_ROUTE_ERRNOS:
+                report.no_route = True
+    return report
+
+
+def describe_route(report: Preflight, *, source: str | None = None,
+                   mask: str | None = None) -> None:
+    """The slower phase (it runs `ip`): interface, next hop, the laptop's subnet."""
+    assert report.address is not None
+    route = None if report.no_route else _ip_route_get(report.address, source)
+    if route:
+        report.interface = route.get("dev")
+        report.via = route.get("gateway")
+        report.source_address = route.get("prefsrc") or report.source_address
+        if route.get("type") in ("unreachable", "prohibit", "blackhole"):
+            report.no_route = True
     if report.no_route:
-        report.findings.append(Finding(FindingCode.NO_ROUTE, True, {"target": target}))
-        return report
+        report.findings.append(Finding(FindingCode.NO_ROUTE, True, {"target": report.target}))
+        return
+    network = parse_mask(report.address, mask) if mask else None
     route_params = {
-        "target": target,
+        "target": report.target,
         "interface": report.interface or "?",
         "source": report.source_address or "?",
         "via": report.via or "",
@@ -123,29 +156,6 @@ def run_preflight(target: str, *, source: str | None = None, mask: str | None = 
         report.findings.append(Finding(FindingCode.ROUTE, False, route_params))
     if network is not None:
         _check_subnet(report, network, route_params)
-    return report
-
-
-def _look_up_route(report: Preflight, source: str | None) -> None:
-    assert report.address is not None
-    family = socket.AF_INET6 if ":" in report.address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_DGRAM) as probe:
-        try:
-            if source:
-                probe.bind((source, 0))
-            probe.connect((report.address, 9))  # UDP connect() picks a route; nothing is sent
-            report.source_address = str(probe.getsockname()[0])
-        except OSError as error:
-            if error.errno in _NO_ROUTE_ERRNOS:
-                report.no_route = True
-                return
-    route = _ip_route_get(report.address, source)
-    if route:
-        report.interface = route.get("dev")
-        report.via = route.get("gateway")
-        report.source_address = route.get("prefsrc") or report.source_address
-        if route.get("type") in ("unreachable", "prohibit", "blackhole"):
-            report.no_route = True
 
 
 def _ip_json(*args: str) -> list[dict[str, object]] | None:
