@@ -10,6 +10,7 @@ import pytest
 from fieldkit.checklist.answers import AnswerError, display_answer, judge, parse_answer
 from fieldkit.checklist.load import load_checklist
 from fieldkit.checklist.models import AnyStep, Checklist
+from fieldkit.paths import builtin_checklists_dir
 
 CHECKLIST = """\
 schema: 1
@@ -138,7 +139,7 @@ def test_good_answers_are_stored_normalised(
         ("rx_power", "nan", "finite"),
         ("vlan", "1.5", "whole number"),
         ("vlan", "5000", "out of range 1..4094"),
-        ("connector", "LC", "not one of the choices: LC (choose FC, SC, or 1..2)"),
+        ("connector", "LC", "not one of the choices: LC (choose FC, SC port, or 1..2)"),
         ("connector", "3", "not one of the choices"),
         ("connector", ["FC", "SC"], "choose exactly one"),
         ("onu_sn", "abcd12345678", "does not match the pattern ^[A-Z0-9]{12}$"),
@@ -195,16 +196,16 @@ def test_now_is_read_from_the_given_clock(checklist: Checklist) -> None:
         ("rx_power", -26.0, "warning", "−26 dBm passes but is outside the comfortable −25..−8 dBm"),
         ("rx_power", -30.0, "fail", "−30 dBm is outside −27..−8 dBm"),
         ("connector", "SC", "pass", None),
-        ("connector", "FC", "fail", "FC is not among the passing choices (SC)"),
+        ("connector", "FC", "fail", "FC is not among the passing choices (SC port)"),
         ("pack", [], "pass", None),
-        ("pack", ["laptop"], "fail", "not packed: laptop"),
+        ("pack", ["power_meter", "laptop"], "fail", "not packed: power meter, laptop"),
         ("gateway", "10.0.0.1", "pass", None),
     ],
 )
 def test_judge_says_pass_warning_or_fail(
     checklist: Checklist, step_id: str, value: object, outcome: str, reason: str | None
 ) -> None:
-    judgement = judge(step(checklist, step_id), value)  # type: ignore[arg-type]
+    judgement = judge(step(checklist, step_id), value, checklist)  # type: ignore[arg-type]
     assert judgement.outcome == outcome
     assert (judgement.reason.en if judgement.reason else None) == reason
 
@@ -214,3 +215,23 @@ def test_display_shows_labels_units_and_words(checklist: Checklist) -> None:
     assert display_answer(step(checklist, "rx_power"), -18.5, "en") == "−18.5 dBm"
     assert display_answer(step(checklist, "powered"), True, "zh") == "已完成"
     assert display_answer(step(checklist, "lights_ok"), False, "en") == "no"
+    pack = step(checklist, "pack")
+    assert display_answer(pack, ["power_meter"], "zh", checklist) == "光功率计"
+    assert display_answer(pack, [], "en", checklist) == "everything packed"
+
+
+def test_reasons_name_choices_and_tools_in_the_readers_language(checklist: Checklist) -> None:
+    visit = load_checklist(builtin_checklists_dir() / "customer-visit.yaml").checklist
+    failed = judge(step(visit, "satisfaction"), "dissatisfied", visit).reason
+    assert failed is not None
+    assert failed.zh == "不满意 不在合格项（满意、基本满意）之内"
+    assert failed.en == (
+        "dissatisfied is not among the passing choices (satisfied, mostly satisfied)"
+    )
+    with pytest.raises(AnswerError) as refused:
+        parse_answer(step(visit, "satisfaction"), "很好", visit)
+    assert refused.value.reason.zh == (
+        "不是可选项：很好（可选：满意、基本满意、不满意，或序号 1..3）"
+    )
+    packed = judge(step(checklist, "pack"), ["laptop"], checklist).reason
+    assert packed is not None and packed.zh == "未带：笔记本电脑"

@@ -86,6 +86,13 @@ def test_show_in_chinese_translates_the_labels() -> None:
     assert "指示灯: PW 亮" in result.stdout
 
 
+def test_show_names_the_passing_choices_by_their_labels() -> None:
+    chinese = invoke("checklists", "show", "customer-visit", "--lang", "zh", env={"COLUMNS": "200"})
+    assert "合格项: 满意, 基本满意\n" in chinese.stdout
+    english = invoke("checklists", "show", "customer-visit", "--lang", "en", env={"COLUMNS": "200"})
+    assert "passing: satisfied, mostly satisfied\n" in english.stdout
+
+
 def test_show_ranges_of_a_reading(tmp_path: Path) -> None:
     (tmp_path / "rx.yaml").write_text(
         'schema: 1\nid: rx\nversion: "1"\nkind: turnup\ntitle: RX\ndescription: RX\nsteps:\n'

@@ -254,11 +254,27 @@ def _match_choice(step: ChoiceRecord, raw: Any) -> str:
             return choice.value
     if text.isdigit() and 1 <= int(text) <= len(step.choices):
         return step.choices[int(text) - 1].value
-    values = ", ".join(choice.value for choice in step.choices)
+    values = [choice.value for choice in step.choices]
+    count = len(step.choices)
     raise _error(
-        f"不是可选项：{text}（可选：{values}，或序号 1..{len(step.choices)}）",
-        f"not one of the choices: {text} (choose {values}, or 1..{len(step.choices)})",
+        f"不是可选项：{text}（可选：{_choice_labels(step, values, 'zh')}，或序号 1..{count}）",
+        f"not one of the choices: {text} (choose {_choice_labels(step, values, 'en')}, "
+        f"or 1..{count})",
     )
+
+
+def _choice_labels(step: ChoiceRecord, values: list[str], lang: Lang) -> str:
+    return _joined(step.labels_in(values, lang), lang)
+
+
+def _tool_names(ids: list[str], checklist: Checklist | None, lang: Lang) -> str:
+    """Tool ids as the packing list names them (the ids themselves without the checklist)."""
+    names = {tool.id: tool.name.get(lang) for tool in checklist.tools} if checklist else {}
+    return _joined([names.get(tool_id, tool_id) for tool_id in ids], lang)
+
+
+def _joined(items: list[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
 
 
 def _parse_choices(step: ChoiceRecord, raw: Any) -> str | list[str]:
@@ -316,8 +332,8 @@ def _parse_tools(checklist: Checklist, raw: Any) -> list[str]:
             missing.add(ids[int(text) - 1])
         else:
             raise _error(
-                f"工具清单里没有 {text}（{', '.join(ids)}）",
-                f"no tool {text} in the list ({', '.join(ids)})",
+                f"工具清单里没有 {text}（填序号 1..{len(ids)} 或工具代码：{', '.join(ids)}）",
+                f"no tool {text} in the list (give 1..{len(ids)} or a tool id: {', '.join(ids)})",
             )
     return [tool_id for tool_id in ids if tool_id in missing]
 
@@ -360,8 +376,9 @@ def _parse_followups(raw: Any) -> list[dict[str, str]]:
     return items
 
 
-def judge(step: AnyStep, value: AnswerValue) -> Judgement:
-    """Whether a value returned by `parse_answer` passes the step."""
+def judge(step: AnyStep, value: AnswerValue, checklist: Checklist | None = None) -> Judgement:
+    """Whether a value returned by `parse_answer` passes the step. Reasons name choices by their
+    labels, and missing tools by their names when the `checklist` is given."""
     if isinstance(step, InstructionStep) and value is False:
         return Judgement("fail", Text(zh="未完成", en="not done"))
     if isinstance(step, CheckStep) and value is False:
@@ -373,17 +390,24 @@ def judge(step: AnyStep, value: AnswerValue) -> Judgement:
         chosen = value if isinstance(value, list) else [value]
         unexpected = [str(item) for item in chosen if item not in step.expect]
         if unexpected:
-            listed = ", ".join(step.expect)
+            given = {lang: _choice_labels(step, unexpected, lang) for lang in ("zh", "en")}
+            passing = {lang: _choice_labels(step, step.expect, lang) for lang in ("zh", "en")}
             return Judgement(
                 "fail",
                 Text(
-                    zh=f"{'、'.join(unexpected)} 不在合格项（{listed}）之内",
-                    en=f"{', '.join(unexpected)} is not among the passing choices ({listed})",
+                    zh=f"{given['zh']} 不在合格项（{passing['zh']}）之内",
+                    en=f"{given['en']} is not among the passing choices ({passing['en']})",
                 ),
             )
     if isinstance(step, ToolsStep) and isinstance(value, list) and value:
-        missing = ", ".join(str(item) for item in value if isinstance(item, str))
-        return Judgement("fail", Text(zh=f"未带：{missing}", en=f"not packed: {missing}"))
+        missing = [item for item in value if isinstance(item, str)]
+        return Judgement(
+            "fail",
+            Text(
+                zh=f"未带：{_tool_names(missing, checklist, 'zh')}",
+                en=f"not packed: {_tool_names(missing, checklist, 'en')}",
+            ),
+        )
     if isinstance(step, PingStep):
         raise ValueError("a ping step is judged by the ping engine's verdict")
     return Judgement("pass")
@@ -412,8 +436,11 @@ def _judge_number(step: NumberRecord, value: float) -> Judgement:
     return Judgement("pass")
 
 
-def display_answer(step: AnyStep, value: AnswerValue, lang: Lang) -> str:
-    """A stored value as a person reads it: choice labels, yes/no, units."""
+def display_answer(
+    step: AnyStep, value: AnswerValue, lang: Lang, checklist: Checklist | None = None
+) -> str:
+    """A stored value as a person reads it: choice labels, yes/no, units, and tool names when
+    the `checklist` is given."""
     if isinstance(value, bool):
         words = {True: ("是", "yes"), False: ("否", "no")}
         if isinstance(step, InstructionStep):
@@ -424,11 +451,11 @@ def display_answer(step: AnyStep, value: AnswerValue, lang: Lang) -> str:
         return _with_unit(value, step.unit)
     if isinstance(step, ChoiceRecord):
         chosen = value if isinstance(value, list) else [value]
-        labels = []
-        for item in chosen:
-            choice = step.choice(str(item))
-            labels.append(choice.label_in(lang) if choice else str(item))
-        return ("、" if lang == "zh" else ", ").join(labels)
+        return _choice_labels(step, [str(item) for item in chosen], lang)
+    if isinstance(step, ToolsStep) and isinstance(value, list):
+        if not value:
+            return "全部带齐" if lang == "zh" else "everything packed"
+        return _tool_names([str(item) for item in value], checklist, lang)
     if isinstance(value, list):
         items: list[Any] = list(value)
         return "; ".join(

@@ -256,6 +256,14 @@ class ChoiceRecord(RecordStep):
     def choice(self, value: str) -> Choice | None:
         return next((choice for choice in self.choices if choice.value == value), None)
 
+    def labels_in(self, values: list[str], lang: Literal["zh", "en"]) -> list[str]:
+        """What a reader sees for these values: their labels (a value not offered: itself)."""
+        labels = []
+        for value in values:
+            choice = self.choice(value)
+            labels.append(choice.label_in(lang) if choice else value)
+        return labels
+
 
 class DateRecord(RecordStep):
     input: Literal["date", "datetime"]

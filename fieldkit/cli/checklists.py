@@ -289,7 +289,8 @@ def _step_details(step: AnyStep, lang: Lang) -> list[str]:
         )
         lines.append(f"{words['choices']}: {escape(options)}")
         if step.expect:
-            lines.append(f"{words['pass']}: {escape(', '.join(step.expect))}")
+            passing = ", ".join(step.labels_in(step.expect, lang))
+            lines.append(f"{words['pass']}: {escape(passing)}")
     if isinstance(step, SerialRecord):
         lines.append(f"{words['pattern']}: {escape(step.pattern)}")
     if isinstance(step, TextRecord) and step.max_length:

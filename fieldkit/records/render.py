@@ -12,12 +12,15 @@ import html
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord, verify_digest
 from fieldkit.text import Text
+
+if TYPE_CHECKING:
+    from fieldkit.checklist.models import Checklist
 
 
 def _t(zh: str, en: str) -> Text:
@@ -127,7 +130,8 @@ class VisitView:
 
 
 def visit_view(record: VisitRecord, lang: Lang) -> VisitView:
-    steps = _checklist_steps(record)
+    checklist = _carried_checklist(record)
+    steps = {step.id: step for step in checklist.steps} if checklist else {}
     fields: list[tuple[str, str, str]] = []
 
     def add(key: str, value: str | None) -> None:
@@ -158,7 +162,7 @@ def visit_view(record: VisitRecord, lang: Lang) -> VisitView:
 
     answered = {answer.step_id for answer in record.answers}
     views = [
-        _step_view(number, answer, steps.get(answer.step_id), lang)
+        _step_view(number, answer, steps.get(answer.step_id), checklist, lang)
         for number, answer in enumerate(record.answers, start=1)
     ]
     # Steps of the checklist the visit never reached (a visit in progress or aborted).
@@ -200,20 +204,19 @@ def _when(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds")
 
 
-def _checklist_steps(record: VisitRecord) -> dict[str, Any]:
-    """The steps of the checklist the record carries, by id; {} if it no longer parses."""
+def _carried_checklist(record: VisitRecord) -> Checklist | None:
+    """The checklist the record carries; None if it no longer validates."""
     from fieldkit.checklist.load import checklist_from_text
 
     try:
-        checklist = checklist_from_text(
-            record.checklist.source_text, f"{record.visit_id}:checklist"
-        )
+        return checklist_from_text(record.checklist.source_text, f"{record.visit_id}:checklist")
     except FieldkitError:
-        return {}
-    return {step.id: step for step in checklist.steps}
+        return None
 
 
-def _step_view(number: int, answer: StepAnswer, step: Any, lang: Lang) -> StepView:
+def _step_view(
+    number: int, answer: StepAnswer, step: Any, checklist: Checklist | None, lang: Lang
+) -> StepView:
     if answer.skipped:
         state = "skipped"
     elif answer.passed is True:
@@ -230,7 +233,7 @@ def _step_view(number: int, answer: StepAnswer, step: Any, lang: Lang) -> StepVi
         title=step.title.get(lang) if step is not None else answer.step_id,
         state=state,
         state_label=STEP_STATES[state].get(lang),
-        value=_value_text(answer, step, lang),
+        value=_value_text(answer, step, checklist, lang),
         answered_at=_when(answer.answered_at),
         warning=answer.warning,
         skip_reason=answer.skip_reason,
@@ -242,14 +245,14 @@ def _step_view(number: int, answer: StepAnswer, step: Any, lang: Lang) -> StepVi
     )
 
 
-def _value_text(answer: StepAnswer, step: Any, lang: Lang) -> str:
+def _value_text(answer: StepAnswer, step: Any, checklist: Checklist | None, lang: Lang) -> str:
     if answer.value is None:
         return ""
     if step is not None:
         from fieldkit.checklist.answers import display_answer
 
         try:
-            return display_answer(step, answer.value, lang)  # type: ignore[arg-type]
+            return display_answer(step, answer.value, lang, checklist)  # type: ignore[arg-type]
         except (TypeError, ValueError, AttributeError):
             pass  # a value the checklist's type does not expect: show it as stored
     shown = (
