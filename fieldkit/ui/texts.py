@@ -82,21 +82,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # ping
     "ping_start": ("ping {target}，共 {count} 次", "pinging {target}, {count} echoes"),
     "preflight": ("预检", "Pre-flight"),
-    "reply_ok": (
-        "来自 {address} 的回复：时间={rtt} ms TTL={ttl}",
-        "reply from {address}: time={rtt} ms TTL={ttl}",
-    ),
-    "reply_error": ("{error}{sender}", "{error}{sender}"),
-    "reply_from": ("（来自 {address}）", " (from {address})"),
-    "verdict": ("结论", "Verdict"),
-    "seed_outcome": ("对应培训资料中的", "The training document's"),
-    "meaning": ("含义", "What it means"),
-    "next_checks": ("下一步检查", "Check next"),
-    "statistics": (
-        "已发送 {sent}，已接收 {received}，丢失 {loss}%{times}",
-        "sent {sent}, received {received}, loss {loss}%{times}",
-    ),
-    "times": ("，最短/平均/最长 {min}/{avg}/{max} ms", ", min/avg/max {min}/{avg}/{max} ms"),
     # visit fields
     "ask_customer": ("客户名称", "Customer"),
     "ask_site": ("地址/站点（可留空）", "Site or address (Enter to leave empty)"),

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
-from rich.text import Text as RichText
+from rich.text import Text
 
 from fieldkit.checklist.answers import Judgement, display_answer
 from fieldkit.checklist.models import (
@@ -30,8 +30,8 @@ from fieldkit.checklist.models import (
     ToolsStep,
 )
 from fieldkit.checklist.numbers import format_number
-from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord
+from fieldkit.ui.ping import reply_line, verdict_panel
 from fieldkit.ui.texts import say
 from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
@@ -57,7 +57,7 @@ class WalkScreen(WalkObserver):
 
     def _line(self, text: str, style: str = "") -> None:
         # Not wrapped: these lines hold paths and commands to copy.
-        self.console.print(RichText(text, style=style), soft_wrap=True)
+        self.console.print(Text(text, style=style), soft_wrap=True)
 
     # -- the step screen ----------------------------------------------------------------------
 
@@ -83,29 +83,29 @@ class WalkScreen(WalkObserver):
         progress.add_column(no_wrap=True)
         progress.add_column(ratio=1)
         progress.add_row(
-            RichText(self.say("step_of", n=number, total=position.total), style="bold cyan"),
+            Text(self.say("step_of", n=number, total=position.total), style="bold cyan"),
             ProgressBar(total=position.total, completed=position.index),
         )
         parts: list[Any] = [progress]
         title = step.title.get(self.lang)
         if not step.required:
             title += " " + self.say("optional")
-        parts.append(RichText(title, style="bold"))
+        parts.append(Text(title, style="bold"))
         if step.help is not None:
-            parts.append(RichText(step.help.get(self.lang), style="dim"))
+            parts.append(Text(step.help.get(self.lang), style="dim"))
         lights = getattr(step, "lights", None)
         if lights:
             shown = " · ".join(
                 f"{light.name.get(self.lang)} {self.say('light_' + light.state)}"
                 for light in lights
             )
-            parts.append(RichText(f"{self.say('lights')}: {shown}", style="yellow"))
+            parts.append(Text(f"{self.say('lights')}: {shown}", style="yellow"))
         options = self._options(step)
         if options:
             parts.append(options)
         if position.revisiting and position.entry is not None and position.entry.value is not None:
             value = display_answer(step, position.entry.value, self.lang)  # type: ignore[arg-type]
-            parts.append(RichText(self.say("revisit", value=value), style="magenta"))
+            parts.append(Text(self.say("revisit", value=value), style="magenta"))
         self.console.print()
         self.console.print(Panel(Group(*parts), expand=True, border_style="cyan"))
 
@@ -228,51 +228,13 @@ class WalkScreen(WalkObserver):
             self._line(f"{self.say('preflight')}: {text}", style)
 
     def ping_reply(self, reply: Reply) -> None:
-        if reply.answered:
-            rtt = "<1" if reply.rtt_below else f"{reply.rtt_ms:.2f}"
-            text = self.say(
-                "reply_ok", address=reply.from_address or "?", rtt=rtt, ttl=reply.ttl or "?"
-            )
-            self._line(f"  {reply.seq:>3}  {text}", "green")
-            return
-        from fieldkit.ping import load_catalogue
-
-        error = load_catalogue().reply_error_text(reply.error, self.lang) if reply.error else "?"
-        sender = self.say("reply_from", address=reply.from_address) if reply.from_address else ""
-        self._line(
-            f"  {reply.seq:>3}  {self.say('reply_error', error=error, sender=sender)}", "red"
-        )
+        step = self.walk.current()
+        slow_ms = step.step.slow_ms if step and isinstance(step.step, PingStep) else 50.0
+        self.console.print(Text.assemble("  ", reply_line(reply, self.lang, slow_ms)))
 
     def ping_finished(self, position: Position, result: PingResult) -> None:
         """The verdict panel: verdict, the seed's outcome, meaning, next checks, statistics."""
-        data = result.to_json(self.lang)
-        explanation = data["explanation"]
-        ok = result.verdict.value == "ok"
-        lines: list[Any] = []
-        seed = explanation.get("seed_outcome")
-        if seed:
-            lines.append(
-                RichText(f"{self.say('seed_outcome')}: {seed['label']} — {seed['example']}")
-            )
-        lines.append(RichText(f"{self.say('meaning')}: {explanation['meaning']}"))
-        if not ok and explanation["next_checks"]:
-            lines.append(RichText(f"{self.say('next_checks')}:", style="bold"))
-            lines += [RichText(f"  • {check}") for check in explanation["next_checks"]]
-        lines += [
-            RichText(f"{self.say('preflight')}: {finding['message']}", style="yellow")
-            for finding in data["preflight"]
-            if finding["warning"]
-        ]
-        lines.append(RichText(_statistics(data["statistics"], self.lang), style="dim"))
-        title = f"{self.say('verdict')}: {explanation['title']} ({result.verdict.value})"
-        self.console.print(
-            Panel(
-                Group(*lines),
-                title=escape(title),
-                border_style="green" if ok else "red",
-                expand=True,
-            )
-        )
+        self.console.print(verdict_panel(result, self.lang))
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -317,9 +279,9 @@ class WalkScreen(WalkObserver):
         styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
         for step in visit_view(record, self.lang).steps:
             table.add_row(
-                RichText(f"{step.number}. {step.title}"),
-                RichText(step.value or step.skip_reason or ""),
-                RichText(step.state_label, style=styles.get(step.state, "")),
+                Text(f"{step.number}. {step.title}"),
+                Text(step.value or step.skip_reason or ""),
+                Text(step.state_label, style=styles.get(step.state, "")),
             )
         self.console.print()
         self.console.print(table)
@@ -341,26 +303,6 @@ class WalkScreen(WalkObserver):
 
 
 _STATES = ("passed", "recorded", "failed", "skipped")
-
-
-def _statistics(stats: dict[str, Any], lang: Lang) -> str:
-    times = ""
-    if stats.get("min_ms") is not None:
-        times = say(
-            "times",
-            lang,
-            min=f"{stats['min_ms']:.2f}",
-            avg=f"{stats['avg_ms']:.2f}",
-            max=f"{stats['max_ms']:.2f}",
-        )
-    return say(
-        "statistics",
-        lang,
-        sent=stats["sent"],
-        received=stats["received"],
-        loss=format_number(stats["loss_pct"]),
-        times=times,
-    )
 
 
 def _duration(elapsed: timedelta) -> str:
