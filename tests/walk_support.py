@@ -9,22 +9,12 @@ from pathlib import Path
 from fieldkit.checklist.load import LoadedChecklist, load_checklist
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
+from fieldkit.ui.session import DEMO_ANSWERS
 
 LAN_TURNUP = builtin_checklists_dir() / "lan-turnup.yaml"
 
-# The LAN turn-up answered to the end, FC pigtail: every step id of the public contract.
-LAN_ANSWERS: dict[str, object] = {
-    "customer_ip": "127.0.0.2",
-    "subnet_mask": "255.0.0.0",
-    "gateway": "127.0.0.1",
-    "pigtail_number": "GJ-07/12",
-    "pigtail_connector": "FC",
-    "converter_power": True,
-    "pigtail_on_odf": True,
-    "pigtail_into_converter": True,
-    "laptop_link": True,
-    "customer_device": True,
-}
+# The LAN turn-up answered to the end (FC pigtail, loopback addresses): the demo's answers.
+LAN_ANSWERS: dict[str, object] = dict(DEMO_ANSWERS)
 
 # A turn-up with a quick ping (the built-in one waits a second between echoes).
 QUICK_TURNUP = """\
