@@ -230,3 +230,12 @@ def test_an_in_progress_record_of_an_older_fieldkit_resumes_to_the_end(
     record = store(env).load(visit_id)
     assert record.status is VisitStatus.COMPLETED and record.outcome is Outcome.PASSED
     assert record.answer_for("gateway").value == "127.0.0.1"  # type: ignore[union-attr]
+
+
+def test_without_a_terminal_and_without_answers_nothing_is_started(
+    env: dict[str, str], quick: Path
+) -> None:
+    done = fieldkit(env, "run", str(quick), "--customer", "c", "--engineer", "e")
+    assert done.returncode == 2
+    assert "no terminal to ask on: give the answers with --answers FILE" in done.stderr
+    assert not Path(env["FIELDKIT_RECORDS"]).exists()

@@ -53,7 +53,12 @@ def _console() -> Console:
 
 
 def _interactive(answers: Path | None) -> bool:
-    return answers is None and sys.stdin.isatty()
+    """Prompts are possible: no answers file and a terminal on stdin (else: nothing to ask on)."""
+    if answers is not None:
+        return False
+    if not sys.stdin.isatty():
+        raise UserInputError("no terminal to ask on: give the answers with --answers FILE")
+    return True
 
 
 def _note(message: str) -> None:
@@ -123,14 +128,15 @@ def resume_visit(
     from fieldkit.walk.visit import checklist_of, in_progress, resume_walk
 
     store = RecordStore(records_dir(records))
-    interactive = _interactive(answers_path)
     console = _console()
     keyboard = TerminalKeyboard(console)
     if visit is None:
-        visit = _choose_visit(in_progress(store), store, interactive, console, keyboard, lang)
+        can_ask = sys.stdin.isatty()
+        visit = _choose_visit(in_progress(store), store, can_ask, console, keyboard, lang)
     walk = resume_walk(store, visit, ping=ping or real_ping(), lang=lang)
     answers = None
     try:
+        interactive = _interactive(answers_path)
         if answers_path is not None:
             answers = load_answers_file(answers_path)
             answers.check_steps(checklist_of(walk.record))
@@ -194,14 +200,10 @@ def _walk(
     try:
         if answers is not None:
             walk_from_file(walk, answers, screen)
-        elif keyboard is not None:
+        else:
+            assert keyboard is not None, "a walk needs answers or a keyboard"
             screen.commands()
             walk_interactively(walk, screen, keyboard)
-        if not walk.done:
-            raise UserInputError(
-                "no terminal to ask on: give the answers with --answers FILE, "
-                f"or resume in a terminal: fieldkit resume {walk.record.visit_id}"
-            )
         record = walk.finish()
     except QuitWalk:
         screen.message("quit", "bold", visit=walk.record.visit_id)
