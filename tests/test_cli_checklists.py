@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cli_runner import invoke
 
+from fieldkit.cells import cell_width
 from fieldkit.checklist.load import load_checklist
 from fieldkit.checklist.models import Checklist
 from fieldkit.paths import builtin_checklists_dir, data_dir
@@ -84,6 +85,20 @@ def test_show_in_chinese_translates_the_labels() -> None:
     result = invoke("checklists", "show", "lan-turnup", "--lang", "zh")
     assert "条件: pigtail_connector = FC" in result.stdout
     assert "指示灯: PW 亮" in result.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_show_wraps_texts_where_a_reader_expects(columns: int, lang: str) -> None:
+    result = invoke(
+        "checklists", "show", "lan-turnup", "--lang", lang, env={"COLUMNS": str(columns)}
+    )
+    lines = result.stdout.splitlines()
+    assert all(cell_width(line) <= columns for line in lines)
+    texts = [line.lstrip("│├└─ ") for line in lines]
+    assert not [text for text in texts if text.startswith(tuple("。，、；：,.;:)）"))]
+    # Light names are never cut in two (Rich alone cut `LNK` after `LN` in Chinese).
+    assert not [text for text in texts if text.endswith(("LN", "RL")) or text.startswith("K")]
 
 
 def test_show_names_the_passing_choices_by_their_labels() -> None:

@@ -85,18 +85,13 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _width(text: str) -> int:
-    """Terminal columns: a CJK character takes two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
 def _columns(rows: list[list[str]]) -> str:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    from fieldkit.cells import cell_width
+
+    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row[:-1])]
+        cells = [cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -147,7 +142,8 @@ def show_checklist(
         return
     from rich.console import Console
 
-    Console(highlight=False).print(_checklist_tree(loaded.checklist, language(lang)))
+    console = Console(highlight=False)
+    console.print(_checklist_tree(loaded.checklist, language(lang), console.width))
 
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -202,16 +198,28 @@ _LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _checklist_tree(checklist: Checklist, lang: Lang) -> Any:
+# Cells taken by the tree's guides in front of a step (`├── `) and of a step's details.
+_STEP_INDENT = 4
+_DETAIL_INDENT = 8
+
+
+def _checklist_tree(checklist: Checklist, lang: Lang, width: int) -> Any:
     from rich.markup import escape
+    from rich.text import Text as Block
     from rich.tree import Tree
+
+    from fieldkit.cells import wrap_cells
+
+    def block(text: str, style: str, indent: int) -> Block:
+        # Wrapped here rather than by Rich, which cuts Chinese anywhere (inside `LNK`, before 。).
+        return Block("\n".join(wrap_cells(text, width - indent)), style=style)
 
     words = _LABELS[lang]
     tree = Tree(
         f"[bold]{escape(checklist.title.get(lang))}[/bold]  "
         f"[dim]{checklist.id} v{escape(checklist.version)} · {checklist.kind}[/dim]"
     )
-    tree.add(f"[dim]{escape(checklist.description.get(lang))}[/dim]")
+    tree.add(block(checklist.description.get(lang), "dim", _STEP_INDENT))
     if checklist.tools:
         tree.add(
             f"{words['tools']}: {len(checklist.tools)}  [dim](fieldkit tools {checklist.id})[/dim]"
@@ -224,15 +232,13 @@ def _checklist_tree(checklist: Checklist, lang: Lang) -> Any:
             f"[bold]{number}. {escape(step.title.get(lang))}[/bold]{optional}  "
             f"[dim]{step.id} · {kind}[/dim]"
         )
-        for line in _step_details(step, lang):
-            node.add(line)
+        for style, text in _step_details(step, lang):
+            node.add(block(text, style, _DETAIL_INDENT))
     return tree
 
 
-def _step_details(step: AnyStep, lang: Lang) -> list[str]:
-    """Markup lines under a step: its condition first, then what its type defines."""
-    from rich.markup import escape
-
+def _step_details(step: AnyStep, lang: Lang) -> list[tuple[str, str]]:
+    """(style, text) lines under a step: its condition first, then what its type defines."""
     from fieldkit.checklist.conditions import describe
     from fieldkit.checklist.models import (
         AttachmentStep,
@@ -247,23 +253,21 @@ def _step_details(step: AnyStep, lang: Lang) -> list[str]:
     from fieldkit.checklist.numbers import format_number
 
     words = _LABELS[lang]
-    lines: list[str] = []
+    lines: list[tuple[str, str]] = []
     if step.when is not None:
-        lines.append(f"[cyan]{words['when']}: {escape(describe(step.when, lang))}[/cyan]")
+        lines.append(("cyan", f"{words['when']}: {describe(step.when, lang)}"))
     if step.help is not None:
-        lines.append(f"[dim]{escape(step.help.get(lang))}[/dim]")
+        lines.append(("dim", step.help.get(lang)))
     if isinstance(step, InstructionStep) and step.lights:
         lights = ", ".join(
             f"{light.name.get(lang)} {words[light.state]}"
             + (f" ({light.colour.get(lang)})" if light.colour else "")
             for light in step.lights
         )
-        lines.append(f"[green]{words['lights']}: {escape(lights)}[/green]")
+        lines.append(("green", f"{words['lights']}: {lights}"))
     if isinstance(step, CheckStep) and step.on_fail is not None:
         going = words["go_on"] if step.on_fail.can_continue else words["stop"]
-        lines.append(
-            f"[red]{words['if_no']}: {escape(step.on_fail.guidance.get(lang))} ({going})[/red]"
-        )
+        lines.append(("red", f"{words['if_no']}: {step.on_fail.guidance.get(lang)} ({going})"))
     if isinstance(step, NumberRecord):
         unit = f" {step.unit}" if step.unit else ""
 
@@ -280,29 +284,31 @@ def _step_details(step: AnyStep, lang: Lang) -> list[str]:
             if limits is not None:
                 parts.append(f"{words[key]} {band(limits.min, limits.max)}")
         if parts:
-            lines.append(escape("; ".join(parts)))
+            lines.append(("", "; ".join(parts)))
         elif unit:
-            lines.append(escape(unit.strip()))
+            lines.append(("", unit.strip()))
     if isinstance(step, ChoiceRecord):
         options = ", ".join(
             _choice_text(choice.value, choice.label_in(lang)) for choice in step.choices
         )
-        lines.append(f"{words['choices']}: {escape(options)}")
+        lines.append(("", f"{words['choices']}: {options}"))
         if step.expect:
-            passing = ", ".join(step.labels_in(step.expect, lang))
-            lines.append(f"{words['pass']}: {escape(passing)}")
+            lines.append(("", f"{words['pass']}: {', '.join(step.labels_in(step.expect, lang))}"))
     if isinstance(step, SerialRecord):
-        lines.append(f"{words['pattern']}: {escape(step.pattern)}")
+        lines.append(("", f"{words['pattern']}: {step.pattern}"))
     if isinstance(step, TextRecord) and step.max_length:
-        lines.append(f"{words['max_length']}: {step.max_length}")
+        lines.append(("", f"{words['max_length']}: {step.max_length}"))
     if isinstance(step, AttachmentStep) and step.accept:
-        lines.append(f"{words['accept']}: {escape(', '.join(step.accept))}")
+        lines.append(("", f"{words['accept']}: {', '.join(step.accept)}"))
     if isinstance(step, PingStep):
         mask = f" ({words['mask']} {step.mask})" if step.mask else ""
         lines.append(
-            f"{words['ping']} {step.target}{mask}: count {step.count}, "
-            f"timeout {format_number(step.timeout_s)} s, {words['slow']} ≥ "
-            f"{format_number(step.slow_ms)} ms, size {step.size}"
+            (
+                "",
+                f"{words['ping']} {step.target}{mask}: count {step.count}, "
+                f"timeout {format_number(step.timeout_s)} s, {words['slow']} ≥ "
+                f"{format_number(step.slow_ms)} ms, size {step.size}",
+            )
         )
     return lines
 
