@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import netlab  # noqa: E402  (the lab lives with the tests)
+import netlab  # the lab lives with the tests
 
 CASES = [  # verdict, target, namespace role
     ("ok", netlab.GATEWAY, "laptop"),
@@ -67,8 +67,8 @@ def main() -> int:
                          ",".join(sorted(seen))))
     finally:
         lab.teardown()
-    print(f"| verdict | target | fieldkit ping (s) | ping -c 4 -W 2 (s) | ratio | "
-          f"fieldkit said |")
+    print("| verdict | target | fieldkit ping (s) | ping -c 4 -W 2 (s) | ratio | "
+          "fieldkit said |")
     print("|---|---|---:|---:|---:|---|")
     for verdict, target, ours_s, theirs_s, said in rows:
         print(f"| {verdict} | {target} | {ours_s:.2f} | {theirs_s:.2f} | "

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 FIELDKIT = [sys.executable, "-m", "fieldkit"]
 
@@ -53,3 +58,19 @@ def test_watch_runs_until_ctrl_c_then_gives_the_verdict() -> None:
     result = json.loads(out)
     assert result["stopped"] and result["count"] is None
     assert result["statistics"]["sent"] == result["statistics"]["received"] >= 3
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
+                    reason="needs root and setpriv to drop CAP_NET_RAW")
+@pytest.mark.parametrize("path", ["/nonexistent", os.environ.get("PATH", "")])
+def test_without_icmp_permission_it_cannot_test_and_exits_3(path: str) -> None:
+    # No CAP_NET_RAW and (outside any lab) no unprivileged ICMP group: no socket opens, and
+    # the system ping either is missing or cannot start without its capability.
+    if Path("/proc/sys/net/ipv4/ping_group_range").read_text().split() != ["1", "0"]:
+        pytest.skip("unprivileged ICMP sockets are allowed here")
+    done = subprocess.run(["setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw",
+                           "env", f"PATH={path}", *FIELDKIT, "ping", "127.0.0.1", "--json"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert result["verdict"] == "no_permission" and result["detail"]

@@ -136,6 +136,9 @@ def _probe(result: PingResult, address: str, backend: str,
     system = run_system(ping, address, plan, on_reply=on_reply, stop=should_stop,
                         is_local=_is_local)
     result.backend = "system"
+    if system.failure is not None:
+        _cannot_test(result, system.failure)
+        return
     result.replies, result.sent, result.stopped = system.replies, system.sent, system.stopped
     result.reported, result.detail = system.reported, system.detail
     _conclude(result)

@@ -34,6 +34,7 @@ _IP_RECVTTL = 12
 _SO_EE_ORIGIN_ICMP = 2
 _SO_TIMESTAMP = 29  # also SCM_TIMESTAMP: the kernel's receive time of each packet
 _TIMEVAL = struct.Struct("@ll")
+_HAS_RECVMSG = hasattr(socket.socket, "recvmsg")  # Windows has only recvfrom
 _SOCK_EXTENDED_ERR = struct.Struct("=IBBBBII")
 _ICMP_HEADER = struct.Struct("!BBHHH")
 _NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH}
@@ -167,7 +168,10 @@ def _read_socket(sock: socket.socket, kind: str) -> list[_Answer]:
         answers.extend(_read_error_queue(sock))
     while True:
         try:
-            data, ancillary, _, address = sock.recvmsg(4096, 64)
+            if _HAS_RECVMSG:
+                data, ancillary, _, address = sock.recvmsg(4096, 64)
+            else:
+                (data, address), ancillary = sock.recvfrom(4096), []
         except (BlockingIOError, InterruptedError):
             return answers
         except OSError as error:

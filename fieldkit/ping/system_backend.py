@@ -31,6 +31,8 @@ class SystemRun:
     stopped: bool = False
     unknown_host: bool = False
     detail: str | None = None
+    # Set when `ping` could not test at all (cannot start, or printed nothing fieldkit reads).
+    failure: str | None = None
     reported: Statistics | None = None
 
 
@@ -73,19 +75,29 @@ def run_system(
 ) -> SystemRun:
     command = ping_command(ping, address, plan)
     parser = TranscriptParser(is_local=is_local, target=address, address=address)
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-    )
     run = SystemRun()
+    try:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    except OSError as error:
+        run.failure = f"cannot run {ping}: {error.strerror}"
+        return run
     watcher = threading.Thread(target=_stop_when_asked, args=(process, stop, run), daemon=True)
     watcher.start()
     assert process.stdout is not None
+    last_line = ""
     for raw in process.stdout:
-        reply = parser.feed(decode(raw))
+        line = decode(raw)
+        last_line = line.strip() or last_line
+        reply = parser.feed(line)
         if reply is not None and on_reply is not None:
             on_reply(reply)
     process.wait()
     watcher.join()
+    if not parser.recognised:
+        run.failure = f"{Path(ping).name}: {last_line or f'exit status {process.returncode}'}"
+        return run
     run.replies, run.sent = parser.finish()
     run.unknown_host = parser.unknown_host is not None
     run.detail = parser.detail
