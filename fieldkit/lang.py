@@ -1,4 +1,4 @@
-"""Which language built-in texts are shown in: --lang, then FIELDKIT_LANG, then the system locale."""
+"""Which language built-in texts are shown in: --lang, then FIELDKIT_LANG, then the locale."""
 
 from __future__ import annotations
 
