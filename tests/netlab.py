@@ -4,7 +4,8 @@ Every address lives in 198.18.0.0/15 (the benchmarking range) inside namespaces 
 creates, so no echo request ever leaves the machine. One switch namespace holds a bridge;
 each host namespace hangs off it by a veth pair:
 
-    laptop      198.18.0.10/24, default route via router 198.18.0.254
+    laptop      198.18.0.10/24 on eth0, default route via router 198.18.0.254;
+                198.18.64.10/24 on wlan0, which is down (the card on the line, unplugged)
     gateway     198.18.0.1     answers echo                          -> ok
     silent      198.18.0.2     net.ipv4.icmp_echo_ignore_all=1       -> timeout
     (nobody)    198.18.0.3     on-link, no host: ARP gets no answer  -> local_unreachable
@@ -50,11 +51,14 @@ SLOW = "198.18.0.4"
 FLAKY = "198.18.0.5"
 ROUTER = "198.18.0.254"
 REMOTE_GATEWAY = "198.18.64.1"  # behind ROUTER's unreachable route
+LAPTOP_DOWN_CARD = "198.18.64.10"  # the laptop's address in REMOTE_GATEWAY's subnet, link down
+OFF_SUBNET_GATEWAY = "198.18.65.1"  # also behind ROUTER; no laptop address in its /24
 UNREACHABLE_PREFIX = "198.18.64.0/18"
 SLOW_DELAY_S = 0.08
 REPO = Path(__file__).resolve().parent.parent
 
-for _address in (LAPTOP, GATEWAY, SILENT, NOBODY, SLOW, FLAKY, ROUTER, REMOTE_GATEWAY):
+for _address in (LAPTOP, GATEWAY, SILENT, NOBODY, SLOW, FLAKY, ROUTER, REMOTE_GATEWAY,
+                 LAPTOP_DOWN_CARD, OFF_SUBNET_GATEWAY):
     assert ipaddress.ip_address(_address) in LAB_NETWORK  # the network rule, checked
 
 
@@ -174,6 +178,10 @@ def _build(lab: Lab) -> None:
         _plug(lab, switch, _add_namespace(lab, role), index, *addresses)
     _add_namespace(lab, "noroute")
     _ip("-n", lab.laptop, "route", "add", "default", "via", ROUTER)
+    # A second card that is down keeps its address but no route: packets for its subnet
+    # take the default route through ROUTER, as with an unplugged cable and Wi-Fi up.
+    _ip("-n", lab.laptop, "link", "add", "wlan0", "type", "veth", "peer", "name", "wlan0peer")
+    _ip("-n", lab.laptop, "addr", "add", f"{LAPTOP_DOWN_CARD}/24", "dev", "wlan0")
     lab.sysctl(lab.ns("silent"), "net.ipv4.icmp_echo_ignore_all=1")
     lab.sysctl(lab.ns("responder"), "net.ipv4.icmp_echo_ignore_all=1")
     router = lab.ns("router")

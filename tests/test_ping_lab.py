@@ -8,8 +8,10 @@ nobody) and the system ping.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,9 @@ from netlab import (
     FLAKY,
     GATEWAY,
     LAPTOP,
+    LAPTOP_DOWN_CARD,
     NOBODY,
+    OFF_SUBNET_GATEWAY,
     REMOTE_GATEWAY,
     ROUTER,
     SILENT,
@@ -102,7 +106,9 @@ def test_a_router_answering_unreachable_is_remote_and_named(netlab: Lab, backend
     codes = {finding["code"]: finding for finding in result["preflight"]}
     assert codes["route_via_router"]["params"]["via"] == ROUTER
     assert codes["route_via_router"]["warning"]
-    assert "198.18.0.10/24" in codes["not_in_subnet"]["message"]
+    other_card = codes["other_interface_in_subnet"]["params"]
+    assert (other_card["local_address"], other_card["local_interface"]) == (LAPTOP_DOWN_CARD,
+                                                                            "wlan0")
     assert all(reply["from"] == ROUTER and reply["origin"] == "remote"
                for reply in result["replies"])
 
@@ -114,6 +120,14 @@ def test_a_laptop_without_route_says_no_route_at_once(netlab: Lab, backend: str)
     assert result["verdict"] == "no_route"
     assert [finding["code"] for finding in result["preflight"]] == ["no_route"]
     assert result["statistics"]["sent"] == 1
+
+
+def test_a_gateway_outside_the_laptops_subnet_is_named_with_the_subnet(netlab: Lab) -> None:
+    result = ping_json(netlab, OFF_SUBNET_GATEWAY, "-c", "1", "--mask", "24", expect_exit=1)
+    messages = {finding["code"]: finding["message"] for finding in result["preflight"]}
+    assert messages["not_in_subnet"].startswith(
+        f"The gateway {OFF_SUBNET_GATEWAY} is not in this laptop's subnet {LAPTOP}/24"
+    )
 
 
 def test_the_gateway_in_the_laptops_subnet_raises_no_finding(netlab: Lab) -> None:
@@ -153,3 +167,15 @@ def test_human_output_names_the_router_and_the_seed_outcome(netlab: Lab) -> None
     assert done.returncode == 1
     assert f"Reply from {ROUTER}: Destination host unreachable  (another router)" in done.stdout
     assert "Failure 3: Reply from 192.168.0.1:" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("busybox") is None, reason="BusyBox is not installed")
+def test_busybox_ping_serves_as_the_system_backend(netlab: Lab, tmp_path: Path) -> None:
+    (tmp_path / "ping").symlink_to(shutil.which("busybox") or "")
+    done = netlab.run(netlab.laptop, "env", f"PATH={tmp_path}:{os.environ.get('PATH', '')}",
+                      sys.executable, "-m", "fieldkit", "ping", FLAKY, "--backend", "system",
+                      "-W", "1", "--json")
+    result = json.loads(done.stdout)
+    assert result["backend"] == "system" and result["verdict"] == "partial_loss"
+    # BusyBox numbers from 0 and prints nothing for lost requests: the summary fills them in.
+    assert [reply["error"] for reply in result["replies"]] == ["timeout", None, "timeout", None]
