@@ -29,6 +29,7 @@ _WORDS = {
         "route": "Route",
         "stopped": "stopped before the count was reached",
         "rule": "Judged by",
+        "statistics": "Statistics",
     },
     "zh": {
         "reply": "来自 {address} 的回复: 时间{op}{rtt} ms TTL={ttl}",
@@ -44,6 +45,7 @@ _WORDS = {
         "route": "路由",
         "stopped": "未到次数即被停止",
         "rule": "判断依据",
+        "statistics": "统计",
     },
 }
 _GOOD = {Verdict.OK}
@@ -125,7 +127,7 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
         stats = statistics_lines(result.statistics, lang)
         if result.stopped:
             stats.append(words["stopped"])
-        table.add_row("", "\n".join(escape(line) for line in stats))
+        table.add_row(words["statistics"], "\n".join(escape(line) for line in stats))
     if result.detail:
         table.add_row("", f"[dim]{escape(result.detail)}[/dim]")
     style = "green" if result.verdict in _GOOD else "yellow" if result.verdict in _WARN else "red"
