@@ -182,7 +182,7 @@ def _ping_step(
     """Run the ping when the engineer is ready; on a bad verdict: re-test, fail and go on, quit."""
     step = position.step
     assert isinstance(step, PingStep)
-    target, mask = walk.ping_target(step)
+    target = walk.ping_target(step)[0]
     while True:
         text = keyboard.ask(screen.say("ask_ping", target=target), f"ping:{step.id}")
         command = parse_command(text)
@@ -194,7 +194,7 @@ def _ping_step(
         except AnswerError as refused:
             screen.refused(refused.reason.get(walk.lang))
     while True:
-        if _run_ping_once(walk, screen, position, target, mask):
+        if _run_ping_once(walk, screen, position, target):
             return
         choice = ""
         while choice not in ("r", "f", "q"):
@@ -207,14 +207,9 @@ def _ping_step(
             return
 
 
-def _run_ping_once(
-    walk: Walkthrough, screen: WalkScreen, position: Position, target: str, mask: str | None
-) -> bool:
+def _run_ping_once(walk: Walkthrough, screen: WalkScreen, position: Position, target: str) -> bool:
     """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed."""
-    from fieldkit.ping.preflight import run_preflight
-
     screen.ping_started(position, target)
-    screen.preflight(run_preflight(target, mask=mask).findings)
     result = walk.run_ping(position.step.id, on_reply=screen.ping_reply)
     screen.ping_finished(position, result)
     return result.verdict.value == "ok"

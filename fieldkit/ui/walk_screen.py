@@ -37,7 +37,7 @@ from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
 
 if TYPE_CHECKING:
-    from fieldkit.ping.model import Finding, PingResult, Reply
+    from fieldkit.ping.model import PingResult, Reply
 
 
 class WalkScreen(WalkObserver):
@@ -209,23 +209,23 @@ class WalkScreen(WalkObserver):
     # -- ping ---------------------------------------------------------------------------------
 
     def ping_started(self, position: Position, target: str) -> None:
+        """The ping's first lines: what is pinged, then the pre-flight findings (the laptop's
+        route and source address; a warning when it is not in the gateway's subnet)."""
+        from fieldkit.ping import load_catalogue
+        from fieldkit.ping.preflight import run_preflight
+
         step = position.step
-        count = step.count if isinstance(step, PingStep) else "?"
+        assert isinstance(step, PingStep)
         number = f"[{position.index + 1}/{position.total}]"
         title = step.title.get(self.lang)
-        self._line(
-            f"{number} {title}: {self.say('ping_start', target=target, count=count)}", "bold"
-        )
-
-    def preflight(self, findings: list[Finding]) -> None:
-        """What the laptop knows before the first echo (not in the gateway's subnet...)."""
-        from fieldkit.ping import load_catalogue
-
+        started = self.say("ping_start", target=target, count=step.count)
+        self._line(f"{number} {title}: {started}", "bold")
         catalogue = load_catalogue()
-        for finding in findings:
-            style = "bold yellow" if finding.warning else "dim"
+        for finding in run_preflight(target, mask=self.walk.ping_target(step)[1]).findings:
             text = catalogue.finding_text(finding, self.lang)
-            self._line(f"{self.say('preflight')}: {text}", style)
+            self._line(
+                f"{self.say('preflight')}: {text}", "bold yellow" if finding.warning else "dim"
+            )
 
     def ping_reply(self, reply: Reply) -> None:
         step = self.walk.current()
