@@ -3,7 +3,7 @@
 ping3's own `ping()` answers one request at a time and reports "destination host
 unreachable" without a usable sender address (and, on Linux's unprivileged ICMP sockets,
 not at all: the kernel queues such errors on the socket's error queue). So this module
-keeps ping3's packet building and header readers but runs its own loop over one socket:
+keeps ping3's checksum and header readers but runs its own loop over one socket:
 requests go out on schedule while replies are read as they come, and each ICMP error is
 matched to its request through the copy of our header it carries, with its sender taken
 from the outer IP header (raw sockets) or from the error queue's offender address
@@ -192,6 +192,14 @@ def _read_socket(sock: socket.socket, kind: str) -> list[_Answer]:
             answers.append(replace(answer, received_wall=received_wall))
 
 
+def echo_request(icmp_id: int, seq: int, size: int) -> bytes:
+    """An ICMP echo request with `size` payload bytes, checksummed the way ping3 does."""
+    payload = bytes(size)
+    header = _ICMP_HEADER.pack(IcmpV4Type.ECHO_REQUEST, 0, 0, icmp_id, seq)
+    checksum = socket.htons(ping3.checksum(header + payload))
+    return _ICMP_HEADER.pack(IcmpV4Type.ECHO_REQUEST, 0, checksum, icmp_id, seq) + payload
+
+
 def _send_failure(seq: int, error: OSError) -> Reply:
     if error.errno == errno.EHOSTDOWN:  # macOS: the laptop's own ARP request got no answer
         return Reply(seq, error=ReplyError.HOST_UNREACHABLE, origin=Origin.LOCAL)
@@ -237,9 +245,6 @@ def run_icmp(
             deadline = min(deadline, last_send + max(2 * max_rtt_s, interval_s))
         return deadline
 
-    # ping3 resolves the (literal) address on every send; the first call loads the resolver
-    # libraries, which would otherwise be timed as part of the first round trip.
-    socket.gethostbyname(address)
     with sock:
         if kind == "dgram":
             icmp_id = sock.getsockname()[1]  # the kernel puts the socket's own id in
@@ -253,9 +258,10 @@ def run_icmp(
                 run.sent += 1
                 next_send = now + interval_s
                 last_send = now
-                sent_wall = time.time()
+                packet = echo_request(icmp_id, run.sent & 0xFFFF, plan.size)
+                sent_wall = time.time()  # right before the send: nothing Python in between
                 try:
-                    ping3.send_one_ping(sock, address, icmp_id, run.sent & 0xFFFF, plan.size)
+                    sock.sendto(packet, (address, 0))
                 except OSError as error:
                     failure = _send_failure(run.sent, error)
                     settle(failure)
