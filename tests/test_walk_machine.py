@@ -259,3 +259,47 @@ def test_a_completed_visit_cannot_be_resumed(tmp_path: Path) -> None:
     walk.close()
     with pytest.raises(Exception, match="completed"):
         resume_walk(store, walk.record.visit_id, ping=ScriptedPing(), lang="en")
+
+
+def test_the_record_names_the_checklist_by_the_hash_of_its_file(tmp_path: Path) -> None:
+    import hashlib
+
+    from fieldkit.checklist.load import load_checklist
+    from fieldkit.paths import builtin_checklists_dir
+
+    with_bom = tmp_path / "lan-turnup.yaml"
+    raw = b"\xef\xbb\xbf" + (builtin_checklists_dir() / "lan-turnup.yaml").read_bytes()
+    with_bom.write_bytes(raw)
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, load_checklist(with_bom), fields(), ping=ScriptedPing(), lang="en")
+    walk.close()
+    record = store.load(walk.record.visit_id)
+    assert record.checklist.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_a_packing_list_failure_names_the_tools_not_ids(tmp_path: Path) -> None:
+    from fieldkit.checklist.load import load_checklist
+
+    text = """\
+schema: 1
+id: packing
+version: "1"
+kind: tools
+title: Packing
+description: Packing
+tools:
+  - {id: power_meter, name: {zh: 光功率计, en: optical power meter}}
+  - {id: laptop, name: {zh: 笔记本电脑, en: laptop}}
+steps:
+  - {id: packed, type: tools, title: Packed}
+"""
+    path = tmp_path / "packing.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, load_checklist(path), fields(), ping=ScriptedPing(), lang="en")
+    judgement = walk.answer("packed", ["power_meter"])
+    walk.close()
+    assert judgement.reason is not None
+    assert "optical power meter" in judgement.reason.en
+    assert "power_meter" not in judgement.reason.en

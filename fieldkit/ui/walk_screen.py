@@ -104,7 +104,9 @@ class WalkScreen(WalkObserver):
         if options:
             parts.append(options)
         if position.revisiting and position.entry is not None and position.entry.value is not None:
-            value = display_answer(step, position.entry.value, self.lang)  # type: ignore[arg-type]
+            value = display_answer(
+                step, position.entry.value, self.lang, self.checklist  # type: ignore[arg-type]
+            )
             parts.append(Text(self.say("revisit", value=value), style="magenta"))
         self.console.print()
         self.console.print(Panel(Group(*parts), expand=True, border_style="cyan"))
@@ -197,7 +199,7 @@ class WalkScreen(WalkObserver):
             reason = self.say("skipped_by_engineer", reason=entry.skip_reason)
             self._line(f"{number} {title}: {reason}", "dim")
             return
-        value = display_answer(step, entry.value, self.lang)  # type: ignore[arg-type]
+        value = display_answer(step, entry.value, self.lang, self.checklist)  # type: ignore[arg-type]
         if entry.passed is False:
             mark, style = "✗", "bold red"
         elif entry.warning:

@@ -186,7 +186,7 @@ class Walkthrough:
         if isinstance(step, PingStep):
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
         value = parse_answer(step, raw, self.checklist, now=self._clock())
-        judgement = judge(step, value)
+        judgement = judge(step, value, self.checklist)
         entry = self._entry_for(position)
         attachments = list(entry.attachments)
         if isinstance(step, AttachmentStep) and isinstance(value, str):

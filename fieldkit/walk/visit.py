@@ -22,6 +22,7 @@ def snapshot_of(loaded: LoadedChecklist) -> ChecklistSnapshot:
         version=checklist.version,
         kind=checklist.kind,
         title=checklist.title,
+        file_sha256=loaded.sha256,
     )
 
 
