@@ -14,7 +14,9 @@ from fieldkit.records import migrations
 from fieldkit.records.loading import (
     RecordUnreadable,
     iter_record_files,
+    parse_checked_record,
     parse_record,
+    read_checked_record_file,
     read_record_file,
 )
 from fieldkit.records.models import (
@@ -149,3 +151,54 @@ def test_the_checklist_sha256_may_be_the_file_s_with_its_bom() -> None:
     assert snap.sha256 == hashlib.sha256(file_bytes).hexdigest()
     with pytest.raises(ValueError, match="sha256 does not match"):
         ChecklistSnapshot.model_validate({**snap.model_dump(), "source_text": source + "#"})
+
+
+def _spelled_differently(raw: dict[str, Any]) -> dict[str, Any]:
+    """The same content with a value in another spelling than fieldkit's: `1` for `true`."""
+    answer = next(a for a in raw["answers"] if a["passed"] is True)
+    answer["passed"] = 1
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("edit", "verifies"),
+    [
+        (lambda raw: raw, True),
+        (lambda raw: {**raw, "customer": raw["customer"] + " (edited)"}, False),
+        (lambda raw: {**raw, "digest": None}, False),
+        (_spelled_differently, True),
+    ],
+    ids=["as-written", "edited", "no-digest", "other-spelling"],
+)
+def test_the_checked_reader_agrees_with_verify_digest(edit: Any, verifies: bool) -> None:
+    """The report hashes the parsed file content; it must agree with verify_digest."""
+    data = json.dumps(edit(_fixture_raw()), indent=3).encode()
+    checked = parse_checked_record(data, "r.json")
+    assert checked.digest_ok is verifies
+    assert verify_digest(parse_record(data, "r.json")) is verifies
+
+
+def test_the_checked_reader_reads_files_too() -> None:
+    checked = read_checked_record_file(FIXTURES / "v1-completed.json")
+    assert checked.digest_ok and checked.record.status is VisitStatus.COMPLETED
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'\xef\xbb\xbf{"schema_version": 1}', "r.json:1:1: invalid JSON: Unexpected UTF-8 BOM"),
+        (b'{"schema_version": 1,}', "r.json:1:22: invalid JSON: Expecting property name"),
+        (b'{"customer": "\xff"}', r"r.json: not UTF-8 text \(byte 14\)"),
+    ],
+)
+def test_json_errors_keep_the_json_module_s_wording(content: bytes, message: str) -> None:
+    with pytest.raises(RecordUnreadable, match=message):
+        parse_record(content, "r.json")
+
+
+def test_a_string_only_the_json_module_accepts_still_reads() -> None:
+    """An escaped lone surrogate is valid JSON to Python (not to pydantic-core's parser)."""
+    raw = _fixture_raw()
+    raw["answers"][0]["notes"] = [{"text": "\ud800", "at": raw["started_at"]}]
+    text = json.dumps(raw)  # ensure_ascii: the surrogate is written as the escape \ud800
+    assert parse_record(text.encode(), "r.json").answers[0].notes[0].text == "\ud800"

@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pydantic_core
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
 from fieldkit.records.journal import JOURNAL_FILE, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
-from fieldkit.records.models import VisitRecord, content_digest, sha256_hex
+from fieldkit.records.models import VisitRecord, content_digest, sha256_hex, verify_digest
 
 RECORD_FILE = "visit.json"
 # A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
@@ -26,6 +30,43 @@ class RecordUnreadable(FieldkitError):
 
 def read_record_file(path: str | os.PathLike[str]) -> VisitRecord:
     """Read, upgrade and validate one visit.json."""
+    return _read(path, check_digest=False).record
+
+
+def read_checked_record_file(path: str | os.PathLike[str]) -> CheckedRecord:
+    """`read_record_file`, and whether the digest matches the file's content (see CheckedRecord)."""
+    return _read(path, check_digest=True)
+
+
+def parse_record(data: bytes, filename: str, *, journal: bytes | None = None) -> VisitRecord:
+    """A record from the bytes of a visit.json (e.g. a zip entry); `filename` names it in errors.
+
+    `journal`: the visit.journal beside it, for a visit in progress (see journal.py).
+    """
+    return _parse(data, filename, journal=journal, check_digest=False).record
+
+
+def parse_checked_record(data: bytes, filename: str) -> CheckedRecord:
+    """`parse_record`, with the digest checked from the file's own content (see CheckedRecord)."""
+    return _parse(data, filename, journal=None, check_digest=True)
+
+
+@dataclass(frozen=True)
+class CheckedRecord:
+    """A record read from a file, and whether its digest matches its content.
+
+    `digest_ok` is what `verify_digest(record)` says, computed from the JSON content as read
+    rather than from the model dumped back to JSON: the two are the same for every file fieldkit
+    writes, and hashing the parsed content once costs half as much as dumping the model first.
+    Only when that hash differs (an edited file, or one whose values were written in another
+    spelling than fieldkit's, such as `1` for `true`) is the record checked by `verify_digest`.
+    """
+
+    record: VisitRecord
+    digest_ok: bool
+
+
+def _read(path: str | os.PathLike[str], *, check_digest: bool) -> CheckedRecord:
     path = Path(path)
     try:
         with path.open("rb") as handle:
@@ -38,26 +79,13 @@ def read_record_file(path: str | os.PathLike[str]) -> VisitRecord:
     if path.name == RECORD_FILE:
         with contextlib.suppress(FileNotFoundError):
             journal = (path.parent / JOURNAL_FILE).read_bytes()
-    return parse_record(data, str(path), journal=journal)
+    return _parse(data, str(path), journal=journal, check_digest=check_digest)
 
 
-def parse_record(data: bytes, filename: str, *, journal: bytes | None = None) -> VisitRecord:
-    """A record from the bytes of a visit.json (e.g. a zip entry); `filename` names it in errors.
-
-    `journal`: the visit.journal beside it, for a visit in progress (see journal.py).
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise RecordUnreadable(f"{filename}: not UTF-8 text (byte {error.start})") from error
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RecordUnreadable(
-            f"{filename}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-        ) from error
-    if not isinstance(raw, dict):
-        raise RecordUnreadable(f"{filename}: not a visit record (expected a JSON object)")
+def _parse(
+    data: bytes, filename: str, *, journal: bytes | None, check_digest: bool
+) -> CheckedRecord:
+    raw = _json_object(data, filename)
     if journal:
         raw, _ = replay(raw, journal, sha256_hex(data))
     try:
@@ -71,9 +99,37 @@ def parse_record(data: bytes, filename: str, *, journal: bytes | None = None) ->
         raise ValidationFailed(
             [f"{filename}: {_loc(problem['loc'])}: {problem['msg']}" for problem in error.errors()]
         ) from error
+    written_digest = None
     if written_version != SCHEMA_VERSION:
-        record._written_content_digest = content_digest(raw)
-    return record
+        written_digest = record._written_content_digest = content_digest(raw)
+    digest_ok = False
+    if check_digest and record.digest is not None:
+        written_digest = written_digest or content_digest(raw)
+        digest_ok = secrets.compare_digest(written_digest, record.digest) or verify_digest(record)
+    return CheckedRecord(record, digest_ok)
+
+
+def _json_object(data: bytes, filename: str) -> dict[str, Any]:
+    """The file's JSON object. pydantic-core's parser is twice as fast as the json module and
+    gives the same values; whatever it refuses goes through the json module, whose messages
+    (line and column, not UTF-8) are the ones users see, and which accepts a little more
+    (e.g. an escaped lone surrogate)."""
+    try:
+        raw = pydantic_core.from_json(data)
+    except ValueError:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RecordUnreadable(f"{filename}: not UTF-8 text (byte {error.start})") from error
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RecordUnreadable(
+                f"{filename}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+            ) from error
+    if not isinstance(raw, dict):
+        raise RecordUnreadable(f"{filename}: not a visit record (expected a JSON object)")
+    return raw
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

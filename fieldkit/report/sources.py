@@ -27,8 +27,14 @@ from typing import Any
 
 from fieldkit.errors import FieldkitError, UserInputError
 from fieldkit.records.bundle import MANIFEST_FILE
-from fieldkit.records.loading import RECORD_FILE, iter_record_files, parse_record, read_record_file
-from fieldkit.records.models import VisitRecord, VisitStatus, verify_digest
+from fieldkit.records.loading import (
+    RECORD_FILE,
+    CheckedRecord,
+    iter_record_files,
+    parse_checked_record,
+    read_checked_record_file,
+)
+from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.report.filters import Filters
 from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits
 
@@ -151,11 +157,11 @@ class VisitReader:
         for path in iter_record_files(folder):
             self._file_done()
             try:
-                record = read_record_file(path)
+                checked = read_checked_record_file(path)
             except FieldkitError as error:
                 self.report.note(NoteKind.INVALID, str(path), _reason(error, str(path)))
                 continue
-            visit = self._admit(record, str(path), manifest_problem=None)
+            visit = self._admit(checked, str(path), manifest_problem=None)
             if visit is not None:
                 yield visit
 
@@ -175,7 +181,7 @@ class VisitReader:
                 self._file_done()
                 where = f"{path}!{info.filename}"
                 try:
-                    record = parse_record(bundle.read(info), where)
+                    checked = parse_checked_record(bundle.read(info), where)
                 except UnsafeZip as error:
                     self.report.note(NoteKind.UNSAFE, where, str(error))
                     continue
@@ -184,9 +190,9 @@ class VisitReader:
                     continue
                 problem = None
                 if manifest is not None:
-                    listed.discard(record.visit_id)
-                    problem = _manifest_problem(manifest, record)
-                visit = self._admit(record, where, manifest_problem=problem)
+                    listed.discard(checked.record.visit_id)
+                    problem = _manifest_problem(manifest, checked.record)
+                visit = self._admit(checked, where, manifest_problem=problem)
                 if visit is not None:
                     yield visit
             for visit_id in sorted(listed):
@@ -215,10 +221,13 @@ class VisitReader:
             self.report.note(NoteKind.MANIFEST, where, f"unreadable manifest: {error}")
             return {}
 
-    def _admit(self, record: VisitRecord, where: str, manifest_problem: str | None) -> Visit | None:
+    def _admit(
+        self, checked: CheckedRecord, where: str, manifest_problem: str | None
+    ) -> Visit | None:
         """Apply the digest, manifest, duplicate and filter rules to one valid record."""
+        record = checked.record
         changed = False
-        if record.status is not VisitStatus.IN_PROGRESS and not verify_digest(record):
+        if record.status is not VisitStatus.IN_PROGRESS and not checked.digest_ok:
             changed = True
             kept = "kept (--include-changed)" if self.include_changed else "left out"
             self.report.note(
