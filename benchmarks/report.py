@@ -4,8 +4,10 @@
 
 Record sets are written by benchmarks/make_records.py into --work (default: a folder under
 the system temp dir, kept between runs so that they are made once). Each command runs as
-its own process, exactly as a supervisor would run it; wall time and that process's peak
-resident memory (Linux: wait4's ru_maxrss) are printed as a Markdown table with the targets.
+its own process, exactly as a supervisor would run it; its wall time, the CPU time of it and
+its worker processes, and the peak resident memory of all of them together (Linux: sampled
+from /proc every 20 ms) are printed as a Markdown table with the targets, with the load
+average before and after (other work on the machine slows the figures down).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,15 +45,52 @@ def ensure_records(count: int, work: Path) -> Path:
     return folder
 
 
-def timed(command: list[str], log: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS in MB, and the exit code of one child process (stderr to `log`)."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (0 where /proc is absent)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return total / 2**20
+
+
+def timed(command: list[str], log: Path) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (the process and its workers), peak MB of the whole process
+    tree, and the exit code of one child process (stderr to `log`)."""
     with log.open("wb") as errors:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
+        peak = [0.0]
+        finished = threading.Event()
+
+        def sample() -> None:
+            while not finished.wait(0.02):
+                peak[0] = max(peak[0], tree_rss_mb(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)  # Linux: includes its reaped workers
         elapsed = time.perf_counter() - started
+        finished.set()
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
-    return elapsed, usage.ru_maxrss / 1024, process.returncode
+    peak_mb = max(peak[0], usage.ru_maxrss / 1024)
+    return elapsed, usage.ru_utime + usage.ru_stime, peak_mb, process.returncode
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,18 +111,19 @@ def main(argv: list[str] | None = None) -> int:
             output = args.work / f"report-{count}.{fmt}"
             command = [*fieldkit, "export", str(records), "--format", fmt, "-o", str(output)]
         log = args.work / "last-stderr.txt"
-        seconds, peak_mb, code = timed(command, log)
+        load_before = load_average()
+        seconds, cpu_seconds, peak_mb, code = timed(command, log)
         if code != 0:
             sys.stderr.write(f"{' '.join(command)} exited {code}; see {log}\n")
             return 1
         ok = seconds <= target_s and (target_mb is None or peak_mb <= target_mb)
         target = f"≤ {target_s:g} s" + (f", ≤ {target_mb:g} MB" if target_mb else "")
-        rows.append(f"| {count:,} | {what} | {seconds:.2f} | {peak_mb:.0f} | {target} | "
-                    f"{'yes' if ok else 'NO'} |")
+        rows.append(f"| {count:,} | {what} | {seconds:.2f} | {cpu_seconds:.2f} | {peak_mb:.0f} | "
+                    f"{target} | {'yes' if ok else 'NO'} | {load_before} → {load_average()} |")
         sys.stderr.write(rows[-1] + "\n")
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
-    print("| records | command | seconds | peak MB | target | met |")
-    print("|---:|---|---:|---:|---|---|")
+    print("| records | command | seconds | CPU s | peak MB | target | met | load before → after |")
+    print("|---:|---|---:|---:|---:|---|---|---|")
     print("\n".join(rows))
     return 0
 
