@@ -37,7 +37,7 @@ def test_a_bundle_from_visits_bundle_reads_like_its_folder(tmp_path: Path) -> No
     bundle = tmp_path / "team.zip"
     write_bundle(RecordStore(tmp_path / "records"), bundle)
     reader = read([bundle])
-    assert sorted(v.record.visit_id for v in reader.visits) == sorted(ids)  # type: ignore[attr-defined]
+    assert sorted(v.item.visit_id for v in reader.visits) == sorted(ids)  # type: ignore[attr-defined]
     assert not reader.report.notes
     # The folder and its bundle together: each visit counted once, the copies noted.
     reader = read([tmp_path / "records", bundle])
@@ -77,7 +77,7 @@ def test_manifest_mismatches_are_noted_and_left_out_unless_include_changed(
     reader = read([tampered], include_changed=True)
     assert len(reader.visits) == 2  # type: ignore[attr-defined]
     assert sum(v.changed for v in reader.visits) == 1  # type: ignore[attr-defined]
-    assert sorted(v.record.visit_id for v in reader.visits) == sorted(ids)  # type: ignore[attr-defined]
+    assert sorted(v.item.visit_id for v in reader.visits) == sorted(ids)  # type: ignore[attr-defined]
 
 
 def test_a_changed_record_inside_a_bundle_is_noted(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_hostile_entries_are_refused_and_the_rest_is_read(tmp_path: Path) -> Non
         f"{good.visit_id}/visit.json": record_bytes(good),
     })
     reader = read([path])
-    assert [v.record.visit_id for v in reader.visits] == [good.visit_id]  # type: ignore[attr-defined]
+    assert [v.item.visit_id for v in reader.visits] == [good.visit_id]  # type: ignore[attr-defined]
     reasons = {n.where.split("!", 1)[1]: n.message for n in reader.report.notes
                if n.kind is NoteKind.UNSAFE}
     assert "climbs out" in reasons["../../escape/visit.json"]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from fieldkit.report.kpi import Summary
-from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import STEP_COLUMNS, VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
 
@@ -29,20 +29,23 @@ def csv_text(value: Cell) -> str:
 class CsvExporter:
     def __init__(self, path: Path, context: ExportContext) -> None:
         self.context = context
+        self.needs = Needs(steps=context.level == "step")
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
         columns = STEP_COLUMNS if context.level == "step" else VISIT_COLUMNS
         self._writer.writerow([column.name for column in columns])
 
-    def add(self, visit: Visit) -> None:
-        rows = self.context.rows
+    def add(self, visit: Visit[PreparedVisit]) -> None:
         mask = self.context.mask
-        if self.context.level == "step":
+        if self.needs.steps:
             self._writer.writerows(
-                [csv_text(mask.cell(value)) for value in row] for row in rows.step_rows(visit)
+                [csv_text(mask.cell(value)) for value in row] for row in visit.item.step_rows
             )
         else:
-            self._writer.writerow([csv_text(mask.cell(value)) for value in rows.visit_row(visit)])
+            row = self.context.rows.visit_row(
+                visit.item.facts, changed=visit.changed, source=visit.origin
+            )
+            self._writer.writerow([csv_text(mask.cell(value)) for value in row])
 
     def finish(self, summary: Summary, sources: SourceReport) -> None:
         self._file.close()

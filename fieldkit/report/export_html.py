@@ -16,7 +16,7 @@ from typing import Any
 
 from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
-from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
 
@@ -127,17 +127,20 @@ class HtmlExporter:
     def __init__(self, path: Path, context: ExportContext) -> None:
         self.path = path
         self.context = context
+        self.needs = Needs()
         self.lang = context.lang
         # (start instant, order seen, row): a min-heap that keeps the newest visits.
         self._newest: list[tuple[float, int, list[Cell]]] = []
         self._seen = 0
 
-    def add(self, visit: Visit) -> None:
+    def add(self, visit: Visit[PreparedVisit]) -> None:
         self._seen += 1
-        started = visit.record.started_at.timestamp()
+        facts = visit.item.facts
+        started = facts.started_at.timestamp()
         if len(self._newest) >= HTML_VISIT_ROWS and (started, self._seen) <= self._newest[0][:2]:
             return
-        row = self.context.mask.row(self.context.rows.visit_row(visit))
+        row = self.context.rows.visit_row(facts, changed=visit.changed, source=visit.origin)
+        row = self.context.mask.row(row)
         entry = (started, self._seen, [row[_COLUMN_INDEX[name]] for name in _VISIT_TABLE_COLUMNS])
         if len(self._newest) < HTML_VISIT_ROWS:
             heapq.heappush(self._newest, entry)

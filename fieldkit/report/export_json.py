@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from fieldkit.report.kpi import Summary
-from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.sources import SourceReport, Visit
 
 FORMAT = "fieldkit.report/1"
@@ -24,16 +24,13 @@ def _dumps(value: object) -> str:
 class JsonExporter:
     def __init__(self, path: Path, context: ExportContext) -> None:
         self.context = context
+        self.needs = Needs(content=True)
         self._file = path.open("w", encoding="utf-8")
         self._file.write(f'{{"format": {_dumps(FORMAT)},\n"records": [')
         self._first = True
 
-    def add(self, visit: Visit) -> None:
-        entry = {
-            "source": visit.origin,
-            "changed": visit.changed,
-            "record": visit.record.model_dump(mode="json"),
-        }
+    def add(self, visit: Visit[PreparedVisit]) -> None:
+        entry = {"source": visit.origin, "changed": visit.changed, "record": visit.item.content}
         self._file.write(("\n" if self._first else ",\n") + _dumps(self.context.mask.deep(entry)))
         self._first = False
 

@@ -18,7 +18,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from fieldkit.report.kpi import Summary
-from fieldkit.report.pipeline import ExportContext
+from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import (
     FOLLOWUP_COLUMNS,
     PING_COLUMNS,
@@ -111,6 +111,7 @@ class _Book:
 class XlsxExporter:
     def __init__(self, path: Path, context: ExportContext) -> None:
         self.context = context
+        self.needs = Needs(steps=True, pings=True)
         self.book = _Book(path)
         # Summary first so that it is the sheet a reader sees; it is filled in at the end.
         self.summary_sheet = self.book.workbook.add_worksheet("Summary")
@@ -120,15 +121,16 @@ class XlsxExporter:
         self.followups = _Sheet(self.book, "Follow-ups", FOLLOWUP_COLUMNS)
         self._closed = False
 
-    def add(self, visit: Visit) -> None:
+    def add(self, visit: Visit[PreparedVisit]) -> None:
         rows = self.context.rows
         mask = self.context.mask
-        self.visits.add(mask.row(rows.visit_row(visit)))
-        for row in rows.step_rows(visit):
+        facts = visit.item.facts
+        self.visits.add(mask.row(rows.visit_row(facts, changed=visit.changed, source=visit.origin)))
+        for row in visit.item.step_rows:
             self.steps.add(mask.row(row))
-        for row in rows.ping_rows(visit):
+        for row in visit.item.ping_rows:
             self.pings.add(mask.row(row))
-        for row in rows.followup_rows(visit):
+        for row in rows.followup_rows(facts):
             self.followups.add(mask.row(row))
 
     def finish(self, summary: Summary, sources: SourceReport) -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from fieldkit.records.models import StepAnswer, VisitRecord, VisitStatus
+from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
 
@@ -162,6 +162,74 @@ def iso_week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+@dataclass(frozen=True)
+class VisitFacts:
+    """What the summary and the visit row need of one record, computed once where it is read.
+
+    Small and plain (no models), so that a worker process reading records sends this back
+    instead of the whole record (see pipeline.py)."""
+
+    visit_id: str
+    checklist_id: str
+    checklist_version: str
+    kind: str
+    checklist_title: str  # in the report's language
+    engineer: str
+    customer: str
+    site: str | None
+    order: str | None
+    order_type: OrderType | None
+    grade: Grade | None
+    status: VisitStatus
+    outcome: Outcome | None
+    started_at: datetime
+    finished_at: datetime | None
+    abort_reason: str | None
+    fieldkit_version: str
+    onsite_minutes: float | None
+    steps_answered: int
+    steps_skipped: int
+    failed_steps: list[tuple[str, str]]  # (step id, its title in the checklist as run)
+    ping_verdicts: list[str]  # every attempt of every ping step, in order
+    first_time_pass: bool | None
+    repair: RepairFacts | None
+    followups: list[FollowUp]
+
+
+def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) -> VisitFacts:
+    checklist = record.checklist
+    answers = record.answers
+    failed = [answer.step_id for answer in answers if answer.passed is False]
+    step_titles = titles.for_snapshot(checklist) if failed else {}
+    return VisitFacts(
+        visit_id=record.visit_id,
+        checklist_id=checklist.id,
+        checklist_version=checklist.version,
+        kind=checklist.kind,
+        checklist_title=checklist.title.get(titles.lang),
+        engineer=record.engineer,
+        customer=record.customer,
+        site=record.site,
+        order=record.order,
+        order_type=record.order_type,
+        grade=record.grade,
+        status=record.status,
+        outcome=record.outcome,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        abort_reason=record.abort_reason,
+        fieldkit_version=record.fieldkit_version,
+        onsite_minutes=onsite_minutes(record),
+        steps_answered=sum(1 for answer in answers if not answer.skipped),
+        steps_skipped=sum(1 for answer in answers if answer.skipped),
+        failed_steps=[(step_id, step_titles.get(step_id, step_id)) for step_id in failed],
+        ping_verdicts=[verdict for answer in answers for verdict in ping_verdicts(answer)],
+        first_time_pass=is_first_time_pass(record),
+        repair=repair_facts(record, sla),
+        followups=followups(record, today),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The summary.
 
@@ -197,7 +265,7 @@ class StatusCounts:
     passed: int = 0
     failed: int = 0
 
-    def add(self, record: VisitRecord) -> None:
+    def add(self, record: VisitRecord | VisitFacts) -> None:
         self.visits += 1
         if record.status is VisitStatus.COMPLETED:
             self.completed += 1
@@ -346,27 +414,28 @@ class SummaryBuilder:
         return self.build()
 
     def add(self, record: VisitRecord) -> None:
-        checklist = record.checklist
-        self.totals.add(record)
-        self.by_kind[checklist.kind] += 1
-        figures = self.checklists.get(checklist.id)
+        self.add_facts(visit_facts(record, self.sla, self.titles, self.today))
+
+    def add_facts(self, visit: VisitFacts) -> None:
+        self.totals.add(visit)
+        self.by_kind[visit.kind] += 1
+        figures = self.checklists.get(visit.checklist_id)
         if figures is None:
-            title = checklist.title.get(self.titles.lang)
-            figures = ChecklistFigures(checklist.id, checklist.kind, title)
-            self.checklists[checklist.id] = figures
-        figures.counts.add(record)
-        engineer = self.engineers.get(record.engineer)
+            figures = ChecklistFigures(visit.checklist_id, visit.kind, visit.checklist_title)
+            self.checklists[visit.checklist_id] = figures
+        figures.counts.add(visit)
+        engineer = self.engineers.get(visit.engineer)
         if engineer is None:
-            engineer = self.engineers[record.engineer] = EngineerFigures(record.engineer)
-        engineer.counts.add(record)
-        self.weeks[iso_week(record.started_at)] += 1
+            engineer = self.engineers[visit.engineer] = EngineerFigures(visit.engineer)
+        engineer.counts.add(visit)
+        self.weeks[iso_week(visit.started_at)] += 1
 
-        minutes = onsite_minutes(record)
+        minutes = visit.onsite_minutes
         if minutes is not None:
-            self.onsite_by_checklist[checklist.id].append(minutes)
-            self.onsite_by_engineer[record.engineer].append(minutes)
+            self.onsite_by_checklist[visit.checklist_id].append(minutes)
+            self.onsite_by_engineer[visit.engineer].append(minutes)
 
-        first_time = is_first_time_pass(record)
+        first_time = visit.first_time_pass
         if first_time is not None:
             self.turnups_decided += 1
             engineer.turnups_decided += 1
@@ -374,21 +443,18 @@ class SummaryBuilder:
                 self.first_time_pass += 1
                 engineer.first_time_pass += 1
 
-        for answer in record.answers:
-            for verdict in ping_verdicts(answer):
-                self.verdicts[verdict] += 1
-            if answer.passed is False:
-                key = (checklist.id, answer.step_id)
-                self.failing[key] += 1
-                engineer.failed_steps += 1
-                if key not in self.failing_titles:
-                    self.failing_titles[key] = self.titles.title(checklist, answer.step_id)
+        self.verdicts.update(visit.ping_verdicts)
+        for step_id, title in visit.failed_steps:
+            key = (visit.checklist_id, step_id)
+            self.failing[key] += 1
+            engineer.failed_steps += 1
+            # The title of the first visit that failed the step: one line per step in the table.
+            self.failing_titles.setdefault(key, title)
 
-        repair = repair_facts(record, self.sla)
-        if repair is not None:
-            self._add_repair(repair, engineer)
+        if visit.repair is not None:
+            self._add_repair(visit.repair, engineer)
 
-        for item in followups(record, self.today):
+        for item in visit.followups:
             self._add_followup(item)
 
     def _add_repair(self, repair: RepairFacts, engineer: EngineerFigures) -> None:

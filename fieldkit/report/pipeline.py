@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,13 +16,15 @@ from typing import Any, Protocol
 
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
+from fieldkit.records.models import VisitRecord
 from fieldkit.report.filters import Filters
-from fieldkit.report.kpi import Summary, SummaryBuilder
-from fieldkit.report.redact import Redactor
+from fieldkit.report.kpi import Summary, SummaryBuilder, VisitFacts
+from fieldkit.report.redact import Redactor, sensitive_values
 from fieldkit.report.rows import Cell, RowMaker
 from fieldkit.report.safezip import ZipLimits
-from fieldkit.report.sources import Progress, SourceReport, Visit, VisitReader
+from fieldkit.report.sources import Item, Progress, SourceReport, Visit, VisitReader
 from fieldkit.report.titles import StepTitles
+from fieldkit.report.workers import default_workers
 from fieldkit.sla import Sla, load_sla
 
 FORMATS = ("csv", "xlsx", "html", "json")
@@ -39,6 +41,7 @@ class ReportOptions:
     sla: Sla | None = None  # None: the built-in data/sla.yaml
     limits: ZipLimits = field(default_factory=ZipLimits)
     on_file: Progress | None = None  # called after each record file, with the count so far
+    workers: int | None = None  # processes reading records; None: one per CPU (workers.py)
 
 
 class Masking:
@@ -67,8 +70,45 @@ class ExportContext:
     level: str
 
 
+@dataclass(frozen=True)
+class Needs:
+    """Which tables an exporter writes besides the visit rows (made from the facts)."""
+
+    steps: bool = False
+    pings: bool = False
+    content: bool = False  # the record itself, as its visit.json content
+
+
+@dataclass
+class PreparedVisit:
+    """What the report keeps of one record: its facts, and the rows the exporter needs."""
+
+    facts: VisitFacts
+    step_rows: list[list[Cell]] = field(default_factory=list)
+    ping_rows: list[list[Cell]] = field(default_factory=list)
+    content: dict[str, Any] | None = None
+
+
+@dataclass
+class Preparer:
+    """Runs where a record is read (possibly a worker process): record -> PreparedVisit."""
+
+    rows: RowMaker
+    needs: Needs
+
+    def __call__(self, record: VisitRecord) -> PreparedVisit:
+        return PreparedVisit(
+            facts=self.rows.facts(record),
+            step_rows=self.rows.step_rows(record) if self.needs.steps else [],
+            ping_rows=self.rows.ping_rows(record) if self.needs.pings else [],
+            content=record.model_dump(mode="json") if self.needs.content else None,
+        )
+
+
 class Exporter(Protocol):
-    def add(self, visit: Visit) -> None: ...
+    needs: Needs
+
+    def add(self, visit: Visit[PreparedVisit]) -> None: ...
 
     def finish(self, summary: Summary, sources: SourceReport) -> None: ...
 
@@ -82,38 +122,47 @@ class ReportResult:
     sources: SourceReport
 
 
-def _reader(options: ReportOptions, on_file: Progress | None) -> VisitReader:
+def _reader(
+    options: ReportOptions, prepare: Callable[[VisitRecord], Item], on_file: Progress | None
+) -> VisitReader[Item]:
     return VisitReader(
         options.sources,
         filters=options.filters,
         include_changed=options.include_changed,
         limits=options.limits,
         on_file=on_file,
+        prepare=prepare,
+        workers=default_workers() if options.workers is None else options.workers,
     )
 
 
-def _run(options: ReportOptions, consumers: Iterable[Callable[[Visit], None]]) -> ReportResult:
+def _run(
+    options: ReportOptions,
+    needs: Needs,
+    consume: Callable[[Visit[PreparedVisit]], None] | None = None,
+) -> ReportResult:
     sla = options.sla or load_sla()
-    builder = SummaryBuilder(sla, StepTitles(options.lang), options.today)
-    reader = _reader(options, options.on_file)
-    steps = list(consumers)
+    today = options.today
+    builder = SummaryBuilder(sla, StepTitles(options.lang), today)
+    prepare = Preparer(RowMaker(StepTitles(options.lang), sla, today), needs)
+    reader = _reader(options, prepare, options.on_file)
     for visit in reader:
-        builder.add(visit.record)
-        for consume in steps:
+        builder.add_facts(visit.item.facts)
+        if consume is not None:
             consume(visit)
     return ReportResult(builder.build(), reader.report)
 
 
 def summarize(options: ReportOptions) -> ReportResult:
     """The KPIs of the visits the sources hold, after filters."""
-    return _run(options, [])
+    return _run(options, Needs())
 
 
 def learn_redactions(options: ReportOptions) -> Redactor:
     """A first pass that learns every customer, site and contact name (see redact.py)."""
     redactor = Redactor()
-    for visit in _reader(options, None):
-        redactor.learn(visit.record)
+    for visit in _reader(options, sensitive_values, None):
+        redactor.learn_values(visit.item)
     return redactor
 
 
@@ -149,7 +198,7 @@ def export(
     try:
         exporter = _exporter(fmt, temp, context)
         try:
-            result = _run(options, [exporter.add])
+            result = _run(options, exporter.needs, exporter.add)
             exporter.finish(result.summary, result.sources)
         finally:
             exporter.close()

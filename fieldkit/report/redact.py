@@ -9,7 +9,7 @@ What is masked, everywhere in the file (cells, free-text notes, ping JSON, follo
 - phone numbers (mainland mobile and landline forms) -> `PHONE-001`, e-mail addresses ->
   `EMAIL-001`.
 The same value gets the same token within one export, so counts per customer still add up.
-Names are learnt from every record first (`learn`), so a note in one visit that mentions the
+Names are learnt from every record first (`learn_values`), so a note in one visit that mentions the
 customer of another visit is masked too. Free text that names someone fieldkit never saw as a
 customer, site or contact cannot be recognised: review such reports before they leave.
 Engineer names are kept: they are the centre's own staff and the point of the per-engineer table.
@@ -55,20 +55,12 @@ class Redactor:
             self._pattern = None
         return token
 
-    def learn(self, record: VisitRecord) -> None:
-        self._learn(record.customer, "CUSTOMER")
-        if record.site:
-            self._learn(record.site, "ADDRESS")
-        for answer in record.answers:
-            if answer.step_id in CONTACT_STEP_IDS or answer.step_type == "signature":
-                for text in _strings(answer.value):
-                    if not _looks_like_time(text):
-                        self._learn(text, "CONTACT")
-
-    def _learn(self, value: str, prefix: str) -> None:
-        value = value.strip()
-        if value and not _TOKEN.match(value):
-            self._token_for(value, prefix)
+    def learn_values(self, values: list[tuple[str, str]]) -> None:
+        """Learn `sensitive_values` of a record (made where the record was read)."""
+        for value, prefix in values:
+            value = value.strip()
+            if value and not _TOKEN.match(value):
+                self._token_for(value, prefix)
 
     def text(self, value: str) -> str:
         """`value` with every known name, address, IP, phone and e-mail masked."""
@@ -103,6 +95,19 @@ class Redactor:
         if isinstance(value, dict):
             return {self.text(key): self.deep(item) for key, item in value.items()}
         return value
+
+
+def sensitive_values(record: VisitRecord) -> list[tuple[str, str]]:
+    """(value, token prefix) of every name a record holds that `--redact` must mask."""
+    values = [(record.customer, "CUSTOMER")]
+    if record.site:
+        values.append((record.site, "ADDRESS"))
+    for answer in record.answers:
+        if answer.step_id in CONTACT_STEP_IDS or answer.step_type == "signature":
+            values.extend(
+                (text, "CONTACT") for text in _strings(answer.value) if not _looks_like_time(text)
+            )
+    return values
 
 
 def _strings(value: Any) -> list[str]:

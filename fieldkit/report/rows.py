@@ -9,20 +9,12 @@ dates and numbers in XLSX).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from fieldkit.records.models import StepAnswer
-from fieldkit.report.kpi import (
-    followups,
-    is_first_time_pass,
-    onsite_minutes,
-    ping_verdicts,
-    repair_facts,
-)
-from fieldkit.report.sources import Visit
+from fieldkit.records.models import StepAnswer, VisitRecord
+from fieldkit.report.kpi import VisitFacts, ping_verdicts, visit_facts
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
 
@@ -122,58 +114,62 @@ FOLLOWUP_COLUMNS = [
 
 
 class RowMaker:
-    """Turns visits into table rows; knows the step titles, the SLA and the report's date."""
+    """Turns visits into table rows; knows the step titles, the SLA and the report's date.
+
+    The visit and follow-up rows come from a visit's `VisitFacts`; the step and ping rows from
+    its record, where the record is read (see pipeline.py)."""
 
     def __init__(self, titles: StepTitles, sla: Sla, today: date) -> None:
         self.titles = titles
         self.sla = sla
         self.today = today
 
-    def visit_row(self, visit: Visit) -> list[Cell]:
-        record = visit.record
-        answers = record.answers
-        verdicts = [verdict for answer in answers for verdict in ping_verdicts(answer)]
-        repair = repair_facts(record, self.sla)
+    def facts(self, record: VisitRecord) -> VisitFacts:
+        return visit_facts(record, self.sla, self.titles, self.today)
+
+    def visit_row(self, visit: VisitFacts, *, changed: bool, source: str) -> list[Cell]:
+        verdicts = visit.ping_verdicts
+        repair = visit.repair
         return [
-            record.visit_id,
-            record.checklist.id,
-            record.checklist.version,
-            record.checklist.kind,
-            record.checklist.title.get(self.titles.lang),
-            record.engineer,
-            record.customer,
-            record.site,
-            record.order,
-            record.order_type.value if record.order_type else None,
-            record.grade.value if record.grade else None,
-            record.status.value,
-            record.outcome.value if record.outcome else None,
-            record.started_at,
-            record.finished_at,
-            _round(onsite_minutes(record)),
-            sum(1 for answer in answers if not answer.skipped),
-            sum(1 for answer in answers if answer.passed is False),
-            sum(1 for answer in answers if answer.skipped),
-            ";".join(answer.step_id for answer in answers if answer.passed is False),
+            visit.visit_id,
+            visit.checklist_id,
+            visit.checklist_version,
+            visit.kind,
+            visit.checklist_title,
+            visit.engineer,
+            visit.customer,
+            visit.site,
+            visit.order,
+            visit.order_type.value if visit.order_type else None,
+            visit.grade.value if visit.grade else None,
+            visit.status.value,
+            visit.outcome.value if visit.outcome else None,
+            visit.started_at,
+            visit.finished_at,
+            _round(visit.onsite_minutes),
+            visit.steps_answered,
+            len(visit.failed_steps),
+            visit.steps_skipped,
+            ";".join(step_id for step_id, _ in visit.failed_steps),
             len(verdicts),
             verdicts[0] if verdicts else None,
             verdicts[-1] if verdicts else None,
-            is_first_time_pass(record),
+            visit.first_time_pass,
             _round(repair.repair_hours) if repair else None,
             repair.limit_hours if repair else None,
             repair.within_limit if repair else None,
-            record.abort_reason,
-            visit.changed,
-            record.fieldkit_version,
-            visit.origin,
+            visit.abort_reason,
+            changed,
+            visit.fieldkit_version,
+            source,
         ]
 
-    def step_rows(self, visit: Visit) -> Iterator[list[Cell]]:
-        record = visit.record
+    def step_rows(self, record: VisitRecord) -> list[list[Cell]]:
         titles = self.titles.for_snapshot(record.checklist)
+        rows: list[list[Cell]] = []
         for position, answer in enumerate(record.answers, start=1):
             verdicts = ping_verdicts(answer)
-            yield [
+            rows.append([
                 record.visit_id,
                 record.checklist.id,
                 record.engineer,
@@ -194,15 +190,16 @@ class RowMaker:
                 ";".join(attachment.name for attachment in answer.attachments) or None,
                 len(verdicts),
                 verdicts[-1] if verdicts else None,
-            ]
+            ])
+        return rows
 
-    def ping_rows(self, visit: Visit) -> Iterator[list[Cell]]:
-        record = visit.record
+    def ping_rows(self, record: VisitRecord) -> list[list[Cell]]:
+        rows: list[list[Cell]] = []
         for answer in record.answers:
             for number, attempt in enumerate(answer.ping_attempts, start=1):
                 stats = attempt.get("statistics")
                 stats = stats if isinstance(stats, dict) else {}
-                yield [
+                rows.append([
                     record.visit_id,
                     record.engineer,
                     answer.step_id,
@@ -216,14 +213,16 @@ class RowMaker:
                     _number(stats.get("loss_pct")),
                     _number(stats.get("avg_ms")),
                     _number(stats.get("max_ms")),
-                ]
+                ])
+        return rows
 
-    def followup_rows(self, visit: Visit) -> Iterator[list[Cell]]:
-        for item in followups(visit.record, self.today):
-            yield [
-                item.visit_id, item.customer, item.engineer, item.problem, item.owner,
-                item.due, item.overdue,
-            ]
+    @staticmethod
+    def followup_rows(visit: VisitFacts) -> list[list[Cell]]:
+        return [
+            [item.visit_id, item.customer, item.engineer, item.problem, item.owner, item.due,
+             item.overdue]
+            for item in visit.followups
+        ]
 
 
 def value_text(answer: StepAnswer) -> str | None:

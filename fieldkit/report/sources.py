@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fieldkit.errors import FieldkitError, UserInputError
 from fieldkit.records.bundle import MANIFEST_FILE
 from fieldkit.records.loading import (
     RECORD_FILE,
-    CheckedRecord,
     iter_record_files,
     parse_checked_record,
     read_checked_record_file,
@@ -37,8 +36,10 @@ from fieldkit.records.loading import (
 from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.report.filters import Filters
 from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits
+from fieldkit.report.workers import read_in_order
 
 NOTES_KEPT = 200
+Item = TypeVar("Item")
 
 
 class NoteKind(str, Enum):
@@ -57,10 +58,10 @@ class SourceNote:
 
 
 @dataclass(frozen=True)
-class Visit:
-    """A record kept for the report, with where it was read from."""
+class Visit(Generic[Item]):
+    """A record kept for the report: what `prepare` made of it, and where it was read from."""
 
-    record: VisitRecord
+    item: Item
     origin: str
     changed: bool = False  # only with include_changed: its digest or manifest entry disagrees
 
@@ -125,8 +126,82 @@ def count_record_files(sources: list[Path]) -> int:
     return total
 
 
-class VisitReader:
-    """Iterate once over the kept visits; `report` is complete when the iteration ends."""
+@dataclass(frozen=True)
+class RecordJob:
+    """One record file to read: a file, or the bytes of a zip entry."""
+
+    where: str
+    path: Path | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ReadOutcome(Generic[Item]):
+    """What reading one record file found; `item` is what `prepare` made of a kept record."""
+
+    where: str
+    problem: str | None = None  # not a valid record: the reason
+    visit_id: str = ""
+    digest: str | None = None
+    finished: bool = False  # completed or aborted: its digest must match its content
+    digest_ok: bool = False
+    matches: bool = False  # passes the filters
+    item: Item | None = None
+
+
+@dataclass(frozen=True)
+class RecordReading(Generic[Item]):
+    """How each record file is read: the part of the work that needs the record itself.
+
+    Runs where the file is read, in this process or in a worker (see workers.py), so it is
+    plain data and a picklable `prepare`; what `prepare` returns is all the rest of the
+    report sees of the record."""
+
+    filters: Filters
+    include_changed: bool
+    prepare: Callable[[VisitRecord], Item]
+
+    def read(self, job: RecordJob) -> ReadOutcome[Item]:
+        try:
+            if job.path is not None:
+                checked = read_checked_record_file(job.path)
+            else:
+                checked = parse_checked_record(job.data or b"", job.where)
+        except FieldkitError as error:
+            return ReadOutcome(job.where, problem=_reason(error, job.where))
+        record = checked.record
+        finished = record.status is not VisitStatus.IN_PROGRESS
+        matches = self.filters.matches(record)
+        # A record that will surely be left out is not prepared; duplicates and manifest
+        # problems are only known to the reader, in SOURCE order.
+        wanted = matches and (checked.digest_ok or not finished or self.include_changed)
+        return ReadOutcome(
+            job.where,
+            visit_id=record.visit_id,
+            digest=record.digest,
+            finished=finished,
+            digest_ok=checked.digest_ok,
+            matches=matches,
+            item=self.prepare(record) if wanted else None,
+        )
+
+
+def the_record(record: VisitRecord) -> VisitRecord:
+    """The default `prepare`: the record itself."""
+    return record
+
+
+# What the reader does, in SOURCE order, with the outcome of a job (None: no job, only a note).
+Handler = Callable[[ReadOutcome[Item] | None], "Visit[Item] | None"]
+
+
+class VisitReader(Generic[Item]):
+    """Iterate once over the kept visits; `report` is complete when the iteration ends.
+
+    With `workers` > 1, files beyond the first few hundred are read (and prepared) by that
+    many worker processes (see workers.py); every decision that depends on the order of
+    the sources (duplicates, manifests, notes) is taken here, in that order, so the result
+    is the same however the files were read."""
 
     def __init__(
         self,
@@ -136,6 +211,8 @@ class VisitReader:
         include_changed: bool = False,
         limits: ZipLimits | None = None,
         on_file: Progress | None = None,
+        prepare: Callable[[VisitRecord], Item] = the_record,  # type: ignore[assignment]
+        workers: int = 1,
     ) -> None:
         check_sources(sources)
         self.sources = sources
@@ -143,66 +220,93 @@ class VisitReader:
         self.include_changed = include_changed
         self.limits = limits or ZipLimits()
         self.on_file = on_file
+        self.reading = RecordReading(self.filters, include_changed, prepare)
+        self.workers = workers
         self.report = SourceReport()
         self._seen_ids: set[str] = set()
 
-    def __iter__(self) -> Iterator[Visit]:
-        for source in self.sources:
-            if source.is_dir():
-                yield from self._read_folder(source)
-            else:
-                yield from self._read_bundle(source)
-
-    def _read_folder(self, folder: Path) -> Iterator[Visit]:
-        for path in iter_record_files(folder):
-            self._file_done()
-            try:
-                checked = read_checked_record_file(path)
-            except FieldkitError as error:
-                self.report.note(NoteKind.INVALID, str(path), _reason(error, str(path)))
-                continue
-            visit = self._admit(checked, str(path), manifest_problem=None)
+    def __iter__(self) -> Iterator[Visit[Item]]:
+        outcomes = read_in_order(self._jobs(), self.reading, workers=self.workers)
+        for handle, outcome in outcomes:
+            visit = handle(outcome)
             if visit is not None:
                 yield visit
 
-    def _read_bundle(self, path: Path) -> Iterator[Visit]:
+    def _jobs(self) -> Iterator[tuple[Handler[Item], RecordJob | None]]:
+        for source in self.sources:
+            if source.is_dir():
+                for path in iter_record_files(source):
+                    yield self._admit_file, RecordJob(str(path), path=path)
+            else:
+                yield from self._bundle_jobs(source)
+
+    def _admit_file(self, outcome: ReadOutcome[Item] | None) -> Visit[Item] | None:
+        assert outcome is not None
+        self._file_done()
+        if outcome.problem is not None:
+            self.report.note(NoteKind.INVALID, outcome.where, outcome.problem)
+            return None
+        return self._admit(outcome, manifest_problem=None)
+
+    def _bundle_jobs(self, path: Path) -> Iterator[tuple[Handler[Item], RecordJob | None]]:
         try:
             bundle = SafeZip(path, self.limits)
         except UnsafeZip as error:
-            self._file_done()
-            self.report.note(NoteKind.UNSAFE, str(path), str(error))
+            yield self._notes([(NoteKind.UNSAFE, str(path), str(error))], file_done=True), None
             return
         with bundle:
-            for name, reason in bundle.unsafe:
-                self.report.note(NoteKind.UNSAFE, f"{path}!{name}", reason)
-            manifest = self._read_manifest(bundle)
+            notes = [(NoteKind.UNSAFE, f"{path}!{name}", reason) for name, reason in bundle.unsafe]
+            manifest = self._read_manifest(bundle, notes)
+            yield self._notes(notes), None
             listed = set(manifest) if manifest is not None else set()
-            for info in bundle.named(RECORD_FILE):
+
+            def admit(outcome: ReadOutcome[Item] | None) -> Visit[Item] | None:
+                assert outcome is not None
                 self._file_done()
-                where = f"{path}!{info.filename}"
-                try:
-                    checked = parse_checked_record(bundle.read(info), where)
-                except UnsafeZip as error:
-                    self.report.note(NoteKind.UNSAFE, where, str(error))
-                    continue
-                except FieldkitError as error:
-                    self.report.note(NoteKind.INVALID, where, _reason(error, where))
-                    continue
+                if outcome.problem is not None:
+                    self.report.note(NoteKind.INVALID, outcome.where, outcome.problem)
+                    return None
                 problem = None
                 if manifest is not None:
-                    listed.discard(checked.record.visit_id)
-                    problem = _manifest_problem(manifest, checked.record)
-                visit = self._admit(checked, where, manifest_problem=problem)
-                if visit is not None:
-                    yield visit
-            for visit_id in sorted(listed):
-                self.report.note(
-                    NoteKind.MANIFEST,
-                    f"{path}!{MANIFEST_FILE}",
-                    f"lists visit {visit_id}, which the bundle does not hold",
-                )
+                    listed.discard(outcome.visit_id)
+                    problem = _manifest_problem(manifest, outcome.visit_id, outcome.digest)
+                return self._admit(outcome, manifest_problem=problem)
 
-    def _read_manifest(self, bundle: SafeZip) -> dict[str, str | None] | None:
+            for info in bundle.named(RECORD_FILE):
+                where = f"{path}!{info.filename}"
+                try:
+                    data = bundle.read(info)
+                except UnsafeZip as error:
+                    yield self._notes([(NoteKind.UNSAFE, where, str(error))], file_done=True), None
+                    continue
+                yield admit, RecordJob(where, data=data)
+
+            def missing(_: ReadOutcome[Item] | None) -> None:
+                for visit_id in sorted(listed):
+                    self.report.note(
+                        NoteKind.MANIFEST,
+                        f"{path}!{MANIFEST_FILE}",
+                        f"lists visit {visit_id}, which the bundle does not hold",
+                    )
+
+            yield missing, None
+
+    def _notes(
+        self, notes: list[tuple[NoteKind, str, str]], *, file_done: bool = False
+    ) -> Handler[Item]:
+        """A handler that counts a file (if asked) and makes the notes, in its turn."""
+
+        def note(_: ReadOutcome[Item] | None) -> None:
+            if file_done:
+                self._file_done()
+            for kind, where, message in notes:
+                self.report.note(kind, where, message)
+
+        return note
+
+    def _read_manifest(
+        self, bundle: SafeZip, notes: list[tuple[NoteKind, str, str]]
+    ) -> dict[str, str | None] | None:
         """visit id -> digest from the bundle's top-level manifest.json.
 
         None (noted) when there is none, e.g. a records folder zipped by hand: its records are
@@ -211,48 +315,50 @@ class VisitReader:
         where = f"{bundle.path}!{MANIFEST_FILE}"
         entries = [info for info in bundle.named(MANIFEST_FILE) if "/" not in info.filename]
         if not entries:
-            self.report.note(
-                NoteKind.MANIFEST, where, "no manifest: records checked by their own digests only"
+            notes.append(
+                (NoteKind.MANIFEST, where, "no manifest: records checked by their own digests only")
             )
             return None
         try:
             return manifest_digests(json.loads(bundle.read(entries[0]).decode("utf-8")))
         except (UnsafeZip, UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
-            self.report.note(NoteKind.MANIFEST, where, f"unreadable manifest: {error}")
+            notes.append((NoteKind.MANIFEST, where, f"unreadable manifest: {error}"))
             return {}
 
     def _admit(
-        self, checked: CheckedRecord, where: str, manifest_problem: str | None
-    ) -> Visit | None:
+        self, outcome: ReadOutcome[Item], manifest_problem: str | None
+    ) -> Visit[Item] | None:
         """Apply the digest, manifest, duplicate and filter rules to one valid record."""
-        record = checked.record
         changed = False
-        if record.status is not VisitStatus.IN_PROGRESS and not checked.digest_ok:
+        if outcome.finished and not outcome.digest_ok:
             changed = True
             kept = "kept (--include-changed)" if self.include_changed else "left out"
             self.report.note(
                 NoteKind.CHANGED,
-                where,
-                f"visit {record.visit_id}: its content does not match its digest; {kept}",
+                outcome.where,
+                f"visit {outcome.visit_id}: its content does not match its digest; {kept}",
             )
         if manifest_problem is not None:
             changed = True
             kept = "kept (--include-changed)" if self.include_changed else "left out"
-            self.report.note(NoteKind.MANIFEST, where, f"{manifest_problem}; {kept}")
+            self.report.note(NoteKind.MANIFEST, outcome.where, f"{manifest_problem}; {kept}")
         if changed and not self.include_changed:
             return None
-        if record.visit_id in self._seen_ids:
+        if outcome.visit_id in self._seen_ids:
             self.report.note(
-                NoteKind.DUPLICATE, where, f"visit {record.visit_id} was already read; counted once"
+                NoteKind.DUPLICATE,
+                outcome.where,
+                f"visit {outcome.visit_id} was already read; counted once",
             )
             return None
-        self._seen_ids.add(record.visit_id)
-        if not self.filters.matches(record):
+        self._seen_ids.add(outcome.visit_id)
+        if not outcome.matches:
             self.report.filtered_out += 1
             return None
         self.report.visits_kept += 1
         self.report.changed_included += changed
-        return Visit(record, where, changed)
+        assert outcome.item is not None  # prepared: it matches, and changed only if included
+        return Visit(outcome.item, outcome.where, changed)
 
     def _file_done(self) -> None:
         self.report.files_read += 1
@@ -274,11 +380,13 @@ def manifest_digests(data: Any) -> dict[str, str | None]:
     return digests
 
 
-def _manifest_problem(manifest: dict[str, str | None], record: VisitRecord) -> str | None:
-    if record.visit_id not in manifest:
-        return f"visit {record.visit_id} is not listed in the bundle's manifest"
-    if manifest[record.visit_id] != record.digest:
-        return f"visit {record.visit_id}: its digest differs from the bundle's manifest"
+def _manifest_problem(
+    manifest: dict[str, str | None], visit_id: str, digest: str | None
+) -> str | None:
+    if visit_id not in manifest:
+        return f"visit {visit_id} is not listed in the bundle's manifest"
+    if manifest[visit_id] != digest:
+        return f"visit {visit_id}: its digest differs from the bundle's manifest"
     return None
 
 
