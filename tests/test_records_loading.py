@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fieldkit.errors import ValidationFailed
-from fieldkit.records import migrations
+from fieldkit.records import loading, migrations
 from fieldkit.records.loading import (
     RecordUnreadable,
     iter_record_files,
@@ -202,3 +202,27 @@ def test_a_string_only_the_json_module_accepts_still_reads() -> None:
     raw["answers"][0]["notes"] = [{"text": "\ud800", "at": raw["started_at"]}]
     text = json.dumps(raw)  # ensure_ascii: the surrogate is written as the escape \ud800
     assert parse_record(text.encode(), "r.json").answers[0].notes[0].text == "\ud800"
+
+
+def test_a_file_over_the_size_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (FIXTURES / "v1-completed.json").read_bytes()
+    path = tmp_path / "visit.json"
+    path.write_bytes(data)
+    monkeypatch.setattr(loading, "MAX_RECORD_BYTES", len(data))
+    assert read_record_file(path).customer  # exactly at the limit: read
+    path.write_bytes(data + b" ")
+    with pytest.raises(RecordUnreadable, match=f"larger than {len(data)} bytes"):
+        read_record_file(path)
+
+
+def test_an_edited_checklist_copy_is_caught_after_the_same_checklist_was_read() -> None:
+    """The reader reuses the canonical JSON of a checklist snapshot it has seen; an edited copy
+    with the same sha256 must still break the digest."""
+    raw = _fixture_raw()
+    assert parse_checked_record(json.dumps(raw).encode(), "first.json").digest_ok
+    raw["checklist"]["title"]["en"] += " (edited)"
+    assert not parse_checked_record(json.dumps(raw).encode(), "second.json").digest_ok
+    raw["checklist"]["title"]["en"] = raw["checklist"]["title"]["en"].removesuffix(" (edited)")
+    assert parse_checked_record(json.dumps(raw, indent=2).encode(), "third.json").digest_ok

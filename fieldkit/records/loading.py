@@ -17,7 +17,13 @@ from pydantic import ValidationError
 from fieldkit.errors import FieldkitError, ValidationFailed
 from fieldkit.records.journal import JOURNAL_FILE, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
-from fieldkit.records.models import VisitRecord, content_digest, sha256_hex, verify_digest
+from fieldkit.records.models import (
+    VisitRecord,
+    canonical_json,
+    content_digest,
+    sha256_hex,
+    verify_digest,
+)
 
 RECORD_FILE = "visit.json"
 # A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
@@ -70,7 +76,11 @@ def _read(path: str | os.PathLike[str], *, check_digest: bool) -> CheckedRecord:
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_RECORD_BYTES + 1)
+            # read(n) allocates n bytes first: ask for the file's size, not for the limit.
+            expected = min(os.fstat(handle.fileno()).st_size, MAX_RECORD_BYTES) + 1
+            data = handle.read(expected)
+            if len(data) == expected:  # it grew meanwhile: read on, up to the limit
+                data += handle.read(MAX_RECORD_BYTES + 1 - len(data))
     except OSError as error:
         raise RecordUnreadable(f"{path}: cannot read: {error.strerror or error}") from error
     if len(data) > MAX_RECORD_BYTES:
@@ -104,9 +114,39 @@ def _parse(
         written_digest = record._written_content_digest = content_digest(raw)
     digest_ok = False
     if check_digest and record.digest is not None:
-        written_digest = written_digest or content_digest(raw)
+        written_digest = written_digest or _content_digest(raw)
         digest_ok = secrets.compare_digest(written_digest, record.digest) or verify_digest(record)
     return CheckedRecord(record, digest_ok)
+
+
+# checklist sha256 -> (the snapshot, its canonical JSON as `"checklist":{...}`), this process only
+_CHECKLIST_JSON: dict[str, tuple[dict[str, Any], bytes]] = {}
+_CHECKLIST_JSON_KEPT = 64
+
+
+def _content_digest(raw: dict[str, Any]) -> str:
+    """`content_digest(raw)`, with the canonical JSON of the checklist snapshot made once per
+    snapshot: it is two thirds of a record and the same in every visit of that checklist.
+    json.dumps with sorted keys writes `{` + the items in key order + `}`, so the record's
+    canonical JSON is that of the keys before "checklist", the snapshot's, then the rest."""
+    checklist = raw.get("checklist")
+    if not isinstance(checklist, dict) or not isinstance(checklist.get("sha256"), str):
+        return content_digest(raw)
+    cached = _CHECKLIST_JSON.get(checklist["sha256"])
+    if cached is None or cached[0] != checklist:
+        if len(_CHECKLIST_JSON) >= _CHECKLIST_JSON_KEPT:
+            _CHECKLIST_JSON.clear()
+        cached = (checklist, canonical_json({"checklist": checklist})[1:-1])
+        _CHECKLIST_JSON[checklist["sha256"]] = cached
+    content = {name: value for name, value in raw.items() if name != "digest"}
+    before = {name: value for name, value in content.items() if name < "checklist"}
+    after = {name: value for name, value in content.items() if name > "checklist"}
+    parts = [
+        canonical_json(before)[1:-1] if before else b"",
+        cached[1],
+        canonical_json(after)[1:-1] if after else b"",
+    ]
+    return sha256_hex(b"{" + b",".join(part for part in parts if part) + b"}")
 
 
 def _json_object(data: bytes, filename: str) -> dict[str, Any]:
