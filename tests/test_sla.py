@@ -26,9 +26,9 @@ def test_builtin_sla_has_the_five_grades_of_the_seed() -> None:
     assert [grade.label.zh for grade in sla.grades] == [
         "集团级",
         "省级",
-        "本地A级",
-        "本地B级",
-        "本地C级",
+        "本地A",
+        "本地B",
+        "本地C",
     ]
     assert all(grade.label.en and grade.repair_limit_hours > 0 for grade in sla.grades)
 
@@ -146,7 +146,7 @@ def edited_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def test_grade_and_order_type_labels_are_the_data_files_wording(edited_data: Path) -> None:
     path = edited_data / "sla.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("{zh: 本地A级, en: local A}", "{zh: 本地A类, en: local class A}")
+    text = text.replace("{zh: 本地A, en: local A}", "{zh: 本地A类, en: local class A}")
     text = text.replace("{zh: 移机, en: relocation}", "{zh: 迁移, en: move}")
     path.write_text(text, encoding="utf-8")
     assert (Grade.LOCAL_A.label.zh, Grade.LOCAL_A.label.en) == ("本地A类", "local class A")
