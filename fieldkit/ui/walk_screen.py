@@ -16,6 +16,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from fieldkit.cells import wrap_cells
 from fieldkit.checklist.answers import Judgement, display_answer
 from fieldkit.checklist.models import (
     AnyStep,
@@ -92,7 +93,10 @@ class WalkScreen(WalkObserver):
             title += " " + self.say("optional")
         parts.append(Text(title, style="bold"))
         if step.help is not None:
-            parts.append(Text(step.help.get(self.lang), style="dim"))
+            # Wrapped here: Rich cuts Chinese anywhere (inside `LNK`, before 。).
+            inner_width = max(20, self.console.width - 4)  # the panel's borders and padding
+            help_lines = wrap_cells(step.help.get(self.lang), inner_width)
+            parts.append(Text("\n".join(help_lines), style="dim"))
         lights = getattr(step, "lights", None)
         if lights:
             shown = " · ".join(
