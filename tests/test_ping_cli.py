@@ -74,3 +74,22 @@ def test_without_icmp_permission_it_cannot_test_and_exits_3(path: str) -> None:
     assert done.returncode == 3, done.stderr
     result = json.loads(done.stdout)
     assert result["verdict"] == "no_permission" and result["detail"]
+
+
+def test_watch_on_a_terminal_shows_each_reply_then_the_verdict_panel_on_ctrl_c() -> None:
+    import pexpect
+
+    child = pexpect.spawn(
+        sys.executable,
+        [*FIELDKIT[1:], "ping", "127.0.0.1", "--watch", "-i", "0.2", "--lang", "en"],
+        encoding="utf-8", dimensions=(40, 100), timeout=15,
+    )
+    child.expect(r"#3 +Reply from 127\.0\.0\.1")
+    child.sendintr()
+    child.expect("Connection normal")
+    child.expect(r"Sent (\d+), received (\d+), lost 0%")
+    sent, received = (int(n) for n in child.match.groups())
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert sent == received >= 3
