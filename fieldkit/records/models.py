@@ -157,7 +157,9 @@ class ChecklistSnapshot(BaseModel):
     @model_validator(mode="after")
     def _sha256_matches_source(self) -> ChecklistSnapshot:
         encoded = self.source_text.encode("utf-8")
-        if self.sha256 not in (sha256_hex(encoded), sha256_hex(codecs.BOM_UTF8 + encoded)):
+        if self.sha256 != sha256_hex(encoded) and self.sha256 != sha256_hex(
+            codecs.BOM_UTF8 + encoded
+        ):
             raise ValueError("sha256 does not match source_text")
         return self
 
