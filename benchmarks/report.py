@@ -1,6 +1,9 @@
 """Time `fieldkit report` on 10,000 and 100,000 synthetic records and measure peak memory.
 
-    .venv/bin/python benchmarks/report.py [--work DIR] [--skip-100k]
+    .venv/bin/python benchmarks/report.py [--work DIR] [--skip-100k] [--only COMMAND]
+
+`--only "export xlsx"` (repeatable) runs just those commands; `--skip-100k` leaves out the
+100,000-record run.
 
 Record sets are written by benchmarks/make_records.py into --work (default: a folder under
 the system temp dir, kept between runs so that they are made once). Each command runs as
@@ -97,12 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "fieldkit-bench")
     parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--only", action="append", choices=sorted({run[1] for run in RUNS}),
+                        help="run only this command (repeatable)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     fieldkit = [sys.executable, "-m", "fieldkit", "report"]
     rows = []
     for count, what, fmt, target_s, target_mb in RUNS:
-        if count == 100_000 and args.skip_100k:
+        if (count == 100_000 and args.skip_100k) or (args.only and what not in args.only):
             continue
         records = ensure_records(count, args.work)
         if fmt is None:

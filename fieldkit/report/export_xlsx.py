@@ -10,11 +10,13 @@ offset is in the CSV and JSON exports. A sheet that reaches Excel's row limit co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from fieldkit.report.kpi import Summary
@@ -30,6 +32,9 @@ from fieldkit.report.rows import (
 from fieldkit.report.sources import SourceReport, Visit
 
 EXCEL_MAX_ROWS = 1_048_576
+_EXCEL_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()
+
+CellWriter = Callable[[int, int, Any, "Format | None"], object]
 
 
 class _Sheet:
@@ -39,7 +44,7 @@ class _Sheet:
         self.book = book
         self.name = name
         self.columns = columns
-        self._number_formats = [book.formats.get(column.kind) for column in columns]
+        self._formats = [book.formats.get(column.kind) for column in columns]
         self.part = 0
         self._open_part()
 
@@ -53,6 +58,7 @@ class _Sheet:
             sheet.write_string(0, index, column.name, self.book.header)
         sheet.freeze_panes(1, 0)
         self.sheet = sheet
+        self._writers = self.book.cell_writers(sheet)
         self.row = 0
 
     def add(self, cells: list[Cell]) -> None:
@@ -62,18 +68,12 @@ class _Sheet:
         self.row += 1
         if len(cells) != len(self.columns):
             raise ValueError(f"{self.name}: {len(cells)} cells for {len(self.columns)} columns")
-        # What _Book.write does, with the two commonest types first: a report writes millions
-        # of cells, and this loop is most of the time not spent inside XlsxWriter.
-        sheet, row = self.sheet, self.row
+        # A report writes millions of cells: each goes straight to its typed writer (the generic
+        # write() dispatch costs more than the write), and empty cells are not written at all.
+        row, writers, formats = self.row, self._writers, self._formats
         for index, value in enumerate(cells):
-            kind = type(value)
-            if kind is str:
-                if value:
-                    sheet.write_string(row, index, value)
-            elif kind is int or kind is float:
-                sheet.write_number(row, index, value, self._number_formats[index])
-            elif value is not None:
-                self.book.write(sheet, row, index, value, self.columns[index].kind)
+            if value is not None and value != "":
+                writers[type(value)](row, index, value, formats[index])
 
     def _close_part(self) -> None:
         self.sheet.autofilter(0, 0, max(self.row, 1), len(self.columns) - 1)
@@ -106,19 +106,62 @@ class _Book:
             "int": add({"num_format": "0"}),
         }
 
+    def cell_writers(self, sheet: Worksheet) -> dict[type, CellWriter]:
+        """The writer for each Python type of cell; a cell's format is its column's."""
+        datetime_format, date_format = self.formats["datetime"], self.formats["date"]
+
+        def write_datetime(row: int, col: int, value: datetime, _: Format | None) -> None:
+            sheet.write_number(row, col, excel_serial(value), datetime_format)
+
+        def write_date(row: int, col: int, value: date, _: Format | None) -> None:
+            sheet.write_number(row, col, excel_serial(value), date_format)
+
+        return _WritersByType({
+            str: sheet.write_string,  # text and bool columns have no format (None)
+            int: sheet.write_number,
+            float: sheet.write_number,
+            bool: sheet.write_boolean,
+            datetime: write_datetime,
+            date: write_date,
+        })
+
     def write(self, sheet: Worksheet, row: int, col: int, value: Any, kind: str = "text") -> None:
         if value is None or value == "":
             return
         if isinstance(value, bool):
             sheet.write_boolean(row, col, value)
         elif isinstance(value, datetime):
-            sheet.write_datetime(row, col, value.replace(tzinfo=None), self.formats["datetime"])
+            sheet.write_number(row, col, excel_serial(value), self.formats["datetime"])
         elif isinstance(value, date):
-            sheet.write_datetime(row, col, value, self.formats["date"])
+            sheet.write_number(row, col, excel_serial(value), self.formats["date"])
         elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, self.formats.get(kind))
         else:
             sheet.write_string(row, col, str(value))
+
+
+class _WritersByType(dict[type, CellWriter]):
+    """A subclass (a str enum, say) gets its base type's writer, found once."""
+
+    def __missing__(self, kind: type) -> CellWriter:
+        base = next((base for base in kind.__mro__ if base in self), None)
+        if base is None:
+            raise TypeError(f"no XLSX writer for a {kind.__name__} cell")
+        self[kind] = self[base]
+        return self[base]
+
+
+def excel_serial(value: date) -> float:
+    """Days since Excel's epoch, as Excel stores a date (write_datetime does the same, slower).
+
+    A datetime keeps its wall-clock time and drops its offset (Excel has no time zones). The
+    epoch 1899-12-30 makes every serial from 1 March 1900 on right (Excel counts a 29 February
+    1900 that never was); field visits are all later than that."""
+    days = value.toordinal() - _EXCEL_EPOCH_ORDINAL
+    if isinstance(value, datetime):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second
+        return days + (seconds + value.microsecond / 1e6) / 86400
+    return days
 
 
 class XlsxExporter:
