@@ -92,6 +92,50 @@ def test_xlsx_sheets_types_and_charts(team: list[Path], tmp_path: Path) -> None:
     assert "<c:pieChart>" in kinds and kinds.count("<c:barChart>") == 2
 
 
+def test_xlsx_data_sheets_keep_types_and_leave_empty_cells_empty(
+    team: list[Path], tmp_path: Path
+) -> None:
+    book = openpyxl.load_workbook(export_to(team, tmp_path, "xlsx"))
+    steps = book["Steps"]
+    header = [cell.value for cell in steps[1]]
+    assert header == [column.name for column in STEP_COLUMNS]
+    assert steps.freeze_panes == "A2" and steps.auto_filter.ref == f"A1:T{steps.max_row}"
+    rows = [dict(zip(header, row, strict=True)) for row in steps.iter_rows(2, values_only=True)]
+    power = next(row for row in rows if row["step_id"] == "converter_power" and not row["passed"])
+    assert power["passed"] is False and power["skipped"] is False
+    assert isinstance(power["answered_at"], datetime) and isinstance(power["position"], int)
+    assert power["skip_reason"] is None and power["attachments"] is None  # empty, not ""
+    pings = book["Pings"]
+    first = [cell.value for cell in pings[2]]
+    assert isinstance(first[4], datetime) and isinstance(first[8], int)
+    followup = [cell.value for cell in book["Follow-ups"][2]]
+    assert isinstance(followup[5], datetime) and followup[5].hour == 0  # a date: due day
+    assert isinstance(followup[6], bool)
+
+
+def test_xlsx_text_stays_text_and_a_full_sheet_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fieldkit.report import export_xlsx
+
+    monkeypatch.setattr(export_xlsx, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
+    book = export_xlsx._Book(tmp_path / "odd.xlsx")
+    sheet = export_xlsx._Sheet(book, "Steps", VISIT_COLUMNS[:3])
+    odd_texts = ["=1+1", " a <b> & c ", "bell\x07", "12", "http://x.test/"]
+    for text in odd_texts:
+        sheet.add([text, None, ""])
+    sheet.close()
+    book.save()
+    read = openpyxl.load_workbook(tmp_path / "odd.xlsx")
+    assert read.sheetnames == ["Steps", "Steps (2)", "Steps (3)"]
+    cells = [row for name in read.sheetnames for row in read[name].iter_rows(2, values_only=True)]
+    assert [row[0] for row in cells] == [*odd_texts[:2], "bell_x0007_", *odd_texts[3:]]
+    assert all(row[1:] == (None, None) for row in cells)
+    kinds = {row[0].data_type for name in read.sheetnames for row in read[name].iter_rows(2)}
+    assert kinds == {"s"}  # text, never a formula or a number
+    assert read["Steps (3)"].auto_filter.ref == "A1:C2"
+
+
 class _Refs(HTMLParser):
     """Every attribute that could load something, every style and script text."""
 

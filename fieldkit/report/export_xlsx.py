@@ -16,9 +16,10 @@ import re
 import shutil
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -74,8 +75,8 @@ class _Sheet:
         sheet.freeze_panes(1, 0)
         self.sheet = sheet
         self.rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Book.save
-        self.book.parts.append(self)
         self.row = 0
+        self.book.parts.append(_Part(sheet, self.rows, self._letters[-1]))
 
     def add(self, cells: list[Cell]) -> None:
         if self.row + 1 >= EXCEL_MAX_ROWS:
@@ -109,9 +110,20 @@ class _Sheet:
 
     def _close_part(self) -> None:
         self.sheet.autofilter(0, 0, max(self.row, 1), len(self.columns) - 1)
+        self.book.parts[-1].last_row = self.row
 
     def close(self) -> None:
         self._close_part()
+
+
+@dataclass
+class _Part:
+    """One worksheet of a data sheet ("Steps", "Steps (2)", ...) and the file of its rows."""
+
+    sheet: Worksheet
+    rows: IO[bytes]
+    last_column: str
+    last_row: int = 0
 
     def sheet_xml(self, made_by_xlsxwriter: str) -> tuple[str, str]:
         """XlsxWriter's sheet XML (header row only) split where the data rows go, with the
@@ -119,7 +131,7 @@ class _Sheet:
         head, found, tail = made_by_xlsxwriter.partition("</sheetData>")
         if not found:
             raise RuntimeError(f"{self.sheet.name}: no <sheetData> in the sheet XlsxWriter wrote")
-        dimension = f'<dimension ref="A1:{self._letters[-1]}{self.row + 1}"/>'
+        dimension = f'<dimension ref="A1:{self.last_column}{self.last_row + 1}"/>'
         return _DIMENSION.sub(dimension, head, count=1), found + tail
 
 
@@ -137,7 +149,7 @@ def _text(value: str) -> str:
 class _Book:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.parts: list[_Sheet] = []
+        self.parts: list[_Part] = []
         # Small: the Summary and the data sheets' headers; save() adds the rows.
         self.made_by_xlsxwriter = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
