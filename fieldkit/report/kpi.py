@@ -5,7 +5,7 @@
 the number of visits, except for one float per completed visit (on-site minutes, for exact
 medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
 
-The README (docs/readme-report.md) states each definition; keep the two in step.
+The README ("What each figure counts") states each definition; keep the two in step.
 """
 
 from __future__ import annotations
