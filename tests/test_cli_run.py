@@ -158,6 +158,20 @@ def test_an_unknown_step_in_the_answers_file_fails_before_any_visit(
     assert not list(store(env).iter_records())
 
 
+def test_a_list_or_bad_choice_for_a_visit_field_names_the_file_and_line(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = write_yaml(tmp_path, "engineer: e\ncustomer: [1, 2]\ngateway: 127.0.0.1\n")
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 2
+    assert f"{answers}:2:1: customer: expected text, not a list or mapping" in done.stderr
+    answers = write_yaml(tmp_path, "engineer: e\ncustomer: c\norder_type: bogus\n")
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 2
+    assert f"{answers}:3:1: order_type 'bogus' is not one of" in done.stderr
+    assert not list(store(env).iter_records())
+
+
 def write_yaml(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "answers.yaml"
     path.write_text(text, encoding="utf-8")

@@ -246,7 +246,12 @@ def _visit_fields(
         if value is None and name in _NEEDED:
             where = f" or `{name}:` in {request.answers}" if request.answers else ""
             raise UserInputError(f"the visit needs a {name}: give --{name}{where}")
-        values[name] = _labelled(kind, value, name) if kind and value else value
+        try:
+            values[name] = _labelled(kind, value, name) if kind and value else value
+        except UserInputError as error:
+            if answers is None or getattr(request, name) is not None:
+                raise
+            raise UserInputError(f"{answers.where(name)}: {error}") from None
     return VisitFields(**values)
 
 

@@ -84,11 +84,17 @@ def load_answers_file(path: str | Path) -> AnswersFile:
             [loaded.problem((), "an answers file is a mapping: visit fields and step id: answer")]
         )
     parsed = AnswersFile(loaded)
+    problems = []
     for key, value in loaded.data.items():
         if key in VISIT_FIELDS:
+            if isinstance(value, (list, dict)):
+                message = f"{key}: expected text, not a list or mapping"
+                problems.append(loaded.problem((key,), message))
             parsed.visit[key] = value
         else:
             parsed.answers[str(key)] = value
+    if problems:
+        raise ValidationFailed(problems)
     return parsed
 
 
