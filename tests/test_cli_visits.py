@@ -214,6 +214,24 @@ def test_bundle_with_nothing_to_bundle_writes_nothing(
     assert code == 2 and "not a date" in err
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("visits", "show", "ID", "-f", "text"),
+        ("visits", "show", "ID", "-f", "html"),
+        ("visits", "bundle"),
+    ],
+)
+def test_writing_onto_a_folder_is_a_clear_error(
+    records: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    newest = RecordStore(records).visit_ids()[0]
+    args = [newest if part == "ID" else part for part in command]
+    code, _, err = fieldkit(capsys, *args, "-o", str(tmp_path))
+    assert code == 2
+    assert err == f"fieldkit: error: -o {tmp_path}: is a folder; give a file name\n"
+
+
 def test_schema_describes_the_record(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = fieldkit(capsys, "visits", "schema")
     schema = json.loads(out)

@@ -10,7 +10,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -177,8 +177,9 @@ def show_visit(
         if output is None:
             _print_view_text(view, Console())
         else:
-            with output.open("w", encoding="utf-8") as handle:
+            with _open_output(output) as handle:
                 _print_view_text(view, Console(file=handle, width=100))
+            sys.stderr.write(f"wrote {output}\n")
         return
     if output_format is ShowFormat.json:
         text = record.model_dump_json(indent=2) + "\n"
@@ -189,8 +190,21 @@ def show_visit(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        with _open_output(output) as handle:
+            handle.write(text)
         sys.stderr.write(f"wrote {output}\n")
+
+
+def _open_output(output: Path) -> TextIO:
+    """`-o FILE` opened for writing; a folder or an unwritable place is one line, exit 2."""
+    from fieldkit.errors import UserInputError
+
+    if output.is_dir():
+        raise UserInputError(f"-o {output}: is a folder; give a file name")
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as error:
+        raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def _print_view_text(view: VisitView, console: Any) -> None:

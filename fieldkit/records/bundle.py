@@ -50,6 +50,8 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
     A record whose digest does not match is left out (a problem): it was changed after it was
     completed. The zip is written to a temporary file and renamed, so `output` is never half.
     """
+    if output.is_dir():
+        raise UserInputError(f"-o {output}: is a folder; give a file name")
     result = BundleResult(output)
     chosen: list[tuple[VisitRecord, Path, bytes]] = []
     for visit_id in store.visit_ids():
@@ -72,7 +74,10 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
         where = f" since {since.isoformat()}" if since else ""
         raise UserInputError(f"no completed visits{where} in {store.root}: nothing to bundle")
     chosen.reverse()  # oldest first reads naturally in a manifest
-    _write_zip(output, chosen, since, result)
+    try:
+        _write_zip(output, chosen, since, result)
+    except OSError as error:
+        raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
     return result
 
 
