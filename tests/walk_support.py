@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fieldkit.checklist.load import LoadedChecklist, load_checklist
 from fieldkit.paths import builtin_checklists_dir
-from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
+from fieldkit.ping.model import Finding, PingResult, Reply, ReplyError, Verdict
 from fieldkit.ui.session import DEMO_ANSWERS
 
 LAN_TURNUP = builtin_checklists_dir() / "lan-turnup.yaml"
@@ -113,6 +113,7 @@ class ScriptedPing:
         slow_ms: float,
         mask: str | None,
         on_reply: Callable[[Reply], None] | None,
+        on_preflight: Callable[[list[Finding]], None] | None = None,
     ) -> PingResult:
         self.calls.append({"target": target, "mask": mask, "count": count})
         verdict = Verdict(self._verdicts.pop(0) if len(self._verdicts) > 1 else self._verdicts[0])

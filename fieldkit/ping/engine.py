@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fieldkit.errors import UserInputError
-from fieldkit.ping.model import PingResult, ProbePlan, Reply, Verdict
+from fieldkit.ping.model import Finding, PingResult, ProbePlan, Reply, Verdict
 from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
 from fieldkit.ping.verdicts import decide
 
@@ -65,12 +65,15 @@ def run_ping(
     mask: str | None = None,
     backend: str = "auto",
     on_reply: Callable[[Reply], None] | None = None,
+    on_preflight: Callable[[list[Finding]], None] | None = None,
     stop: StopSignal = None,
 ) -> PingResult:
     """Ping `target` and return the verdict; `count=None` pings until `stop` is set.
 
     `on_reply` is called with each request's outcome as soon as it is known (from the
-    engine's thread). `stop` (a threading.Event or a callable) ends the test early; requests
+    engine's thread). `on_preflight` is called with the pre-flight findings once they are
+    all known, before the first echo (the route lookup then runs first instead of
+    alongside). `stop` (a threading.Event or a callable) ends the test early; requests
     still within their timeout then count neither as sent nor lost. Bad options raise
     UserInputError; a target that cannot be tested is a verdict, not an exception.
     """
@@ -86,21 +89,28 @@ def run_ping(
         source_address=preflight.source_address, preflight=preflight.findings,
     )
     if preflight.verdict is not None:
+        if on_preflight is not None:
+            on_preflight(preflight.findings)
         result.verdict = preflight.verdict
         result.finished = _now()
         return result
     assert preflight.address is not None
-    # Describing the route runs `ip`: let it run while the first echo is already out.
-    route_lookup = threading.Thread(
-        target=describe_route, args=(preflight,), kwargs={"source": source, "mask": mask},
-        name="fieldkit-route", daemon=True,
-    )
-    route_lookup.start()
-    try:
-        _probe(result, preflight.address, backend, on_reply, stop,
-               ProbePlan(count, interval_s, timeout_s, size, source))
-    finally:
-        route_lookup.join()
+    plan = ProbePlan(count, interval_s, timeout_s, size, source)
+    if on_preflight is not None:
+        describe_route(preflight, source=source, mask=mask)
+        on_preflight(preflight.findings)
+        _probe(result, preflight.address, backend, on_reply, stop, plan)
+    else:
+        # Describing the route runs `ip`: let it run while the first echo is already out.
+        route_lookup = threading.Thread(
+            target=describe_route, args=(preflight,), kwargs={"source": source, "mask": mask},
+            name="fieldkit-route", daemon=True,
+        )
+        route_lookup.start()
+        try:
+            _probe(result, preflight.address, backend, on_reply, stop, plan)
+        finally:
+            route_lookup.join()
     result.source_address, result.interface = preflight.source_address, preflight.interface
     return result
 

@@ -210,6 +210,8 @@ def _ping_step(
 def _run_ping_once(walk: Walkthrough, screen: WalkScreen, position: Position, target: str) -> bool:
     """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed."""
     screen.ping_started(position, target)
-    result = walk.run_ping(position.step.id, on_reply=screen.ping_reply)
+    result = walk.run_ping(
+        position.step.id, on_reply=screen.ping_reply, on_preflight=screen.ping_preflight
+    )
     screen.ping_finished(position, result)
     return result.verdict.value == "ok"

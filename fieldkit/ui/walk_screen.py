@@ -38,7 +38,7 @@ from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
 
 if TYPE_CHECKING:
-    from fieldkit.ping.model import PingResult, Reply
+    from fieldkit.ping.model import Finding, PingResult, Reply
 
 
 class WalkScreen(WalkObserver):
@@ -215,19 +215,21 @@ class WalkScreen(WalkObserver):
     # -- ping ---------------------------------------------------------------------------------
 
     def ping_started(self, position: Position, target: str) -> None:
-        """The ping's first lines: what is pinged, then the pre-flight findings (the laptop's
-        route and source address; a warning when it is not in the gateway's subnet)."""
-        from fieldkit.ping import load_catalogue
-        from fieldkit.ping.preflight import run_preflight
-
+        """The ping's first line: what is pinged."""
         step = position.step
         assert isinstance(step, PingStep)
         number = f"[{position.index + 1}/{position.total}]"
         title = step.title.get(self.lang)
         started = self.say("ping_start", target=target, count=step.count)
         self._line(f"{number} {title}: {started}", "bold")
+
+    def ping_preflight(self, findings: list[Finding]) -> None:
+        """The pre-flight findings: the laptop's route and source address; a warning when it
+        is not in the gateway's subnet."""
+        from fieldkit.ping import load_catalogue
+
         catalogue = load_catalogue()
-        for finding in run_preflight(target, mask=self.walk.ping_target(step)[1]).findings:
+        for finding in findings:
             text = catalogue.finding_text(finding, self.lang)
             self._line(
                 f"{self.say('preflight')}: {text}", "bold yellow" if finding.warning else "dim"

@@ -26,7 +26,7 @@ from fieldkit.text import Text
 from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
 
 if TYPE_CHECKING:
-    from fieldkit.ping.model import PingResult, Reply
+    from fieldkit.ping.model import Finding, PingResult, Reply
 
 VISIT_FIELDS = ("engineer", "customer", "site", "order", "order_type", "grade")
 NOT_IN_FILE = Text(zh="答案文件中未给出", en="not in the answers file")
@@ -110,6 +110,9 @@ class WalkObserver:
     def ping_started(self, position: Position, target: str) -> None:
         """A ping step starts."""
 
+    def ping_preflight(self, findings: list[Finding]) -> None:
+        """The running ping's pre-flight findings, before its first echo."""
+
     def ping_reply(self, reply: Reply) -> None:
         """One reply of the running ping."""
 
@@ -131,7 +134,9 @@ def walk_from_file(
         step = position.step
         if isinstance(step, PingStep):
             observer.ping_started(position, walk.ping_target(step)[0])
-            result = walk.run_ping(step.id, on_reply=observer.ping_reply)
+            result = walk.run_ping(
+                step.id, on_reply=observer.ping_reply, on_preflight=observer.ping_preflight
+            )
             observer.ping_finished(position, result)
             if result.verdict.value != "ok":
                 walk.accept_ping_failure(step.id)

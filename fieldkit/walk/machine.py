@@ -51,7 +51,7 @@ from fieldkit.records.store import VisitHandle, local_now
 from fieldkit.text import Text
 
 if TYPE_CHECKING:
-    from fieldkit.ping.model import PingResult, Reply
+    from fieldkit.ping.model import Finding, PingResult, Reply
 
 
 class PingFunction(Protocol):
@@ -68,6 +68,7 @@ class PingFunction(Protocol):
         slow_ms: float,
         mask: str | None,
         on_reply: Callable[[Reply], None] | None,
+        on_preflight: Callable[[list[Finding]], None] | None,
     ) -> PingResult: ...
 
 
@@ -283,7 +284,11 @@ class Walkthrough:
         return str(given[step.target]), None if mask is None else str(mask)
 
     def run_ping(
-        self, step_id: str, *, on_reply: Callable[[Reply], None] | None = None
+        self,
+        step_id: str,
+        *,
+        on_reply: Callable[[Reply], None] | None = None,
+        on_preflight: Callable[[list[Finding]], None] | None = None,
     ) -> PingResult:
         """Run the current ping step once and keep the attempt; `ok` passes the step.
 
@@ -304,6 +309,7 @@ class Walkthrough:
             slow_ms=step.slow_ms,
             mask=mask,
             on_reply=on_reply,
+            on_preflight=on_preflight,
         )
         entry = self._entry_for(position)
         passed = result.verdict.value == "ok"
