@@ -86,14 +86,6 @@ def check_source(source: str) -> str:
     return address
 
 
-def run_preflight(target: str, *, source: str | None = None, mask: str | None = None) -> Preflight:
-    """Both phases, one after the other (the engine runs the second alongside the echoes)."""
-    report = check_target(target, source=source, mask=mask)
-    if report.verdict is None:
-        describe_route(report, source=source, mask=mask)
-    return report
-
-
 def check_target(target: str, *, source: str | None = None, mask: str | None = None) -> Preflight:
     """The fast phase: is the target usable, and does the kernel have a route to it at all?"""
     target = target.strip()
