@@ -1,9 +1,9 @@
 """Every figure a report shows, each defined once, here.
 
-`SummaryBuilder.add(record)` folds one visit into running totals; `build()` returns the
-`Summary`. Memory grows with the number of checklists, steps, engineers and weeks, not with
-the number of visits, except for one float per completed visit (on-site minutes, for exact
-medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
+`SummaryBuilder.add_facts(visit_facts(record, ...))` folds one visit into running totals;
+`build()` returns the `Summary`. Memory grows with the number of checklists, steps,
+engineers and weeks, not with the number of visits, except for one float per completed visit
+(on-site minutes, for exact medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
 
 The README ("What each figure counts") states each definition; keep the two in step.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -265,7 +264,7 @@ class StatusCounts:
     passed: int = 0
     failed: int = 0
 
-    def add(self, record: VisitRecord | VisitFacts) -> None:
+    def add(self, record: VisitFacts) -> None:
         self.visits += 1
         if record.status is VisitStatus.COMPLETED:
             self.completed += 1
@@ -379,8 +378,6 @@ class SummaryBuilder:
     """Folds visits one at a time into the figures of a `Summary`."""
 
     def __init__(self, sla: Sla, titles: StepTitles, today: date) -> None:
-        self.sla = sla
-        self.titles = titles
         self.today = today
         self.totals = StatusCounts()
         self.by_kind: Counter[str] = Counter()
@@ -407,14 +404,6 @@ class SummaryBuilder:
         self.engineers: dict[str, EngineerFigures] = {}
         self.onsite_by_engineer: dict[str, list[float]] = defaultdict(list)
         self.weeks: Counter[str] = Counter()
-
-    def add_all(self, records: Iterable[VisitRecord]) -> Summary:
-        for record in records:
-            self.add(record)
-        return self.build()
-
-    def add(self, record: VisitRecord) -> None:
-        self.add_facts(visit_facts(record, self.sla, self.titles, self.today))
 
     def add_facts(self, visit: VisitFacts) -> None:
         self.totals.add(visit)
