@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -17,6 +19,7 @@ import pytest
 from test_report_helpers import TODAY
 from test_report_kpi import build_team
 
+from fieldkit.lang import Lang
 from fieldkit.report.pipeline import ReportOptions, export, summarize
 from fieldkit.report.rows import STEP_COLUMNS, VISIT_COLUMNS
 
@@ -27,10 +30,22 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [folders["team"], folders["copy"], folders["odd"]]
 
 
-def export_to(team: list[Path], folder: Path, fmt: str, **options: object) -> Path:
+def export_to(
+    team: list[Path], folder: Path, fmt: str, lang: Lang = "en", **options: object
+) -> Path:
     output = folder / f"report.{fmt}"
-    export(ReportOptions(sources=team, today=TODAY), fmt, output, **options)  # type: ignore[arg-type]
+    export(ReportOptions(sources=team, today=TODAY, lang=lang), fmt, output, **options)  # type: ignore[arg-type]
     return output
+
+
+# Each summary table's title and some of its headings, as a supervisor reads them.
+HEADINGS: dict[str, list[str]] = {
+    "zh": ["按检查单", "用时中位数(分钟)", "最常失败的步骤", "步骤", "故障处理流程时限", "达标率",
+           "按工程师", "一次通过率", "问题跟进(逾期优先)", "负责人"],
+    "en": ["Visits by checklist", "Median min", "Top failing steps", "Step",
+           "Fault-process windows", "Within %", "By engineer", "FTP %",
+           "Follow-ups (overdue first)", "Owner"],
+}
 
 
 def test_csv_visit_level(team: list[Path], tmp_path: Path) -> None:
@@ -90,6 +105,50 @@ def test_xlsx_sheets_types_and_charts(team: list[Path], tmp_path: Path) -> None:
         kinds = "".join(archive.read(name).decode() for name in charts)
     assert len(charts) == 3
     assert "<c:pieChart>" in kinds and kinds.count("<c:barChart>") == 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_xlsx_summary_speaks_the_report_language(
+    team: list[Path], tmp_path: Path, lang: Lang
+) -> None:
+    path = export_to(team, tmp_path, "xlsx", lang=lang)
+    summary = openpyxl.load_workbook(path)["Summary"]
+    texts = {cell.value for row in summary.iter_rows() for cell in row if cell.value}
+    other = "en" if lang == "zh" else "zh"
+    assert set(HEADINGS[lang]) <= texts
+    assert not set(HEADINGS[other]) & texts
+    assert ("ping 结论分布" if lang == "zh" else "Ping verdicts") in texts
+    # The data sheets keep their documented column ids in every language.
+    book = openpyxl.load_workbook(path)
+    assert [cell.value for cell in book["Visits"][1]] == [c.name for c in VISIT_COLUMNS]
+    with zipfile.ZipFile(path) as archive:
+        charts = "".join(archive.read(name).decode() for name in archive.namelist()
+                         if name.startswith("xl/charts/chart"))
+    titles = ["ping 结论分布", "每周上门次数", "最常失败的步骤"] if lang == "zh" else [
+        "Ping verdicts", "Visits per week", "Top failing steps"]
+    assert all(title in charts for title in titles)
+
+
+def test_xlsx_charts_point_at_their_table_cells(team: list[Path], tmp_path: Path) -> None:
+    path = export_to(team, tmp_path, "xlsx")
+    summary = openpyxl.load_workbook(path)["Summary"]
+    with zipfile.ZipFile(path) as archive:
+        charts = {name: archive.read(name).decode() for name in archive.namelist()
+                  if name.startswith("xl/charts/chart")}
+
+    def cells(ref: str) -> list[object]:
+        found = re.fullmatch(r"Summary!\$([A-Z])\$(\d+):\$([A-Z])\$(\d+)", ref)
+        assert found, ref
+        return [cell.value for row in summary[f"{found[1]}{found[2]}:{found[3]}{found[4]}"]
+                for cell in row]
+
+    failing = next(xml for xml in charts.values() if "Top failing steps" in xml)
+    categories, values = re.findall(r"<c:f>([^<]+)</c:f>", failing)
+    assert "converter_power" in cells(categories)  # step ids label the bars
+    assert all(isinstance(value, int) and value > 0 for value in cells(values))
+    verdicts = next(xml for xml in charts.values() if "Ping verdicts" in xml)
+    categories, values = re.findall(r"<c:f>([^<]+)</c:f>", verdicts)
+    assert "ok" in cells(categories) and sum(cells(values)) == 5  # type: ignore[arg-type]
 
 
 def test_xlsx_data_sheets_keep_types_and_leave_empty_cells_empty(
@@ -176,6 +235,20 @@ def test_html_is_self_contained_with_tiles_charts_and_tables(
     assert "深圳某银行" in page and "converter_power" in page
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_html_tables_speak_the_report_language(
+    team: list[Path], tmp_path: Path, lang: Lang
+) -> None:
+    page = export_to(team, tmp_path, "html", lang=lang).read_text(encoding="utf-8")
+    other = "en" if lang == "zh" else "zh"
+    assert all(f">{heading}<" in page for heading in HEADINGS[lang])
+    assert not any(f">{heading}<" in page for heading in HEADINGS[other])
+    read = "读取记录 13 条 · 采用 10 条" if lang == "zh" else "13 records read · 10 kept"
+    assert read in page
+    # sorting keys: a percent cell sorts by its number, not by its text
+    assert 'data-v="0.5">50.0%</td>' in page
+
+
 def test_json_holds_records_and_the_same_summary(team: list[Path], tmp_path: Path) -> None:
     data = json.loads(export_to(team, tmp_path, "json").read_text(encoding="utf-8"))
     assert len(data["records"]) == 10
@@ -220,10 +293,10 @@ def test_redaction_is_consistent_within_one_export(team: list[Path], tmp_path: P
     assert {row["engineer"] for row in rows} == {"李工", "王工"}  # staff names are kept
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "fieldkit", *args], capture_output=True, text=True, check=False,
-        encoding="utf-8",
+        encoding="utf-8", env={**os.environ, "COLUMNS": str(columns)},
     )
 
 
@@ -235,11 +308,16 @@ def test_summary_command_json_and_notes(team: list[Path]) -> None:
     assert "duplicate" in result.stderr and "changed" in result.stderr  # notes go to stderr
 
 
-def test_summary_command_dashboard(team: list[Path]) -> None:
-    result = run_cli("report", "summary", str(team[0]), "--lang", "en")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_summary_command_dashboard(team: list[Path], lang: str) -> None:
+    result = run_cli("report", "summary", str(team[0]), "--lang", lang, columns=200)
     assert result.returncode == 0, result.stderr
-    assert "Turn-up first-time pass" in result.stdout and "25.0%" in result.stdout
+    tile = "开通一次通过率" if lang == "zh" else "Turn-up first-time pass"
+    assert tile in result.stdout and "25.0%" in result.stdout
     assert "机房温度偏高" in result.stdout
+    other = "en" if lang == "zh" else "zh"
+    assert all(heading in result.stdout for heading in HEADINGS[lang])
+    assert not any(heading in result.stdout for heading in HEADINGS[other])
 
 
 def test_export_command_writes_the_file_and_nothing_else_to_it(

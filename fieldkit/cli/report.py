@@ -286,25 +286,26 @@ def _report_notes(sources: SourceReport) -> None:
         sys.stderr.write(f"fieldkit: {sources.files_read} record files read; notes: {shown}\n")
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
 def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
     from rich.columns import Columns
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     from fieldkit.report.labels import label
+    from fieldkit.report.tables import SummaryTable, as_text, summary_tables
 
-    def table(title: str, *headers: str) -> Table:
-        result = Table(title=label(title, lang), title_justify="left", title_style="bold")
-        for header in headers:
-            result.add_column(header, overflow="fold")
+    def table(figures: SummaryTable) -> Table:
+        result = Table(title=figures.title(lang), title_justify="left", title_style="bold")
+        for column, header in zip(figures.columns, figures.headers(lang), strict=True):
+            numeric = column.kind in ("int", "number", "percent")
+            result.add_column(header, overflow="fold", justify="right" if numeric else "left")
+        for index, row in enumerate(figures.rows):
+            marked = figures.marked is not None and figures.marked[index]
+            cells = zip(row, figures.columns, strict=True)
+            # Text, not markup: a customer's "[...]" is shown as typed.
+            result.add_row(*(Text(as_text(value, column.kind)) for value, column in cells),
+                           style="red" if marked else None)
         return result
 
     totals = summary.totals
@@ -314,12 +315,12 @@ def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
         ("completed", str(totals.completed)),
         ("in_progress", str(totals.in_progress)),
         ("aborted", str(totals.aborted)),
-        ("first_time_pass", f"{_percent(summary.first_time_pass_rate)} "
+        ("first_time_pass", f"{as_text(summary.first_time_pass_rate, 'percent')} "
                             f"({summary.first_time_pass}/{summary.turnups_decided})"),
-        ("ping_ok_share", _percent(ok_share)),
-        ("repairs_within", f"{_percent(summary.repairs.within_limit_rate)} "
+        ("ping_ok_share", as_text(ok_share, "percent")),
+        ("repairs_within", f"{as_text(summary.repairs.within_limit_rate, 'percent')} "
                            f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
-        ("mean_repair_hours", _number(summary.repairs.mean_repair_hours)),
+        ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
         ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
                            f"{label('overdue', lang)})"),
     ]
@@ -327,45 +328,9 @@ def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
     console.print(
         Columns([Panel(f"[bold]{value}[/bold]\n{label(key, lang)}") for key, value in tiles])
     )
-
-    checklists = table("by_checklist", "checklist", "kind", "visits", "completed", "in progress",
-                       "aborted", "median min", "p90 min")
-    for c in summary.checklists:
-        checklists.add_row(c.checklist_id, c.kind, str(c.counts.visits), str(c.counts.completed),
-                           str(c.counts.in_progress), str(c.counts.aborted),
-                           _number(c.onsite_median_min), _number(c.onsite_p90_min))
-    console.print(checklists)
-
-    verdicts = table("ping_verdicts", "verdict", "count", "share")
-    for v in summary.ping_verdicts:
-        verdicts.add_row(v.verdict, str(v.count), _percent(v.share))
-    failing = table("top_failing", "checklist", "step", "title", "count")
-    for s in summary.top_failing_steps:
-        failing.add_row(s.checklist_id, s.step_id, s.title, str(s.count))
-    console.print(Columns([verdicts, failing]))
-
-    windows = table("windows", "window", "minutes", "within / measured", "rate")
-    for w in summary.repairs.windows:
-        windows.add_row(w.label, str(w.minutes), f"{w.within}/{w.measured}",
-                        _percent(w.within_rate))
-    console.print(windows)
-
-    followups = table("followups", "due", "owner", "problem", "customer", "visit")
-    for f in summary.followups_most_urgent:
-        style = "red" if f.overdue else None
-        followups.add_row(f.due.isoformat() if f.due else "–", f.owner, f.problem, f.customer,
-                          f.visit_id, style=style)
-    console.print(followups)
-
-    engineers = table("engineers", "engineer", "visits", "done", "open", "aborted",
-                      "first-time pass", "failed steps", "median min", "repairs in limit")
-    for e in summary.engineers:
-        engineers.add_row(
-            e.engineer, str(e.counts.visits), str(e.counts.completed), str(e.counts.in_progress),
-            str(e.counts.aborted),
-            f"{_percent(e.first_time_pass_rate)} ({e.first_time_pass}/{e.turnups_decided})",
-            str(e.failed_steps), _number(e.onsite_median_min),
-            f"{e.repairs_within_limit}/{e.repairs_measured}",
-        )
-    console.print(engineers)
+    tables = summary_tables(summary)
+    console.print(table(tables["by_checklist"]))
+    console.print(Columns([table(tables["ping_verdicts"]), table(tables["top_failing"])]))
+    for key in ("windows", "followups", "engineers"):
+        console.print(table(tables[key]))
     console.print(f"[dim]{label('turnup_on_time', lang)}[/dim]")

@@ -19,12 +19,15 @@ from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.tables import SummaryTable, as_text, notes_table, summary_tables
 
 HTML_VISIT_ROWS = 2000
 _VISIT_TABLE_COLUMNS = [
     "visit_id", "checklist_id", "engineer", "customer", "status", "outcome", "started_at",
     "onsite_minutes", "failed_steps", "ping_last_verdict", "first_time_pass",
 ]
+# The summary tables shown as tables (ping verdicts and visits per week are charts here).
+_TABLES_SHOWN = ["by_checklist", "top_failing", "windows", "followups", "engineers"]
 _COLUMN_INDEX = {column.name: index for index, column in enumerate(VISIT_COLUMNS)}
 
 _CSS = """
@@ -108,19 +111,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def _cell(value: Any) -> str:
+def _cell(value: Any, text: str) -> str:
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     sort = ""
     if isinstance(value, datetime):
         sort = f' data-v="{escape(value.isoformat())}"'
     elif isinstance(value, bool):
         sort = f' data-v="{int(value)}"'
+    elif numeric:  # shown as "25.0%" or rounded, sorted by the number itself
+        sort = f' data-v="{value!r}"'
     css = ' class="n"' if numeric else ""
-    return f"<td{css}{sort}>{escape(_text(value))}</td>"
+    return f"<td{css}{sort}>{escape(text)}</td>"
 
 
 class HtmlExporter:
@@ -166,17 +167,16 @@ class HtmlExporter:
             (self.t("completed"), str(totals.completed)),
             (self.t("in_progress"), str(totals.in_progress)),
             (self.t("aborted"), str(totals.aborted)),
-            (self.t("first_time_pass"), _percent(summary.first_time_pass_rate)),
-            (self.t("ping_ok_share"), _percent(ok_share)),
-            (self.t("repairs_within"), _percent(summary.repairs.within_limit_rate)),
-            (
-                self.t("mean_repair_hours"),
-                "–" if summary.repairs.mean_repair_hours is None
-                else f"{summary.repairs.mean_repair_hours:.1f}",
-            ),
+            (self.t("first_time_pass"), as_text(summary.first_time_pass_rate, "percent")),
+            (self.t("ping_ok_share"), as_text(ok_share, "percent")),
+            (self.t("repairs_within"), as_text(summary.repairs.within_limit_rate, "percent")),
+            (self.t("mean_repair_hours"), as_text(summary.repairs.mean_repair_hours, "number")),
             (self.t("open_followups"), str(summary.followups_open)),
             (self.t("overdue"), str(summary.followups_overdue)),
         ]
+        tables = summary_tables(summary)
+        read_kept = escape(label("records_read_kept", self.lang).format(
+            read=sources.files_read, kept=sources.visits_kept))
         parts = [
             "<!DOCTYPE html>",
             f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head><meta charset="utf-8">',
@@ -184,7 +184,7 @@ class HtmlExporter:
             f"<title>{self.t('report')}</title><style>{_CSS}</style></head><body>",
             f"<h1>{self.t('report')}</h1>",
             f'<p class="meta">{self.t("report_date")}: {summary.generated_on.isoformat()} · '
-            f"{sources.files_read} records read · {sources.visits_kept} kept</p>",
+            f"{read_kept}</p>",
             '<section class="tiles">',
             *(f'<div class="tile"><div class="v">{v}</div><div class="k">{k}</div></div>'
               for k, v in tiles),
@@ -193,7 +193,8 @@ class HtmlExporter:
             '<section class="charts">',
             self.figure(
                 self.t("ping_verdicts"),
-                hbar([(v.verdict, v.count, _percent(v.share)) for v in summary.ping_verdicts]),
+                hbar([(v.verdict, v.count, as_text(v.share, "percent"))
+                      for v in summary.ping_verdicts]),
             ),
             self.figure(self.t("visits_per_week"), columns(list(summary.visits_per_week.items()))),
             self.figure(
@@ -202,48 +203,9 @@ class HtmlExporter:
                       for s in summary.top_failing_steps]),
             ),
             "</section>",
-            self.section(
-                "by_checklist",
-                ["checklist", "kind", "visits", "completed", "in progress", "aborted",
-                 "median min", "p90 min"],
-                [[c.checklist_id, c.kind, c.counts.visits, c.counts.completed,
-                  c.counts.in_progress, c.counts.aborted, c.onsite_median_min, c.onsite_p90_min]
-                 for c in summary.checklists],
-            ),
-            self.section(
-                "top_failing",
-                ["checklist", "step", "title", "count"],
-                [[s.checklist_id, s.step_id, s.title, s.count] for s in summary.top_failing_steps],
-            ),
-            self.section(
-                "windows",
-                ["window", "minutes", "measured", "within", "within %"],
-                [[w.label, w.minutes, w.measured, w.within, _percent(w.within_rate)]
-                 for w in summary.repairs.windows],
-            ),
-            self.section(
-                "followups",
-                ["due", "owner", "problem", "customer", "engineer", "visit"],
-                [[f.due, f.owner, f.problem, f.customer, f.engineer, f.visit_id]
-                 for f in summary.followups_most_urgent],
-                overdue=[f.overdue for f in summary.followups_most_urgent],
-            ),
-            self.section(
-                "engineers",
-                ["engineer", "visits", "completed", "in progress", "aborted", "first-time pass",
-                 "FTP %", "failed steps", "median min", "repairs within", "repairs measured"],
-                [[e.engineer, e.counts.visits, e.counts.completed, e.counts.in_progress,
-                  e.counts.aborted, e.first_time_pass, _percent(e.first_time_pass_rate),
-                  e.failed_steps, e.onsite_median_min, e.repairs_within_limit,
-                  e.repairs_measured]
-                 for e in summary.engineers],
-            ),
+            *(self.table(tables[key]) for key in _TABLES_SHOWN),
             self.visit_section(),
-            self.section(
-                "notes",
-                ["kind", "where", "message"],
-                [[n.kind.value, n.where, n.message] for n in sources.notes],
-            ),
+            self.table(notes_table(sources)),
             f"<script>{_SCRIPT}</script></body></html>",
         ]
         return "\n".join(parts)
@@ -251,26 +213,36 @@ class HtmlExporter:
     def figure(self, caption: str, svg: str) -> str:
         return f"<figure><figcaption>{caption}</figcaption>{svg}</figure>"
 
+    def table(self, table: SummaryTable) -> str:
+        mask = self.context.mask
+        kinds = [column.kind for column in table.columns]
+        rows = [
+            "".join(_cell(cell, as_text(cell, kind))
+                    for cell, kind in zip(map(mask.cell, row), kinds, strict=True))
+            for row in table.rows
+        ]
+        return self.section(table.title(self.lang), table.headers(self.lang), rows,
+                            marked=table.marked)
+
     def section(
         self,
-        key: str,
+        title: str,
         header: list[str],
-        rows: list[list[Any]],
+        rows: list[str],
         *,
-        overdue: list[bool] | None = None,
+        marked: list[bool] | None = None,
         note: str = "",
     ) -> str:
-        mask = self.context.mask
+        """A titled, sortable, filterable table of rows already rendered as <td> cells."""
         body = []
-        for index, row in enumerate(rows):
-            cells = [mask.cell(value) for value in row]
-            css = ' class="overdue"' if overdue and overdue[index] else ""
-            body.append(f"<tr{css}>{''.join(_cell(value) for value in cells)}</tr>")
+        for index, cells in enumerate(rows):
+            css = ' class="overdue"' if marked and marked[index] else ""
+            body.append(f"<tr{css}>{cells}</tr>")
         if not rows:
             body.append(f'<tr><td colspan="{len(header)}">{self.t("none")}</td></tr>')
         head = "".join(f"<th>{escape(name)}</th>" for name in header)
         return (
-            f"<section><h2>{self.t(key)}</h2>{note}"
+            f"<section><h2>{escape(title)}</h2>{note}"
             f'<input class="filter" type="search" placeholder="{self.t("filter")}">'
             f'<table class="data"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></section>"
@@ -282,7 +254,9 @@ class HtmlExporter:
         if self._seen > len(rows):
             text = label("shown_of", self.lang).format(shown=len(rows), total=self._seen)
             note = f'<p class="note">{escape(text)}</p>'
-        return self.section("visit_list", _VISIT_TABLE_COLUMNS, rows, note=note)
+        cells = ["".join(_cell(value, _text(value)) for value in row) for row in rows]
+        return self.section(label("visit_list", self.lang), _VISIT_TABLE_COLUMNS, cells,
+                            note=note)
 
 
 # -- inline SVG charts -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from fieldkit.report.kpi import Summary
+from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import (
     FOLLOWUP_COLUMNS,
@@ -37,6 +38,7 @@ from fieldkit.report.rows import (
     Column,
 )
 from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.tables import SummaryTable, notes_table, summary_tables
 
 EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()
@@ -280,6 +282,7 @@ class _SummaryWriter:
         self.book = book
         self.sheet = sheet
         self.mask = context.mask
+        self.lang = context.lang
         self.row = 0
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 6, 14)
@@ -293,120 +296,70 @@ class _SummaryWriter:
         self.row += 1
         return self.row - 1
 
-    def table(self, title: str, header: list[str], rows: list[list[Any]]) -> tuple[int, int]:
+    def table(self, table: SummaryTable) -> tuple[int, int]:
         """Write a titled table; return the first and last data row (first > last when empty)."""
         self.row += 1
-        self.line(title, style=self.book.section)
-        self.line(*header, style=self.book.header)
+        self.line(table.title(self.lang), style=self.book.section)
+        self.line(*table.headers(self.lang), style=self.book.header)
         first = self.row
-        for values in rows:
-            for col, value in enumerate(values):
-                if isinstance(value, float):
-                    kind = "percent" if header[col].endswith("%") else "number"
-                else:
-                    kind = "int"
+        kinds = [column.kind for column in table.columns]  # names _Book.formats uses
+        for values in table.rows:
+            for col, (value, kind) in enumerate(zip(values, kinds, strict=True)):
                 self.book.write(self.sheet, self.row, col, self.mask.cell(value), kind)
             self.row += 1
         return first, self.row - 1
 
-    def chart(self, kind: str, title: str, first: int, last: int, value_col: int = 1) -> None:
-        if last < first:
-            return
-        chart = self.book.workbook.add_chart({"type": kind})
-        chart.add_series(
-            {
-                "name": title,
-                "categories": ["Summary", first, 0, last, 0],
-                "values": ["Summary", first, value_col, last, value_col],
-            }
-        )
-        chart.set_title({"name": title})
-        chart.set_legend({"none": kind != "pie"})
-        self.sheet.insert_chart(first - 2, 8, chart, {"x_scale": 1.1, "y_scale": 1.0})
+    def chart(self, kind: str, table: SummaryTable, category: str, value: str) -> None:
+        """A native chart beside the table just written, over its `category` and `value`
+        columns."""
+        first, last = self.table(table)
+        if last >= first:
+            title = table.title(self.lang)
+            chart = self.book.workbook.add_chart({"type": kind})
+            category_col, value_col = table.index(category), table.index(value)
+            chart.add_series(
+                {
+                    "name": title,
+                    "categories": ["Summary", first, category_col, last, category_col],
+                    "values": ["Summary", first, value_col, last, value_col],
+                }
+            )
+            chart.set_title({"name": title})
+            chart.set_legend({"none": kind != "pie"})
+            self.sheet.insert_chart(first - 2, 8, chart, {"x_scale": 1.1, "y_scale": 1.0})
+        self.row = max(self.row, first + 14)  # room for the chart before the next table
 
     def write(self, summary: Summary, sources: SourceReport) -> None:
         totals = summary.totals
-        self.line("fieldkit report", style=self.book.title)
-        self.line("Report date", summary.generated_on)
+        self.line(label("report", self.lang), style=self.book.title)
+        self.line(label("report_date", self.lang), summary.generated_on)
         kpis: list[tuple[str, Any, str]] = [
-            ("Visits", totals.visits, "int"),
-            ("Completed", totals.completed, "int"),
-            ("In progress", totals.in_progress, "int"),
-            ("Aborted", totals.aborted, "int"),
-            ("Passed", totals.passed, "int"),
-            ("Failed", totals.failed, "int"),
-            ("Turn-ups decided (completed + aborted)", summary.turnups_decided, "int"),
-            ("First-time pass", summary.first_time_pass, "int"),
-            ("First-time pass rate", summary.first_time_pass_rate, "percent"),
-            ("Ping attempts", summary.ping_attempts, "int"),
-            ("Repairs completed", summary.repairs.completed_repairs, "int"),
-            ("Repairs within grade limit", summary.repairs.within_limit, "int"),
-            ("Repairs within limit rate", summary.repairs.within_limit_rate, "percent"),
-            ("Mean repair hours", summary.repairs.mean_repair_hours, "number"),
-            ("Open follow-ups", summary.followups_open, "int"),
-            ("Overdue follow-ups", summary.followups_overdue, "int"),
-            ("Records read", sources.files_read, "int"),
-            ("Left out or noted (see Notes)", sum(sources.counts.values()), "int"),
+            ("visits", totals.visits, "int"),
+            ("completed", totals.completed, "int"),
+            ("in_progress", totals.in_progress, "int"),
+            ("aborted", totals.aborted, "int"),
+            ("passed", totals.passed, "int"),
+            ("failed", totals.failed, "int"),
+            ("kpi_turnups_decided", summary.turnups_decided, "int"),
+            ("kpi_first_time_pass", summary.first_time_pass, "int"),
+            ("kpi_first_time_pass_rate", summary.first_time_pass_rate, "percent"),
+            ("kpi_ping_attempts", summary.ping_attempts, "int"),
+            ("kpi_repairs_completed", summary.repairs.completed_repairs, "int"),
+            ("kpi_repairs_within", summary.repairs.within_limit, "int"),
+            ("kpi_repairs_within_rate", summary.repairs.within_limit_rate, "percent"),
+            ("kpi_mean_repair_hours", summary.repairs.mean_repair_hours, "number"),
+            ("open_followups", summary.followups_open, "int"),
+            ("kpi_overdue_followups", summary.followups_overdue, "int"),
+            ("kpi_records_read", sources.files_read, "int"),
+            ("kpi_noted", sum(sources.counts.values()), "int"),
         ]
-        for label, value, kind in kpis:
-            self.line(label, value, fmt=kind)
+        for key, value, kind in kpis:
+            self.line(label(key, self.lang), value, fmt=kind)
 
-        first, last = self.table(
-            "Ping verdicts",
-            ["verdict", "count", "share %"],
-            [[v.verdict, v.count, v.share] for v in summary.ping_verdicts],
-        )
-        self.chart("pie", "Ping verdicts", first, last)
-        self.row = max(self.row, first + 14)
-        first, last = self.table(
-            "Visits per week",
-            ["week", "visits"],
-            [[week, count] for week, count in summary.visits_per_week.items()],
-        )
-        self.chart("column", "Visits per week", first, last)
-        self.row = max(self.row, first + 14)
-        first, last = self.table(
-            "Top failing steps",
-            ["step", "title", "checklist", "count"],
-            [[s.step_id, s.title, s.checklist_id, s.count] for s in summary.top_failing_steps],
-        )
-        self.chart("bar", "Top failing steps", first, last, value_col=3)
-        self.row = max(self.row, first + 14)
-        self.table(
-            "Visits by checklist",
-            ["checklist", "kind", "visits", "completed", "in progress", "aborted",
-             "median min", "p90 min"],
-            [
-                [c.checklist_id, c.kind, c.counts.visits, c.counts.completed,
-                 c.counts.in_progress, c.counts.aborted, c.onsite_median_min, c.onsite_p90_min]
-                for c in summary.checklists
-            ],
-        )
-        self.table(
-            "Fault-process windows",
-            ["window", "minutes", "measured", "within", "within %"],
-            [[w.label, w.minutes, w.measured, w.within, w.within_rate]
-             for w in summary.repairs.windows],
-        )
-        self.table(
-            "Engineers",
-            ["engineer", "visits", "completed", "in progress", "aborted", "first-time pass",
-             "FTP %", "failed steps", "median min", "repairs within", "repairs measured"],
-            [
-                [e.engineer, e.counts.visits, e.counts.completed, e.counts.in_progress,
-                 e.counts.aborted, e.first_time_pass, e.first_time_pass_rate, e.failed_steps,
-                 e.onsite_median_min, e.repairs_within_limit, e.repairs_measured]
-                for e in summary.engineers
-            ],
-        )
-        self.table(
-            "Most urgent follow-ups",
-            ["problem", "owner", "due", "overdue", "customer", "visit"],
-            [[f.problem, f.owner, f.due, f.overdue, f.customer, f.visit_id]
-             for f in summary.followups_most_urgent],
-        )
-        self.table(
-            "Notes",
-            ["kind", "where", "message"],
-            [[n.kind.value, n.where, n.message] for n in sources.notes],
-        )
+        tables = summary_tables(summary)
+        self.chart("pie", tables["ping_verdicts"], "verdict", "count")
+        self.chart("column", tables["visits_per_week"], "week", "visits")
+        self.chart("bar", tables["top_failing"], "step", "count")
+        for key in ("by_checklist", "windows", "engineers", "followups"):
+            self.table(tables[key])
+        self.table(notes_table(sources))

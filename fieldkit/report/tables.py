@@ -1,0 +1,133 @@
+"""The summary tables every report shows, each defined once: the terminal dashboard, the HTML
+page and the XLSX Summary sheet all render these.
+
+A table holds typed values (numbers stay numbers, so XLSX writes them as numbers); each column
+says how its values read (`kind`), and titles and headings come from fieldkit.report.labels in
+the report's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, cast
+
+from fieldkit.lang import Lang
+from fieldkit.report.kpi import Summary
+from fieldkit.report.labels import column_label, label
+from fieldkit.report.rows import Cell
+from fieldkit.report.sources import SourceReport
+
+ColumnKind = Literal["text", "int", "number", "percent", "date", "bool"]
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    key: str  # a key of labels.COLUMN_LABELS
+    kind: ColumnKind = "text"
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    key: str  # a key of labels.LABELS: the table's title
+    columns: list[TableColumn]
+    rows: list[list[Cell]]
+    marked: list[bool] | None = None  # rows to stand out (overdue follow-ups)
+
+    def title(self, lang: Lang) -> str:
+        return label(self.key, lang)
+
+    def headers(self, lang: Lang) -> list[str]:
+        return [column_label(column.key, lang) for column in self.columns]
+
+    def index(self, column_key: str) -> int:
+        return next(i for i, column in enumerate(self.columns) if column.key == column_key)
+
+
+def _columns(*specs: str) -> list[TableColumn]:
+    """"visits:int" -> TableColumn("visits", "int"); no kind means text."""
+    columns = []
+    for spec in specs:
+        key, _, kind = spec.partition(":")
+        columns.append(TableColumn(key, cast(ColumnKind, kind or "text")))
+    return columns
+
+
+def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
+    """Every table of the summary, by key, in the order a report shows them."""
+    tables = [
+        SummaryTable(
+            "ping_verdicts",
+            _columns("verdict", "count:int", "share:percent"),
+            [[v.verdict, v.count, v.share] for v in summary.ping_verdicts],
+        ),
+        SummaryTable(
+            "visits_per_week",
+            _columns("week", "visits:int"),
+            [[week, count] for week, count in summary.visits_per_week.items()],
+        ),
+        SummaryTable(
+            "top_failing",
+            _columns("checklist", "step", "title", "count:int"),
+            [[s.checklist_id, s.step_id, s.title, s.count] for s in summary.top_failing_steps],
+        ),
+        SummaryTable(
+            "by_checklist",
+            _columns("checklist", "kind", "visits:int", "completed:int", "in_progress:int",
+                     "aborted:int", "median_min:number", "p90_min:number"),
+            [[c.checklist_id, c.kind, c.counts.visits, c.counts.completed, c.counts.in_progress,
+              c.counts.aborted, c.onsite_median_min, c.onsite_p90_min]
+             for c in summary.checklists],
+        ),
+        SummaryTable(
+            "windows",
+            _columns("window", "minutes:int", "measured:int", "within:int",
+                     "within_rate:percent"),
+            [[w.label, w.minutes, w.measured, w.within, w.within_rate]
+             for w in summary.repairs.windows],
+        ),
+        SummaryTable(
+            "followups",
+            _columns("due:date", "overdue:bool", "owner", "problem", "customer", "engineer",
+                     "visit"),
+            [[f.due, f.overdue, f.owner, f.problem, f.customer, f.engineer, f.visit_id]
+             for f in summary.followups_most_urgent],
+            marked=[f.overdue for f in summary.followups_most_urgent],
+        ),
+        SummaryTable(
+            "engineers",
+            _columns("engineer", "visits:int", "completed:int", "in_progress:int", "aborted:int",
+                     "turnups_decided:int", "first_time_pass:int",
+                     "first_time_pass_rate:percent", "failed_steps:int", "median_min:number",
+                     "repairs_measured:int", "repairs_within:int"),
+            [[e.engineer, e.counts.visits, e.counts.completed, e.counts.in_progress,
+              e.counts.aborted, e.turnups_decided, e.first_time_pass, e.first_time_pass_rate,
+              e.failed_steps, e.onsite_median_min, e.repairs_measured, e.repairs_within_limit]
+             for e in summary.engineers],
+        ),
+    ]
+    return {table.key: table for table in tables}
+
+
+def notes_table(sources: SourceReport) -> SummaryTable:
+    """What reading the sources noted: duplicates, changed records, unreadable files."""
+    return SummaryTable(
+        "notes",
+        _columns("note_kind", "where", "message"),
+        [[n.kind.value, n.where, n.message] for n in sources.notes],
+    )
+
+
+def as_text(value: Cell, kind: ColumnKind) -> str:
+    """A value as text for a person (terminal, HTML): percent with one decimal, "–" if none."""
+    if value is None:
+        return "–"
+    if kind == "percent" and isinstance(value, float):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
