@@ -72,7 +72,6 @@ class Origin(str, Enum):
 class OriginRule(str, Enum):
     """How a transcript's error sender was judged local or remote (live tests know for sure)."""
 
-    OWN_ADDRESS = "own_address"  # the sender is one of this laptop's addresses
     OWN_IP_OPTION = "own_ip_option"  # the sender is the --own-ip address
     NOT_OWN_IP_OPTION = "not_own_ip_option"  # the sender is not the --own-ip address
     INSIDE_TARGET_24 = "inside_target_24"  # sender in the target's /24: the laptop's own address
