@@ -7,14 +7,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
 
 from fieldkit.errors import UserInputError
 from fieldkit.ping.model import Finding, PingResult, ProbePlan, Reply, Verdict
 from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
 from fieldkit.ping.verdicts import decide
 
-Backend = Literal["auto", "ping3", "system"]
 BACKENDS: tuple[str, ...] = ("auto", "ping3", "system")
 StopSignal = Callable[[], bool] | object  # a threading.Event, a callable, or None
 
