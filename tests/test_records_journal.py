@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -89,6 +91,21 @@ def test_replay_stops_at_a_torn_or_out_of_order_line() -> None:
     assert journal.replay(base, head + second + first, "s")[1] == 0
     with_hole = journal.entry(1, {}, 2, {1: {"step_id": "b"}})  # answer 0 never given
     assert journal.replay(base, head + with_hole, "s")[1] == 0
+
+
+def test_a_tampered_answer_count_is_not_applied_and_allocates_nothing() -> None:
+    """A line claiming 10^10 answers used to build a set of them: the process ran out of memory."""
+    pytest.importorskip("resource")  # POSIX: the memory limit
+    script = (
+        "import resource; from fieldkit.records import journal\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "huge = journal.entry(1, {}, 10**10, {0: {'step_id': 'a'}})\n"
+        "print(journal.replay({'answers': []}, journal.header('s') + huge, 's')[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "0\n"), done.stderr
 
 
 def test_a_journal_that_could_not_be_deleted_is_not_applied_again(

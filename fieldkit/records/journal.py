@@ -89,7 +89,9 @@ def _is_entry(
     fields, length, answers = change.get("fields"), change.get("answers_len"), change.get("answers")
     if not isinstance(fields, dict) or not isinstance(answers, dict):
         return False
-    if not isinstance(length, int) or length < 0:
+    # a new answer is given for every position past the old end, so a larger length is torn
+    # or tampered with (and would allocate that many slots)
+    if not isinstance(length, int) or not 0 <= length <= answers_before + len(answers):
         return False
     indices = [int(key) for key in answers if key.isdigit()]
     # every answer past the old end must be given, so the list has no holes
