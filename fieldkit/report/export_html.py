@@ -221,8 +221,9 @@ class HtmlExporter:
                     for cell, kind in zip(map(mask.cell, row), kinds, strict=True))
             for row in table.rows
         ]
+        numeric = [kind in ("int", "number", "percent") for kind in kinds]
         return self.section(table.title(self.lang), table.headers(self.lang), rows,
-                            marked=table.marked)
+                            marked=table.marked, numeric=numeric)
 
     def section(
         self,
@@ -231,6 +232,7 @@ class HtmlExporter:
         rows: list[str],
         *,
         marked: list[bool] | None = None,
+        numeric: list[bool] | None = None,
         note: str = "",
     ) -> str:
         """A titled, sortable, filterable table of rows already rendered as <td> cells."""
@@ -240,7 +242,10 @@ class HtmlExporter:
             body.append(f"<tr{css}>{cells}</tr>")
         if not rows:
             body.append(f'<tr><td colspan="{len(header)}">{self.t("none")}</td></tr>')
-        head = "".join(f"<th>{escape(name)}</th>" for name in header)
+        right = numeric or [False] * len(header)  # headings of number columns sit right
+        th_class = {True: ' class="n"', False: ""}
+        head = "".join(f"<th{th_class[r]}>{escape(name)}</th>"
+                       for name, r in zip(header, right, strict=True))
         return (
             f"<section><h2>{escape(title)}</h2>{note}"
             f'<input class="filter" type="search" placeholder="{self.t("filter")}">'
