@@ -65,7 +65,7 @@ def _note(message: str) -> None:
     sys.stderr.write(f"fieldkit: {message}\n")
 
 
-def run_visit(request: RunRequest, ping: PingFunction | None = None) -> int:
+def run_visit(request: RunRequest) -> int:
     """`fieldkit run`: start a visit (or resume the one in progress) and walk it."""
     from fieldkit.checklist.registry import open_checklist
     from fieldkit.paths import records_dir
@@ -81,7 +81,7 @@ def run_visit(request: RunRequest, ping: PingFunction | None = None) -> int:
     keyboard = TerminalKeyboard(console)
     fields = _visit_fields(request, answers, interactive, keyboard)
     store = RecordStore(records_dir(request.records))
-    ping = ping or real_ping()
+    ping = real_ping()
 
     unfinished = store.find_in_progress(loaded.checklist.id, fields.customer)
     if unfinished:
@@ -120,7 +120,6 @@ def resume_visit(
     lang: Lang,
     records: Path | None = None,
     answers_path: Path | None = None,
-    ping: PingFunction | None = None,
 ) -> int:
     """`fieldkit resume [VISIT]`: continue a visit in progress where its record stops."""
     from fieldkit.paths import records_dir
@@ -133,7 +132,7 @@ def resume_visit(
     if visit is None:
         can_ask = sys.stdin.isatty()
         visit = _choose_visit(in_progress(store), store, can_ask, console, keyboard, lang)
-    walk = resume_walk(store, visit, ping=ping or real_ping(), lang=lang)
+    walk = resume_walk(store, visit, ping=real_ping(), lang=lang)
     answers = None
     try:
         interactive = _interactive(answers_path)
@@ -331,9 +330,7 @@ class ScriptedKeyboard:
         return text
 
 
-def demo_visit(
-    records: Path, lang: Lang, ping: PingFunction | None = None
-) -> tuple[VisitRecord, int]:
+def demo_visit(records: Path, lang: Lang) -> tuple[VisitRecord, int]:
     """Walk the built-in LAN turn-up with sample answers, pinging 127.0.0.1 for real."""
     from fieldkit import yamlsafe
     from fieldkit.checklist.registry import open_checklist
@@ -350,9 +347,7 @@ def demo_visit(
         order_type=OrderType.NEW,
         grade=Grade.LOCAL_A,
     )
-    walk = start_walk(
-        store, open_checklist("lan-turnup"), fields, ping=ping or real_ping(), lang=lang
-    )
+    walk = start_walk(store, open_checklist("lan-turnup"), fields, ping=real_ping(), lang=lang)
     if console.is_terminal:
         keyboard: Keyboard | None = ScriptedKeyboard(console, DEMO_ANSWERS, pause_s=0.15)
         answers = None
