@@ -32,9 +32,6 @@ SCHEMA_VERSION = 1
 
 StepId = Annotated[str, Field(pattern=STEP_ID_PATTERN, max_length=64)]
 Kind = Literal["turnup", "inspection", "visit", "repair", "tools"]
-StepType = Literal[
-    "instruction", "check", "record", "ping", "tools", "attachment", "signature", "followups"
-]
 RecordInput = Literal[
     "text",
     "integer",
