@@ -331,6 +331,25 @@ def test_export_command_writes_the_file_and_nothing_else_to_it(
     assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1 + 5
 
 
+def test_an_output_folder_that_cannot_be_written_is_a_user_error_before_any_reading(
+    team: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a user without write permission on the folder (root would write anyway)."""
+    from fieldkit.errors import UserInputError
+    from fieldkit.report import pipeline
+
+    def denied(*_args: object, **_kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".report.csv.x"))
+
+    def no_reading(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("sources read although the report cannot be written")
+
+    monkeypatch.setattr(pipeline.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(pipeline, "_run", no_reading)
+    with pytest.raises(UserInputError, match=r"cannot write .*report\.csv: Permission denied"):
+        export_to(team, tmp_path, "csv")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -183,19 +183,22 @@ def export(
         raise UserInputError(f"-o {output}: is a folder; give a file name")
     if not output.parent.is_dir():
         raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
-    sla = options.sla or load_sla()
-    options = ReportOptions(**{**options.__dict__, "sla": sla})
-    masking = Masking(learn_redactions(options) if redact else None)
-    context = ExportContext(
-        rows=RowMaker(StepTitles(options.lang), sla, options.today),
-        mask=masking,
-        lang=options.lang,
-        level=level,
-    )
-    handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:  # before any reading: a folder we cannot write to fails at once
+        handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    except OSError as error:
+        raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
     os.close(handle)
     temp = Path(temp_name)
     try:
+        sla = options.sla or load_sla()
+        options = ReportOptions(**{**options.__dict__, "sla": sla})
+        masking = Masking(learn_redactions(options) if redact else None)
+        context = ExportContext(
+            rows=RowMaker(StepTitles(options.lang), sla, options.today),
+            mask=masking,
+            lang=options.lang,
+            level=level,
+        )
         exporter = _exporter(fmt, temp, context)
         try:
             result = _run(options, exporter.needs, exporter.add)
