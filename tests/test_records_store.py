@@ -250,8 +250,8 @@ def test_attachments_are_copied_with_their_sha256(store: RecordStore, tmp_path: 
     photo = tmp_path / "odf 架.jpg"
     photo.write_bytes(b"\xff\xd8 a photo")
     with store.create(fields(), snapshot()) as handle:
-        first = store.attach(handle, photo)
-        second = store.attach(handle, photo)
+        first = handle.attach(photo)
+        second = handle.attach(photo)
     assert first.stored_path == "attachments/odf 架.jpg"
     assert second.stored_path == "attachments/odf 架-2.jpg"
     import hashlib

@@ -139,10 +139,6 @@ class RecordStore:
             raise
         return handle
 
-    def attach(self, handle: VisitHandle, source: str | os.PathLike[str]) -> Attachment:
-        """Copy a file into the visit's attachments/ folder; the caller adds it to an answer."""
-        return handle.attach(source)
-
     def abort(self, visit_id: str, reason: str) -> VisitRecord:
         """End a visit in progress as aborted, with the reason."""
         if not reason.strip():
