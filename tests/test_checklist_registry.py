@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,32 @@ def test_the_environment_folder_counts_unless_the_option_is_given(
 def test_a_missing_extra_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="is not a folder"):
         list_checklists(tmp_path / "nope")
+
+
+def test_a_checklist_folder_that_may_not_be_read_is_one_line_exit_2(tmp_path: Path) -> None:
+    """Run as a user who may not enter the user checklist folder (root may enter any)."""
+    folder = user_folder(tmp_path) / "inner"
+    folder.mkdir()
+    command = [sys.executable, "-m", "fieldkit", "checklists", "list"]
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("needs setpriv to drop root")
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        tmp_path.chmod(0o755)
+    folder.parent.chmod(0o700)  # entered by its owner only
+    env = {
+        **os.environ,
+        "FIELDKIT_USER_CHECKLISTS": str(folder),
+        "FIELDKIT_CACHE": str(tmp_path / "cache"),
+    }
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        folder.parent.chmod(0o755)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"fieldkit: error: {folder}: cannot read: Permission denied\n"
 
 
 def test_a_broken_override_is_listed_invalid_and_never_replaced_by_the_builtin(

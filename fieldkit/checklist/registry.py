@@ -94,7 +94,7 @@ def search_path(checklists_dir: str | os.PathLike[str] | None = None) -> list[Ch
     """The folders to search, earliest first; an explicit or environment folder must exist."""
     folders = [ChecklistFolder(paths.builtin_checklists_dir(), "built-in")]
     user = paths.user_checklists_dir()
-    if user.is_dir():
+    if _is_dir(user):
         folders.append(ChecklistFolder(user, "user"))
     if checklists_dir:
         extra = [ChecklistFolder(Path(checklists_dir), "--checklists")]
@@ -106,20 +106,28 @@ def search_path(checklists_dir: str | os.PathLike[str] | None = None) -> list[Ch
             if part
         ]
     for folder in extra:
-        if not folder.path.is_dir():
+        if not _is_dir(folder.path):
             raise UserInputError(f"{folder.origin}: {folder.path} is not a folder")
     return folders + extra
 
 
 def checklist_files(folder: Path) -> list[Path]:
     """The checklist files directly inside `folder`, sorted by name."""
-    if not folder.is_dir():
+    if not _is_dir(folder):
         return []
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.suffix.lower() in CHECKLIST_SUFFIXES and path.is_file()
-    )
+    try:
+        names = sorted(folder.iterdir())
+    except OSError as error:
+        raise UserInputError(f"{folder}: cannot read: {error.strerror}") from None
+    return [path for path in names if path.suffix.lower() in CHECKLIST_SUFFIXES and path.is_file()]
+
+
+def _is_dir(path: Path) -> bool:
+    """`path.is_dir()`, but a folder on the way that may not be entered is one line, exit 2."""
+    try:
+        return path.is_dir()
+    except OSError as error:
+        raise UserInputError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def list_checklists(checklists_dir: str | os.PathLike[str] | None = None) -> list[ChecklistEntry]:
