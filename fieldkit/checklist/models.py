@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN, STEP_ID_PATTERN
+from fieldkit.lang import Lang
 from fieldkit.text import Text
 
 SCHEMA_VERSION = 1
@@ -137,6 +138,18 @@ class Light(_Model):
     name: Text
     state: Literal["on", "off", "steady", "blinking"]
     colour: Text | None = None
+
+    def state_label(self, lang: Lang) -> str:
+        """The state as the screens show it (`on` / `亮`)."""
+        return _LIGHT_STATES[self.state].get(lang)
+
+
+_LIGHT_STATES = {
+    "on": Text(zh="亮", en="on"),
+    "off": Text(zh="灭", en="off"),
+    "steady": Text(zh="常亮", en="steady"),
+    "blinking": Text(zh="闪烁", en="blinking"),
+}
 
 
 class OnFail(_Model):

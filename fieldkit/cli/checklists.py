@@ -166,10 +166,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "ping": "ping",
         "mask": "掩码",
         "slow": "慢",
-        "on": "亮",
-        "off": "灭",
-        "steady": "常亮",
-        "blinking": "闪烁",
     },
     "en": {
         "when": "when",
@@ -190,10 +186,6 @@ _LABELS: dict[str, dict[str, str]] = {
         "ping": "ping",
         "mask": "mask",
         "slow": "slow",
-        "on": "on",
-        "off": "off",
-        "steady": "steady",
-        "blinking": "blinking",
     },
 }
 
@@ -260,7 +252,7 @@ def _step_details(step: AnyStep, lang: Lang) -> list[tuple[str, str]]:
         lines.append(("dim", step.help.get(lang)))
     if isinstance(step, InstructionStep) and step.lights:
         lights = ", ".join(
-            f"{light.name.get(lang)} {words[light.state]}"
+            f"{light.name.get(lang)} {light.state_label(lang)}"
             + (f" ({light.colour.get(lang)})" if light.colour else "")
             for light in step.lights
         )

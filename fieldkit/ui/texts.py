@@ -10,10 +10,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # the step screen
     "step_of": ("第 {n} 步，共 {total} 步", "step {n} of {total}"),
     "lights": ("应看到的指示灯", "Lights to expect"),
-    "light_on": ("亮", "on"),
-    "light_off": ("灭", "off"),
-    "light_steady": ("常亮", "steady"),
-    "light_blinking": ("闪烁", "blinking"),
     "optional": ("（可跳过）", "(optional)"),
     "commands": (
         "命令：back 返回上一步 · skip 跳过 · note 文字 添加备注 · attach 路径 附加文件 · "

@@ -100,7 +100,7 @@ class WalkScreen(WalkObserver):
         lights = getattr(step, "lights", None)
         if lights:
             shown = " · ".join(
-                f"{light.name.get(self.lang)} {self.say('light_' + light.state)}"
+                f"{light.name.get(self.lang)} {light.state_label(self.lang)}"
                 for light in lights
             )
             parts.append(Text(f"{self.say('lights')}: {shown}", style="yellow"))
