@@ -22,7 +22,7 @@ import difflib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,23 +139,10 @@ def list_checklists(checklists_dir: str | os.PathLike[str] | None = None) -> lis
             entry = index.entry(path, folder.origin)
             earlier = by_id.get(entry.id)
             if earlier is not None:
-                entry = _with_overrides(entry, (*earlier.overrides, earlier.path))
+                entry = replace(entry, overrides=(*earlier.overrides, earlier.path))
             by_id[entry.id] = entry
     index.save()
     return sorted(by_id.values(), key=lambda entry: entry.id)
-
-
-def _with_overrides(entry: ChecklistEntry, overrides: tuple[Path, ...]) -> ChecklistEntry:
-    return ChecklistEntry(
-        id=entry.id,
-        path=entry.path,
-        origin=entry.origin,
-        kind=entry.kind,
-        version=entry.version,
-        title=entry.title,
-        problems=entry.problems,
-        overrides=overrides,
-    )
 
 
 def looks_like_path(name: str) -> bool:
