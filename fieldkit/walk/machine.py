@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldkit.checklist.answers import AnswerError, AnswerValue, Judgement, judge, parse_answer
@@ -134,13 +133,11 @@ class Walkthrough:
         *,
         ping: PingFunction,
         lang: Lang,
-        clock: Callable[[], datetime] = local_now,
     ) -> None:
         self.checklist = checklist
         self.handle = handle
         self.lang = lang
         self._ping = ping
-        self._clock = clock
         self._revisit: int | None = None
         self._frontier: int | None = None
         self._notices: list[SkipNotice] = []
@@ -186,7 +183,7 @@ class Walkthrough:
         step = position.step
         if isinstance(step, PingStep):
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
-        value = parse_answer(step, raw, self.checklist, now=self._clock())
+        value = parse_answer(step, raw, self.checklist, now=local_now())
         judgement = judge(step, value, self.checklist)
         entry = self._entry_for(position)
         attachments = list(entry.attachments)
@@ -201,7 +198,7 @@ class Walkthrough:
                     "warning": judgement.reason.get(self.lang)
                     if judgement.outcome == "warning" and judgement.reason
                     else None,
-                    "answered_at": self._clock(),
+                    "answered_at": local_now(),
                     "skipped": False,
                     "skip_reason": None,
                     "attachments": attachments,
@@ -227,7 +224,7 @@ class Walkthrough:
                     "unit": None,
                     "passed": None,
                     "warning": None,
-                    "answered_at": self._clock(),
+                    "answered_at": local_now(),
                     "skipped": True,
                     "skip_reason": reason.strip(),
                 }
@@ -263,7 +260,7 @@ class Walkthrough:
         if not text.strip():
             raise _refused("备注不能为空", "a note needs some text")
         entry = self._entry_for(position)
-        note = Note(text=text.strip(), at=self._clock())
+        note = Note(text=text.strip(), at=local_now())
         self._store(entry.model_copy(update={"notes": [*entry.notes, note]}), moved_on=False)
 
     def attach(self, step_id: str, path: str | os.PathLike[str]) -> Attachment:
@@ -318,7 +315,7 @@ class Walkthrough:
                 update={
                     "value": result.verdict.value,
                     "passed": True if passed else None,
-                    "answered_at": self._clock() if passed else None,
+                    "answered_at": local_now() if passed else None,
                     "skipped": False,
                     "skip_reason": None,
                     "ping_attempts": [*entry.ping_attempts, result.to_json(self.lang)],
@@ -335,7 +332,7 @@ class Walkthrough:
         if not isinstance(position.step, PingStep) or entry is None or not entry.ping_attempts:
             raise _refused("还没有 ping 结果", "there is no ping attempt to record yet")
         self._store(
-            entry.model_copy(update={"passed": False, "answered_at": self._clock()}),
+            entry.model_copy(update={"passed": False, "answered_at": local_now()}),
             moved_on=True,
         )
 
@@ -351,7 +348,7 @@ class Walkthrough:
                     "status": VisitStatus.COMPLETED,
                     "outcome": Outcome.FAILED if failed else Outcome.PASSED,
                     "failed_steps": failed,
-                    "finished_at": self._clock(),
+                    "finished_at": local_now(),
                 }
             )
         )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from fieldkit.checklist.load import LoadedChecklist, checklist_from_text
 from fieldkit.checklist.models import Checklist
 from fieldkit.lang import Lang
 from fieldkit.records.models import ChecklistSnapshot, VisitFields, VisitRecord, VisitStatus
-from fieldkit.records.store import RecordStore, VisitFinished, local_now
+from fieldkit.records.store import RecordStore, VisitFinished
 from fieldkit.walk.machine import PingFunction, Walkthrough
 
 
@@ -38,12 +35,11 @@ def start_walk(
     *,
     ping: PingFunction,
     lang: Lang,
-    clock: Callable[[], datetime] = local_now,
 ) -> Walkthrough:
     """Create the visit (saved, locked) and the walk over it."""
     handle = store.create(fields, snapshot_of(loaded))
     try:
-        return Walkthrough(loaded.checklist, handle, ping=ping, lang=lang, clock=clock)
+        return Walkthrough(loaded.checklist, handle, ping=ping, lang=lang)
     except BaseException:
         handle.close()
         raise
@@ -55,7 +51,6 @@ def resume_walk(
     *,
     ping: PingFunction,
     lang: Lang,
-    clock: Callable[[], datetime] = local_now,
 ) -> Walkthrough:
     """Open an in-progress visit (taking its lock) and continue where its record stops."""
     handle = store.open(visit_id)
@@ -66,7 +61,7 @@ def resume_walk(
                 f"visit {record.visit_id} is {record.status.value}; only a visit in progress "
                 "can be resumed"
             )
-        return Walkthrough(checklist_of(record), handle, ping=ping, lang=lang, clock=clock)
+        return Walkthrough(checklist_of(record), handle, ping=ping, lang=lang)
     except BaseException:
         handle.close()
         raise
