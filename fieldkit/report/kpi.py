@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
@@ -377,7 +378,7 @@ class Summary:
 class SummaryBuilder:
     """Folds visits one at a time into the figures of a `Summary`."""
 
-    def __init__(self, sla: Sla, titles: StepTitles, today: date) -> None:
+    def __init__(self, sla: Sla, lang: Lang, today: date) -> None:
         self.today = today
         self.totals = StatusCounts()
         self.by_kind: Counter[str] = Counter()
@@ -390,7 +391,7 @@ class SummaryBuilder:
         self.failing_titles: dict[tuple[str, str], str] = {}
         self.repairs = RepairFigures(
             windows=[
-                WindowFigures(window.id, window.label.get(titles.lang), window.minutes)
+                WindowFigures(window.id, window.label.get(lang), window.minutes)
                 for window in sla.fault_process.windows
             ]
         )

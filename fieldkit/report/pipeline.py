@@ -143,7 +143,7 @@ def _run(
 ) -> ReportResult:
     sla = options.sla or load_sla()
     today = options.today
-    builder = SummaryBuilder(sla, StepTitles(options.lang), today)
+    builder = SummaryBuilder(sla, options.lang, today)
     prepare = Preparer(RowMaker(StepTitles(options.lang), sla, today), needs)
     reader = _reader(options, prepare, options.on_file)
     for visit in reader:
