@@ -159,15 +159,16 @@ def default_sla_path() -> Path:
 
 
 def load_sla(path: str | Path | None = None) -> Sla:
-    """The service levels from `path` (default: the built-in data/sla.yaml).
+    """The service levels from `path` (default: the built-in data/sla.yaml, `builtin_sla()`).
 
     A broken file raises ValidationFailed with file:line:col lines, like a checklist.
     """
-    return load_model(path if path is not None else default_sla_path(), Sla)
+    return builtin_sla() if path is None else load_model(path, Sla)
 
 
 @cache
 def builtin_sla() -> Sla:
     """The built-in service levels, read once per process: the labels of grades and order
-    types (`Grade.label`, `OrderType.label` in fieldkit.records.models) come from here."""
-    return load_sla()
+    types (`Grade.label`, `OrderType.label` in fieldkit.records.models) come from here, and
+    so do a report's figures unless `--sla` names another file."""
+    return load_model(default_sla_path(), Sla)
