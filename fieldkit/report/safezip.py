@@ -21,7 +21,7 @@ class ZipLimits:
 
     max_entries: int = 500_000
     max_entry_bytes: int = 16 * 1024 * 1024  # one visit record or manifest, uncompressed
-    max_ratio: int = 100  # uncompressed / compressed, checked for entries over `ratio_floor`
+    max_ratio: int = 100  # uncompressed / compressed, checked for entries over `ratio_floor_bytes`
     ratio_floor_bytes: int = 1024 * 1024
     max_total_bytes: int = 4 * 1024 * 1024 * 1024  # everything read from one bundle
 
