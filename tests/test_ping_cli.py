@@ -42,6 +42,19 @@ def test_bad_options_exit_2_with_one_line() -> None:
     assert run_cli("ping", "127.0.0.1", "--backend", "icmp").returncode == 2
 
 
+@pytest.mark.parametrize("slow_ms", ["nan", "inf", "-4"])
+def test_a_slow_ms_that_is_not_a_positive_number_is_refused_for_tests_and_transcripts(
+    tmp_path: Path, slow_ms: str
+) -> None:
+    """NaN used to reach the JSON (`"slow_ms": NaN`, not JSON); -4 made a 1 ms reply slow."""
+    transcript = tmp_path / "ping.txt"
+    transcript.write_text("Reply from 127.0.0.1: bytes=32 time=1ms TTL=64\n", encoding="utf-8")
+    for args in (["127.0.0.1", "-c", "1"], ["interpret", str(transcript)]):
+        done = run_cli("ping", *args, "--slow-ms", slow_ms, "--json")
+        assert done.returncode == 2, done.stdout
+        assert done.stderr == "fieldkit: error: --slow-ms must be a number more than 0\n"
+
+
 def test_invalid_target_exits_2_with_its_verdict() -> None:
     done = run_cli("ping", "300.1.1.1", "--json")
     assert done.returncode == 2

@@ -45,10 +45,14 @@ def _check_options(count: int | None, interval_s: float, timeout_s: float, size:
         raise UserInputError("--timeout must be between 0.01 and 60 seconds")
     if not 8 <= size <= 65500:
         raise UserInputError("--size must be between 8 and 65500 bytes")
-    if slow_ms <= 0:
-        raise UserInputError("--slow-ms must be more than 0")
+    _check_slow_ms(slow_ms)
     if backend not in BACKENDS:
         raise UserInputError(f"--backend must be one of {', '.join(BACKENDS)}")
+
+
+def _check_slow_ms(slow_ms: float) -> None:
+    if not 0 < slow_ms < float("inf"):  # NaN and infinity too: the JSON could not hold them
+        raise UserInputError("--slow-ms must be a number more than 0")
 
 
 def run_ping(
@@ -171,6 +175,7 @@ def interpret_transcript(
     output in it raises UserInputError.
     """
     started = _now()
+    _check_slow_ms(slow_ms)
     if own_ip is not None:
         try:
             own_ip = str(ipaddress.ip_address(own_ip.strip()))
