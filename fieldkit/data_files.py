@@ -44,7 +44,8 @@ def check_data(targets: list[Path] | None = None) -> FileCheck:
         load = loaders.get(path.name)
         if load is None:
             known = " and ".join(loaders)
-            check.add([f"{path}:1:1: not a fieldkit data file: the data files are named {known}"])
+            reason = f"not a fieldkit data file: the data files are named {known}"
+            check.add([f"{path}:1:1: {reason if path.exists() else 'no such file'}"])
             continue
         try:
             load(path)

@@ -223,6 +223,13 @@ def test_data_validate_names_a_file_it_does_not_know(tmp_path: Path) -> None:
     )
 
 
+def test_data_validate_of_a_missing_file_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "sla-copy.yaml"
+    result = invoke("data", "validate", str(missing))
+    assert result.exit_code == 2
+    assert result.stdout == f"{missing}:1:1: no such file\n"
+
+
 def test_schema_describes_the_language_for_editors() -> None:
     result = invoke("checklists", "schema")
     schema = json.loads(result.stdout)
