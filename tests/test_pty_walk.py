@@ -159,6 +159,22 @@ def test_missing_visit_fields_are_asked_first(term: Terminal) -> None:
     assert (record.order_type.value, record.grade.value) == ("relocate", "local-b")  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("key", ["ctrl-c", "ctrl-d"])
+def test_leaving_at_a_question_before_the_first_step_records_nothing_exit_3(
+    term: Terminal, key: str
+) -> None:
+    """Ctrl-D there used to be Click's "Aborted." with exit 1, which means "completed, failed"."""
+    child = term.spawn("run", str(term.checklist), "--engineer", "李工")
+    child.expect("Customer")
+    if key == "ctrl-c":
+        child.sendintr()
+    else:
+        child.sendeof()
+    child.expect("stopped before the walk began: nothing was recorded")
+    assert finish(child) == 3
+    assert not list(term.store().iter_records())
+
+
 def test_quit_then_resume_from_the_list_keeps_every_answer(term: Terminal) -> None:
     child = term.run()
     child.expect("IPv4 address")

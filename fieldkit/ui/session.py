@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from fieldkit.errors import ExitCode, UserInputError
+from fieldkit.errors import ExitCode, FieldkitError, UserInputError
 from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, VisitFields, VisitRecord
 from fieldkit.records.store import RecordStore
@@ -61,6 +61,30 @@ def _interactive(answers: Path | None) -> bool:
     return True
 
 
+class StoppedBeforeTheWalk(FieldkitError):
+    """Ctrl-C or Ctrl-D at a question before the first step: nothing was recorded."""
+
+    exit_code = ExitCode.CANNOT_RUN
+
+
+class _QuestionsBeforeTheWalk:
+    """The keyboard for the visit fields and for choosing a visit: Ctrl-C and Ctrl-D leave
+    with one line and exit 3, as at a step (else Ctrl-D was Click's "Aborted.", exit 1)."""
+
+    def __init__(self, keyboard: Keyboard, console: Console) -> None:
+        self.keyboard = keyboard
+        self.console = console
+
+    def ask(self, prompt: str, key: str) -> str:
+        try:
+            return self.keyboard.ask(prompt, key)
+        except (KeyboardInterrupt, EOFError):
+            self.console.print()
+            raise StoppedBeforeTheWalk(
+                "stopped before the walk began: nothing was recorded"
+            ) from None
+
+
 def _note(message: str) -> None:
     sys.stderr.write(f"fieldkit: {message}\n")
 
@@ -79,7 +103,8 @@ def run_visit(request: RunRequest) -> int:
     interactive = _interactive(request.answers)
     console = _console()
     keyboard = TerminalKeyboard(console)
-    fields = _visit_fields(request, answers, interactive, keyboard)
+    asking = _QuestionsBeforeTheWalk(keyboard, console)
+    fields = _visit_fields(request, answers, interactive, asking)
     store = RecordStore(records_dir(request.records))
     ping = real_ping()
 
@@ -98,7 +123,7 @@ def run_visit(request: RunRequest) -> int:
         )
         if interactive:
             console.print(found)
-            if keyboard.ask(say("ask_resume", request.lang), "resume").strip().casefold() in (
+            if asking.ask(say("ask_resume", request.lang), "resume").strip().casefold() in (
                 "",
                 "y",
                 "yes",
@@ -131,7 +156,8 @@ def resume_visit(
     keyboard = TerminalKeyboard(console)
     if visit is None:
         can_ask = sys.stdin.isatty()
-        visit = _choose_visit(in_progress(store), store, can_ask, console, keyboard, lang)
+        asking = _QuestionsBeforeTheWalk(keyboard, console)
+        visit = _choose_visit(in_progress(store), store, can_ask, console, asking, lang)
     walk = resume_walk(store, visit, ping=real_ping(), lang=lang)
     answers = None
     try:
