@@ -247,6 +247,8 @@ def test_attach_copies_a_file_into_the_visit(term: Terminal, tmp_path: Path) -> 
     child.expect("IPv4 address")
     child.sendline(f"attach {tmp_path / 'missing.jpg'}")
     child.expect("no such file")
+    child.sendline(f"attach {tmp_path}")
+    child.expect("a folder, not a file")
     child.sendline(f"attach {photo}")
     child.expect("attached odf tray.jpg")
     child.sendline("quit")

@@ -413,7 +413,8 @@ class VisitHandle:
         self._lock.ensure_held()
         source = Path(source)
         if not source.is_file():
-            raise UserInputError(f"cannot attach {source}: no such file")
+            reason = "a folder, not a file" if source.is_dir() else "no such file"
+            raise UserInputError(f"cannot attach {source}: {reason}")
         attachments = self.folder / ATTACHMENTS_DIR
         _make_private_dir(attachments, parents=False, exist_ok=True)
         target = _free_name(attachments, _safe_file_name(source.name))
