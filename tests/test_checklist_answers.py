@@ -171,6 +171,15 @@ def test_an_existing_attachment_with_an_accepted_ending_is_stored(
     assert parse_answer(step(checklist, "photo"), str(photo), checklist) == str(photo)
 
 
+def test_a_folder_named_like_a_photo_is_refused_as_a_folder(
+    checklist: Checklist, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ODF.jpg"
+    folder.mkdir()
+    with pytest.raises(AnswerError, match="a folder, not a file"):
+        parse_answer(step(checklist, "photo"), str(folder), checklist)
+
+
 def test_a_time_without_a_zone_takes_the_laptops_zone(checklist: Checklist) -> None:
     stored = parse_answer(step(checklist, "arrived_at"), "2024-05-01 14:30", checklist)
     assert isinstance(stored, str)

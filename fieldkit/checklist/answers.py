@@ -343,6 +343,8 @@ def _parse_attachment(step: AttachmentStep, raw: Any) -> str:
     if step.accept and path.suffix.casefold() not in {ending.casefold() for ending in step.accept}:
         endings = ", ".join(step.accept)
         raise _error(f"文件类型须为 {endings}", f"the file must end with {endings}")
+    if path.is_dir():
+        raise _error(f"这是文件夹，不是文件：{path}", f"a folder, not a file: {path}")
     if not path.is_file():
         raise _error(f"找不到文件：{path}", f"no such file: {path}")
     return str(path)
