@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
 
+from fieldkit.errors import UserInputError
 from fieldkit.records.loading import read_record_file
 from fieldkit.records.models import VisitStatus, verify_digest
 from fieldkit.records.store import (
@@ -258,3 +259,23 @@ def test_attachments_are_copied_with_their_sha256(store: RecordStore, tmp_path: 
 
     assert first.sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
     assert (handle.folder / second.stored_path).read_bytes() == photo.read_bytes()
+
+
+def test_a_photo_that_may_not_be_read_is_the_engineers_input_not_a_failed_save(
+    store: RecordStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read permission is simulated: the tests run as root, who may read any file."""
+    photo = tmp_path / "odf.jpg"
+    photo.write_bytes(b"\xff\xd8 a photo")
+    real_open = Path.open
+
+    def open_denied(path: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if path == photo:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", open_denied)
+    with store.create(fields(), snapshot()) as handle:
+        with pytest.raises(UserInputError, match=r"cannot attach .*odf\.jpg: Permission denied"):
+            handle.attach(photo)
+        assert not (handle.folder / "attachments").exists()

@@ -415,22 +415,26 @@ class VisitHandle:
         if not source.is_file():
             reason = "a folder, not a file" if source.is_dir() else "no such file"
             raise UserInputError(f"cannot attach {source}: {reason}")
+        try:  # a file the engineer may not read is their input, not a failed save
+            reader = source.open("rb")
+        except OSError as error:
+            raise UserInputError(f"cannot attach {source}: {error.strerror or error}") from None
         attachments = self.folder / ATTACHMENTS_DIR
-        _make_private_dir(attachments, parents=False, exist_ok=True)
-        target = _free_name(attachments, _safe_file_name(source.name))
         digest = hashlib.sha256()
         size = 0
 
         def copy_into(fd: int) -> None:
             nonlocal size
-            with source.open("rb") as reader:
-                while chunk := reader.read(1024 * 1024):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    _write_all(fd, chunk)
+            while chunk := reader.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+                _write_all(fd, chunk)
 
         try:
-            _write_atomic_with(target, copy_into)
+            with reader:
+                _make_private_dir(attachments, parents=False, exist_ok=True)
+                target = _free_name(attachments, _safe_file_name(source.name))
+                _write_atomic_with(target, copy_into)
         except OSError as error:
             if error.errno in _DISK_FULL:
                 raise SaveFailed(f"disk full: {source.name} not attached") from error
