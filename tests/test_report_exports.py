@@ -331,6 +331,23 @@ def test_export_command_writes_the_file_and_nothing_else_to_it(
     assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1 + 5
 
 
+def test_an_output_that_is_one_of_the_sources_is_refused_and_the_bundle_kept(
+    team: list[Path], tmp_path: Path
+) -> None:
+    """A supervisor's `-o team-a.zip` used to replace the engineers' bundle with the report."""
+    bundle = tmp_path / "team-a.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("manifest.json", "{}")
+    before = bundle.read_bytes()
+    result = run_cli("report", "export", str(team[0]), str(bundle), "--format", "xlsx",
+                     "-o", str(bundle))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"fieldkit: error: -o {bundle}: is one of the sources; the report would replace it\n"
+    )
+    assert bundle.read_bytes() == before
+
+
 def test_an_output_folder_that_cannot_be_written_is_a_user_error_before_any_reading(
     team: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

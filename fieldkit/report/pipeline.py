@@ -183,6 +183,10 @@ def export(
         raise UserInputError(f"-o {output}: is a folder; give a file name")
     if not output.parent.is_dir():
         raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
+    if output.is_file() and any(
+        source.is_file() and source.samefile(output) for source in options.sources
+    ):
+        raise UserInputError(f"-o {output}: is one of the sources; the report would replace it")
     try:  # before any reading: a folder we cannot write to fails at once
         handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     except OSError as error:
