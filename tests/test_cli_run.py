@@ -123,6 +123,11 @@ def test_needed_visit_fields_cannot_be_asked_without_a_terminal(
     assert done.returncode == 2
     assert "the visit needs a customer: give --customer" in done.stderr
     assert not list(store(env).iter_records())
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers), "--customer", "c")
+    assert done.returncode == 2
+    assert f"the visit needs an engineer: give --engineer or `engineer:` in {answers}" in (
+        done.stderr
+    )
 
 
 def test_the_engineer_defaults_to_the_config_file(

@@ -270,7 +270,8 @@ def _visit_fields(
             value = _ask_field(name, kind, keyboard, request.lang)
         if value is None and name in _NEEDED:
             where = f" or `{name}:` in {request.answers}" if request.answers else ""
-            raise UserInputError(f"the visit needs a {name}: give --{name}{where}")
+            article = "an" if name[0] in "aeiou" else "a"
+            raise UserInputError(f"the visit needs {article} {name}: give --{name}{where}")
         try:
             values[name] = _labelled(kind, value, name) if kind and value else value
         except UserInputError as error:
