@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,25 @@ def test_record_files_are_found_recursively_but_not_inside_attachments(tmp_path:
         (tmp_path / folder / "visit.json").write_text("{}")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_record_files(tmp_path)]
     assert found == ["a/v1/visit.json", "b/c/v2/visit.json"]
+
+
+def test_a_folder_that_cannot_be_listed_is_read_as_a_record_and_so_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listing permission is simulated (the tests run as root); such records used to vanish."""
+    for folder in ("a/v1", "b/v2"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "visit.json").write_text("{}")
+    real_scandir = os.scandir
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if Path(path) == tmp_path / "a":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_record_files(tmp_path)]
+    assert found == ["a/visit.json", "b/v2/visit.json"]
 
 
 def test_the_checklist_sha256_may_be_the_file_s_with_its_bom() -> None:

@@ -177,9 +177,18 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def iter_record_files(root: str | os.PathLike[str]) -> Iterator[Path]:
-    """Every visit.json under `root`, searched recursively, in a stable (sorted) order."""
-    for folder, subfolders, files in os.walk(root):
+    """Every visit.json under `root`, searched recursively, in a stable (sorted) order.
+
+    A folder that cannot be listed yields its would-be visit.json, so that reading it reports
+    the folder's error (e.g. permission denied) instead of its records vanishing unnoticed.
+    """
+    unlisted: list[OSError] = []
+    for folder, subfolders, files in os.walk(root, onerror=unlisted.append):
+        while unlisted:
+            yield Path(unlisted.pop(0).filename) / RECORD_FILE
         subfolders.sort()
         if RECORD_FILE in files:
             subfolders.clear()  # a visit's own subfolders hold attachments, never other visits
             yield Path(folder) / RECORD_FILE
+    for error in unlisted:
+        yield Path(error.filename) / RECORD_FILE
