@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from fieldkit.records.models import content_digest
 from fieldkit.records.store import RecordStore
 from fieldkit.report import workers
 from fieldkit.report.pipeline import ReportOptions, export
+from fieldkit.report.sources import RecordJob
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,29 @@ def test_workers_leave_changed_visits_out(
     rows = (tmp_path / "r.csv").read_text("utf-8-sig").splitlines()
     assert len(rows) == 1 + 10 and result.sources.changed_included == 0
     assert "重新封存" not in "".join(rows) and "改过的" not in "".join(rows)
+
+
+class ReadingHitByCtrlC:
+    """Reads a job as its `where`, after a Ctrl-C reaches the worker reading it."""
+
+    def __init__(self) -> None:
+        self.main_pid = os.getpid()
+
+    def read(self, job: RecordJob) -> str:
+        if os.getpid() != self.main_pid:
+            os.kill(os.getpid(), signal.SIGINT)  # as the terminal does to the whole group
+        return job.where
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+def test_a_ctrl_c_reaching_the_workers_is_left_to_the_main_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers used to raise KeyboardInterrupt themselves, each printing a traceback."""
+    monkeypatch.setattr(workers, "PARALLEL_AFTER", 1)
+    jobs = [(number, RecordJob(f"file {number}", data=b"{}")) for number in range(8)]
+    try:
+        read = list(workers.read_in_order(jobs, ReadingHitByCtrlC(), workers=2))  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        pytest.fail("a worker raised KeyboardInterrupt")
+    assert read == [(number, f"file {number}") for number in range(8)]

@@ -14,6 +14,7 @@ Memory stays bounded: at most `IN_FLIGHT_CHUNKS` chunks of `CHUNK` jobs are out 
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,6 +91,9 @@ _worker_reading: RecordReading[Any] | None = None
 def _start_worker(reading: RecordReading[Any]) -> None:
     global _worker_reading
     _worker_reading = reading
+    # Ctrl-C reaches every process of the terminal's group: the main process stops the pool,
+    # and a worker's own KeyboardInterrupt would only print a traceback on the way out.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _read_chunk(files: list[RecordJob]) -> list[ReadOutcome[Any]]:
