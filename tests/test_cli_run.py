@@ -177,6 +177,16 @@ def test_a_list_or_bad_choice_for_a_visit_field_names_the_file_and_line(
     assert not list(store(env).iter_records())
 
 
+def test_a_number_or_null_as_a_step_id_is_reported_at_its_own_line(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = write_yaml(tmp_path, "engineer: e\ncustomer: c\n1: 127.0.0.1\nnull: x\n")
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 2
+    assert f"{answers}:3:1: 1 is not a step id" in done.stderr
+    assert f"{answers}:4:1: None is not a step id" in done.stderr
+
+
 def write_yaml(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "answers.yaml"
     path.write_text(text, encoding="utf-8")

@@ -91,8 +91,10 @@ def load_answers_file(path: str | Path) -> AnswersFile:
                 message = f"{key}: expected text, not a list or mapping"
                 problems.append(loaded.problem((key,), message))
             parsed.visit[key] = value
+        elif not isinstance(key, str):  # `1:` or `null:` (a YAML number or null, not text)
+            problems.append(loaded.problem((key,), f"{key!r} is not a step id"))
         else:
-            parsed.answers[str(key)] = value
+            parsed.answers[key] = value
     if problems:
         raise ValidationFailed(problems)
     return parsed
