@@ -44,7 +44,9 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
 
-_INT_RE = re.compile(r"[-+]?[0-9]+")
+# A leading zero makes it text: `pigtail_number: 0712` or `order: 000123` is an id, and int()
+# would drop the zeros from the record.
+_INT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _BOOLS = {"true": True, "false": False}
 _NULLS = {"", "~", "null"}

@@ -75,6 +75,14 @@ def test_norway_and_sexagesimal_stay_strings() -> None:
     }
 
 
+def test_a_number_with_a_leading_zero_stays_text_so_an_id_keeps_its_zeros() -> None:
+    """`pigtail_number: 0712` in an answers file was recorded as "712"."""
+    text = "pigtail_number: 0712\norder: 000123\nzero: 0\nminus: -12\n"
+    assert parse_yaml(text).data == {
+        "pigtail_number": "0712", "order": "000123", "zero": 0, "minus": -12,
+    }
+
+
 def test_python_tags_are_refused() -> None:
     problems = problems_of("id: !!python/object/apply:os.system ['echo hacked']\n")
     assert "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed" in problems[0]
