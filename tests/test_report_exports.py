@@ -379,3 +379,9 @@ def test_bad_filters_are_user_errors(team: list[Path], args: list[str], message:
     result = run_cli("report", "summary", str(team[0]), *args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_filters_that_match_nothing_say_so(team: list[Path]) -> None:
+    result = run_cli("report", "summary", str(team[0]), "--checklist", "lan-turnupp")
+    assert result.returncode == 0
+    assert "no visit matched the filters" in result.stderr

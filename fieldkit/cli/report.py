@@ -284,6 +284,10 @@ def _report_notes(sources: SourceReport) -> None:
     if counts:
         shown = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
         sys.stderr.write(f"fieldkit: {sources.files_read} record files read; notes: {shown}\n")
+    if sources.visits_kept == 0 and sources.filtered_out:
+        sys.stderr.write(
+            f"fieldkit: no visit matched the filters ({sources.filtered_out} left out by them)\n"
+        )
 
 
 def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
