@@ -250,6 +250,22 @@ class _Builder:
         return result
 
 
+class SourceFloat(float):
+    """A YAML float that prints as it was written: `pigtail_number: 7.10` is text to the
+    author, and str(7.10) would record "7.1". As a number it is an ordinary float."""
+
+    __slots__ = ("source",)
+    source: str
+
+    def __new__(cls, source: str) -> SourceFloat:
+        number = super().__new__(cls, source)
+        number.source = source
+        return number
+
+    def __str__(self) -> str:
+        return self.source
+
+
 def _scalar(node: yaml.Node) -> Any:
     value = node.value
     if node.tag == _NULL:
@@ -260,7 +276,7 @@ def _scalar(node: yaml.Node) -> Any:
         return int(value) if _INT_RE.fullmatch(value) else value
     if node.tag == _FLOAT:
         if _FLOAT_RE.fullmatch(value):
-            return float(value)
+            return SourceFloat(value)
         lowered = value.lower()
         if lowered in {".inf", "+.inf", "-.inf", ".nan"}:
             return float(lowered.replace(".", ""))

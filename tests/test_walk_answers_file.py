@@ -103,3 +103,16 @@ def test_an_answers_file_must_be_a_mapping(tmp_path: Path) -> None:
     file = write(tmp_path / "answers.yaml", "- customer_ip\n")
     with pytest.raises(ValidationFailed, match="answers file is a mapping"):
         load_answers_file(file)
+
+
+def test_a_pigtail_number_written_as_a_decimal_is_recorded_as_written(tmp_path: Path) -> None:
+    text = "".join(
+        f"{key}: {'7.10' if key == 'pigtail_number' else json.dumps(value)}\n"
+        for key, value in LAN_ANSWERS.items()
+    )
+    file = write(tmp_path / "answers.yaml", text)
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
+    walk_from_file(walk, load_answers_file(file))
+    record = walk.finish()
+    assert record.answer_for("pigtail_number").value == "7.10"  # type: ignore[union-attr]

@@ -165,3 +165,9 @@ def test_mistyped_step_type_is_named_with_a_suggestion() -> None:
     assert problems[1].startswith(
         "c.yaml:9:5: steps[0].type: unknown type 'recrod' (did you mean 'record'?)"
     )
+
+
+def test_a_decimal_keeps_its_digits_as_text_and_its_value_as_a_number() -> None:
+    value = parse_yaml("pigtail_number: 7.10\n").data["pigtail_number"]
+    assert str(value) == "7.10" and f"{value}" == "7.10"
+    assert value == 7.1 and value + 1 == 8.1
