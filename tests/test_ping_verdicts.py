@@ -89,3 +89,64 @@ def test_a_placeholder_the_engine_does_not_fill_is_rejected(tmp_path: Path) -> N
     path = _broken_copy(tmp_path, "{target} 回复了每一个请求", "{gateway} 回复了每一个请求")
     with pytest.raises(ValidationFailed, match=r"unknown placeholder \{gateway\}"):
         load_catalogue_file(path)
+
+
+def _result(verdict: Verdict) -> PingResult:
+    from datetime import datetime
+
+    now = datetime.now().astimezone()
+    return PingResult("10.0.0.1", "10.0.0.1", "ping3", verdict, now, now, router="192.168.0.1")
+
+
+def _panel_text(result: PingResult, lang: str) -> str:
+    from rich.console import Console
+
+    from fieldkit.ui.ping import verdict_panel
+
+    console = Console(width=300, record=True, color_system=None)
+    console.print(verdict_panel(result, lang))  # type: ignore[arg-type]
+    return console.export_text()
+
+
+def test_advice_without_a_source_is_rejected_with_its_line(tmp_path: Path) -> None:
+    path = _broken_copy(
+        tmp_path,
+        "      - source: practice\n        zh: 在记录中注明时延",
+        "      - zh: 在记录中注明时延",
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        load_catalogue_file(path)
+    assert any("source" in problem and f"{path}:" in problem for problem in caught.value.problems)
+
+
+def test_only_the_seeds_normal_outcome_and_its_step_6_are_marked_seed() -> None:
+    # The seed lists the four outcomes and what follows a normal one (step 6), nothing else.
+    catalogue = load_catalogue()
+    seed_marked = {
+        (verdict, kind)
+        for verdict, entry in catalogue.verdicts.items()
+        for kind, text in [("meaning", entry.meaning)]
+        + [("next_check", check) for check in entry.next_checks]
+        if text.source == "seed"
+    }
+    assert seed_marked == {(Verdict.OK, "meaning"), (Verdict.OK, "next_check")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_verdict_panel_tags_field_practice_and_only_it(lang: str) -> None:
+    tag = "现场做法" if lang == "zh" else "field practice"
+    timeout = _panel_text(_result(Verdict.TIMEOUT), lang)
+    advice = load_catalogue().verdicts[Verdict.TIMEOUT]
+    assert timeout.count(tag) == 1 + len(advice.next_checks)  # the meaning and each check
+    assert tag not in _panel_text(_result(Verdict.OK), lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_failure_3_explains_both_readings_as_practice(lang: str) -> None:
+    panel = _panel_text(_result(Verdict.REMOTE_UNREACHABLE), lang)
+    readings = load_catalogue().seed_outcomes[SeedOutcome.FAILURE_3].readings
+    assert readings is not None and readings.source == "practice"
+    assert ("两种读法" if lang == "zh" else "Two readings") in panel
+    words = ["ARP", "192.168.0.1"]
+    assert all(word in readings.get(lang) for word in words)  # type: ignore[arg-type]
+    assert "VPN" in readings.get(lang)  # type: ignore[arg-type]

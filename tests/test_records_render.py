@@ -35,3 +35,29 @@ def test_a_checklist_copy_failing_the_cross_step_checks_is_not_trusted_for_title
     later_target = CHECKLIST_YAML.replace("target: gateway", "target: converter_power")
     view = visit_view(_record(later_target), "en")
     assert [step.title for step in view.steps] == ["gateway", "converter_power", "ping_gateway"]
+
+
+def _with_explanations(record: VisitRecord, explanations: list[dict[str, object]]) -> VisitRecord:
+    ping = record.answers[-1]
+    attempts = [
+        {**attempt, "lang": "en", "explanation": explanation}
+        for attempt, explanation in zip(ping.ping_attempts, explanations, strict=True)
+    ]
+    changed = ping.model_copy(update={"ping_attempts": attempts})
+    return record.model_copy(update={"answers": [*record.answers[:-1], changed]})
+
+
+def test_practice_advice_in_a_record_is_tagged_and_older_advice_is_shown_as_written() -> None:
+    tagged = {
+        "meaning": "Nothing came back.",
+        "meaning_source": "practice",
+        "next_checks": ["Check RLK.", "Go on to the seed's step 6."],
+        "next_check_sources": ["practice", "seed"],
+    }
+    older = {"meaning": "Nothing came back.", "next_checks": ["Check RLK."]}
+    record = _with_explanations(_record(CHECKLIST_YAML), [tagged, older])
+    new_attempt, old_attempt = visit_view(record, "en").steps[-1].pings
+    assert new_attempt.meaning == "Nothing came back. (field practice)"
+    assert new_attempt.next_checks == ["Check RLK. (field practice)", "Go on to the seed's step 6."]
+    assert old_attempt.meaning == "Nothing came back."
+    assert old_attempt.next_checks == ["Check RLK."]

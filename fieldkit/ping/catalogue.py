@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from fieldkit.ping.model import PingResult
 
 CATALOGUE_FILE = "ping_outcomes.yaml"
+
+# How screens and records mark advice that is fieldkit's field practice, not the seed's text.
+PRACTICE_TAG = Text(zh="现场做法", en="field practice")
 
 # What the engine fills in: a text may use these and no other {placeholder}.
 VERDICT_PLACEHOLDERS = frozenset({"target", "router", "slow_ms"})
@@ -57,19 +60,29 @@ def _check_placeholders(text: Text, allowed: frozenset[str]) -> Text:
     return text
 
 
+Source = Literal["seed", "practice"]
+
+
+class SourcedText(Text):
+    """Advice with where it comes from: the centre's seed text, or fieldkit's field practice."""
+
+    source: Source
+
+
 class SeedOutcomeEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: Text
     example: str  # the seed's own line, quoted as it is
+    readings: SourcedText | None = None  # what the line can mean, where the seed does not say
 
 
 class VerdictEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: Text
-    meaning: Text
-    next_checks: list[Text]
+    meaning: SourcedText
+    next_checks: list[SourcedText]
 
     @field_validator("title", "meaning")
     @classmethod
@@ -78,7 +91,7 @@ class VerdictEntry(BaseModel):
 
     @field_validator("next_checks")
     @classmethod
-    def _known_placeholders_in_checks(cls, texts: list[Text]) -> list[Text]:
+    def _known_placeholders_in_checks(cls, texts: list[SourcedText]) -> list[SourcedText]:
         for text in texts:
             _check_placeholders(text, VERDICT_PLACEHOLDERS)
         return texts
@@ -116,7 +129,10 @@ class OutcomeCatalogue(BaseModel):
         return self
 
     def explain(self, result: PingResult, lang: Lang) -> dict[str, Any]:
-        """Title, meaning, next checks and the seed outcome of a result's verdict, in `lang`."""
+        """Title, meaning, next checks and the seed outcome of a result's verdict, in `lang`.
+
+        `meaning_source` and `next_check_sources` (one per check) say `seed` or `practice`;
+        they sit beside the texts so that records written before them still read the same."""
         entry = self.verdicts[result.verdict]
         values = {
             "target": result.target or result.address or "?",
@@ -127,13 +143,20 @@ class OutcomeCatalogue(BaseModel):
         return {
             "title": entry.title.get(lang).format_map(values),
             "meaning": entry.meaning.get(lang).format_map(values),
+            "meaning_source": entry.meaning.source,
             "next_checks": [check.get(lang).format_map(values) for check in entry.next_checks],
-            "seed_outcome": None
-            if seed is None
-            else {
-                "label": self.seed_outcomes[seed].label.get(lang),
-                "example": self.seed_outcomes[seed].example,
-            },
+            "next_check_sources": [check.source for check in entry.next_checks],
+            "seed_outcome": None if seed is None else self._seed_outcome(seed, lang),
+        }
+
+    def _seed_outcome(self, seed: SeedOutcome, lang: Lang) -> dict[str, Any]:
+        entry = self.seed_outcomes[seed]
+        readings = entry.readings
+        return {
+            "label": entry.label.get(lang),
+            "example": entry.example,
+            "readings": None if readings is None else readings.get(lang),
+            "readings_source": None if readings is None else readings.source,
         }
 
     def finding_text(self, finding: Finding, lang: Lang) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
+from fieldkit.ping.catalogue import PRACTICE_TAG
 from fieldkit.records.models import StepAnswer, VisitRecord, verify_digest
 from fieldkit.text import Text
 
@@ -262,6 +263,7 @@ def _value_text(answer: StepAnswer, step: Any, checklist: Checklist | None, lang
 def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
     """Lenient: a ping engine's JSON of any version shows what it has."""
     explanation = _mapping(attempt.get("explanation"))
+    lang: Lang = "zh" if attempt.get("lang") == "zh" else "en"
     seed = explanation.get("seed_outcome")
     stats = _mapping(attempt.get("statistics"))
     replies = [
@@ -282,10 +284,30 @@ def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
         started=str(attempt.get("started") or ""),
         replies=replies,
         statistics=_statistics_text(stats),
-        meaning=explanation.get("meaning"),
-        next_checks=[str(check) for check in explanation.get("next_checks") or []],
+        meaning=_tagged(explanation.get("meaning"), explanation.get("meaning_source"), lang),
+        next_checks=[
+            str(_tagged(check, source, lang))
+            for check, source in zip(
+                explanation.get("next_checks") or [],
+                _sources(explanation.get("next_check_sources"), explanation.get("next_checks")),
+                strict=False,
+            )
+        ],
         preflight=preflight,
     )
+
+
+def _tagged(text: Any, source: Any, lang: Lang) -> str | None:
+    """Advice as stored, marked when it is field practice (records before sources: unmarked)."""
+    if text is None:
+        return None
+    return f"{text} ({PRACTICE_TAG.get(lang)})" if source == "practice" else str(text)
+
+
+def _sources(sources: Any, checks: Any) -> list[Any]:
+    """One source per next check; None for each when the record predates them."""
+    count = len(checks) if isinstance(checks, list) else 0
+    return sources if isinstance(sources, list) and len(sources) == count else [None] * count
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fieldkit.lang import Lang
-from fieldkit.ping.catalogue import load_catalogue
+from fieldkit.ping.catalogue import PRACTICE_TAG, load_catalogue
 from fieldkit.ping.model import Origin, PingResult, Reply, Statistics, Verdict
 
 _WORDS = {
@@ -29,6 +29,7 @@ _WORDS = {
         "stopped": "stopped before the count was reached",
         "rule": "Judged by",
         "statistics": "Statistics",
+        "readings": "Two readings",
     },
     "zh": {
         "reply": "来自 {address} 的回复: 时间{op}{rtt} ms TTL={ttl}",
@@ -44,6 +45,7 @@ _WORDS = {
         "stopped": "未到次数即被停止",
         "rule": "判断依据",
         "statistics": "统计",
+        "readings": "两种读法",
     },
 }
 _GOOD = {Verdict.OK}
@@ -97,6 +99,11 @@ def statistics_lines(stats: Statistics, lang: Lang) -> list[str]:
     return lines
 
 
+def _tag(source: str | None, lang: Lang) -> str:
+    """The small mark after advice that is field practice rather than the seed's text."""
+    return f"  [dim italic]({PRACTICE_TAG.get(lang)})[/dim italic]" if source == "practice" else ""
+
+
 def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     """Outcome, seed outcome, meaning, next checks, pre-flight findings and statistics."""
     words = _WORDS[lang]
@@ -108,8 +115,20 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     seed = explanation["seed_outcome"]
     if seed is not None:
         table.add_row(words["seed"], f"{escape(seed['label'])}: {escape(seed['example'])}")
-    table.add_row(words["meaning"], escape(explanation["meaning"]))
-    checks = "\n".join(f"• {escape(check)}" for check in explanation["next_checks"])
+        if seed["readings"]:
+            table.add_row(
+                words["readings"], escape(seed["readings"]) + _tag(seed["readings_source"], lang)
+            )
+    table.add_row(
+        words["meaning"],
+        escape(explanation["meaning"]) + _tag(explanation["meaning_source"], lang),
+    )
+    checks = "\n".join(
+        f"• {escape(check)}{_tag(source, lang)}"
+        for check, source in zip(
+            explanation["next_checks"], explanation["next_check_sources"], strict=True
+        )
+    )
     table.add_row(words["next"], checks)
     findings = [
         ("[yellow]! " if finding.warning else "  ")
