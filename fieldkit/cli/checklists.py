@@ -353,7 +353,7 @@ def _report(check: FileCheck, what: str) -> None:
 
 
 def print_schema() -> None:
-    """Print the JSON Schema of the checklist language, for editors (see the README)."""
+    """Print the JSON Schema of the checklist language, for editors (docs/checklist-language.md)."""
     from fieldkit.checklist.models import SCHEMA_VERSION, Checklist
 
     schema = Checklist.model_json_schema()

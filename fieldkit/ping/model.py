@@ -235,7 +235,7 @@ class PingResult:
         return load_catalogue().explain(self, lang)
 
     def to_json(self, lang: Lang = "en") -> dict[str, Any]:
-        """The documented JSON object (README, "The JSON object"), texts in `lang`."""
+        """The documented JSON object (docs/ping.md, "The JSON object"), texts in `lang`."""
         from fieldkit.ping.catalogue import load_catalogue
 
         catalogue = load_catalogue()

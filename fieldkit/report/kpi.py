@@ -5,7 +5,7 @@
 engineers and weeks, not with the number of visits, except for one float per completed visit
 (on-site minutes, for exact medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
 
-The README ("What each figure counts") states each definition; keep the two in step.
+docs/reports.md ("What each figure counts") states each definition; keep the two in step.
 """
 
 from __future__ import annotations

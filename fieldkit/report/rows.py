@@ -1,7 +1,7 @@
 """The tables every exporter writes: visits, steps, pings and follow-ups, column by column.
 
 Columns are defined once here, with their type, so that CSV, XLSX and HTML agree and the
-README's column list is this list. Cells are Python values (str, int, float, bool,
+column list in docs/reports.md is this list. Cells are Python values (str, int, float, bool,
 datetime, date or None); each exporter formats them its own way (ISO text in CSV, real
 dates and numbers in XLSX).
 """
@@ -26,7 +26,7 @@ class Column:
     name: str
     kind: str  # text, int, number, bool, datetime, date
     width: int  # characters, for XLSX
-    help: str  # one line for the README
+    help: str  # one line for docs/reports.md
 
 
 VISIT_COLUMNS = [
