@@ -28,11 +28,24 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from fieldkit.checklist.handtyped import (
+    NotADate,
+    describe_character,
+    fold_address,
+    fold_width,
+    is_plain_number,
+    odd_character,
+    read_date,
+    read_datetime,
+    split_number,
+    unit_matches,
+)
 from fieldkit.checklist.models import (
     AnyStep,
     AttachmentStep,
@@ -51,7 +64,7 @@ from fieldkit.checklist.models import (
     TextRecord,
     ToolsStep,
 )
-from fieldkit.checklist.numbers import MINUS_SIGN, format_number
+from fieldkit.checklist.numbers import format_number
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
 from fieldkit.text import Text
@@ -59,8 +72,13 @@ from fieldkit.text import Text
 AnswerValue = bool | int | float | str | list[str] | list[dict[str, str]]
 Outcome = Literal["pass", "warning", "fail"]
 
-YES_WORDS = frozenset({"true", "yes", "y", "done", "ok", "是", "对", "完成", "已完成"})
-NO_WORDS = frozenset({"false", "no", "n", "not done", "否", "不", "未完成"})
+YES_WORDS = frozenset(
+    {"true", "yes", "y", "done", "ok"}
+    | {"是", "是的", "对", "对的", "好", "好的", "有", "完成", "已完成"}
+)
+NO_WORDS = frozenset(
+    {"false", "no", "n", "not done"} | {"否", "不", "不是", "不对", "没", "没有", "无", "未完成"}
+)
 NOTHING_WORDS = frozenset({"none", "-", "无", "没有"})
 _LIST_SEPARATORS = re.compile(r"[,，、;；]\s*|\s+")
 
@@ -75,6 +93,15 @@ class AnswerError(UserInputError):
 
 def _error(zh: str, en: str) -> AnswerError:
     return AnswerError(Text(zh=zh, en=en))
+
+
+def _odd_note(text: str, allowed: str) -> tuple[str, str]:
+    """`（不能识别的字符 '²' …）` for a refusal: the one character the engineer should retype."""
+    char = odd_character(text, allowed)
+    if char is None:
+        return "", ""
+    shown = describe_character(char)
+    return f"（无法识别的字符 {shown}）", f" (unexpected character {shown})"
 
 
 @dataclass(frozen=True)
@@ -118,7 +145,7 @@ def parse_answer(
     if isinstance(step, SignatureStep):
         return _as_text(raw)
     if isinstance(step, FollowupsStep):
-        return _parse_followups(raw)
+        return _parse_followups(raw, now)
     if isinstance(step, PingStep):
         raise _error("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
     raise AssertionError(f"unhandled step type {step.type}")
@@ -136,7 +163,7 @@ def _as_text(raw: Any) -> str:
 def _parse_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    word = _as_text(raw).casefold()
+    word = fold_width(_as_text(raw)).casefold()
     if word in YES_WORDS:
         return True
     if word in NO_WORDS:
@@ -175,13 +202,7 @@ def _parse_number(step: NumberRecord, raw: Any) -> int | float:
     if isinstance(raw, (int, float)):
         number: float = raw
     else:
-        text = _as_text(raw).replace(MINUS_SIGN, "-")
-        if step.unit and text.casefold().endswith(step.unit.casefold()):
-            text = text[: -len(step.unit)].strip()
-        try:
-            number = float(text)
-        except ValueError:
-            raise _error(f"不是数字：{text}", f"not a number: {text}") from None
+        number = _typed_number(step, _as_text(raw))
     if number != number or number in (float("inf"), float("-inf")):
         raise _error("需要一个有限的数字", "expected a finite number")
     if step.input == "integer":
@@ -195,14 +216,32 @@ def _parse_number(step: NumberRecord, raw: Any) -> int | float:
     return number
 
 
+def _typed_number(step: NumberRecord, text: str) -> float:
+    """`-26.3dBm`, `−26.3 dBm`, `26℃`, `26度`, `45%`, `２６`: the number, its unit checked."""
+    typed = split_number(text)
+    # `1²`: what follows the number is a number-like character, not a unit
+    numeric_tail = typed is not None and unicodedata.category(typed.unit[:1] or "a")[0] == "N"
+    if typed is None or numeric_tail:
+        odd_zh, odd_en = _odd_note(fold_width(text), r"0-9.+\-eE ")
+        raise _error(f"不是数字：{text}{odd_zh}", f"not a number: {text}{odd_en}")
+    if typed.unit and not (step.unit and unit_matches(typed.unit, step.unit)):
+        wanted = step.unit or ""
+        raise _error(
+            f"单位不对：{typed.unit}" + (f"（应为 {wanted}）" if wanted else "（此项不带单位）"),
+            f"wrong unit: {typed.unit}" + (f" (the reading is in {wanted})" if wanted else ""),
+        )
+    return float(typed.number)
+
+
 def _parse_ipv4(raw: Any) -> str:
-    text = _as_text(raw)
+    text = fold_address(_as_text(raw))
     try:
         address = ipaddress.IPv4Address(text)
     except ValueError:
+        odd_zh, odd_en = _odd_note(text, "0-9.")
         raise _error(
-            f"不是 IPv4 地址：{text}（例如 192.168.1.10）",
-            f"not an IPv4 address: {text} (e.g. 192.168.1.10)",
+            f"不是 IPv4 地址：{text}{odd_zh}（例如 192.168.1.10）",
+            f"not an IPv4 address: {text}{odd_en} (e.g. 192.168.1.10)",
         ) from None
     if (
         address.is_unspecified
@@ -214,12 +253,13 @@ def _parse_ipv4(raw: Any) -> str:
 
 
 def _parse_netmask(raw: Any) -> str:
-    text = _as_text(raw).removeprefix("/")
+    text = fold_address(_as_text(raw)).removeprefix("/")
+    odd_zh, odd_en = _odd_note(text, "0-9.")
     problem = _error(
-        f"不是子网掩码：{text}（例如 255.255.255.0 或 /24）",
-        f"not a subnet mask: {text} (e.g. 255.255.255.0 or /24)",
+        f"不是子网掩码：{text}{odd_zh}（例如 255.255.255.0 或 /24）",
+        f"not a subnet mask: {text}{odd_en} (e.g. 255.255.255.0 or /24)",
     )
-    if text.isdigit():
+    if is_plain_number(text):
         prefix = int(text)
         if prefix > 32:
             raise problem
@@ -238,21 +278,21 @@ def _split_list(raw: Any) -> list[Any]:
     if isinstance(raw, list):
         return raw
     if isinstance(raw, str):
-        return [part for part in _LIST_SEPARATORS.split(raw) if part]
+        return [part for part in _LIST_SEPARATORS.split(fold_width(raw)) if part]
     return [raw]
 
 
 def _match_choice(step: ChoiceRecord, raw: Any) -> str:
-    text = _as_text(raw)
+    text = fold_width(_as_text(raw))
     for choice in step.choices:
         if choice.value == text:
             return choice.value
     folded = text.casefold()
     for choice in step.choices:
         names = [choice.value, *((choice.label.zh, choice.label.en) if choice.label else ())]
-        if folded in (name.casefold() for name in names):
+        if folded in (fold_width(name).casefold() for name in names):
             return choice.value
-    if text.isdigit() and 1 <= int(text) <= len(step.choices):
+    if is_plain_number(text) and 1 <= int(text) <= len(step.choices):
         return step.choices[int(text) - 1].value
     values = [choice.value for choice in step.choices]
     count = len(step.choices)
@@ -288,21 +328,36 @@ def _parse_choices(step: ChoiceRecord, raw: Any) -> str | list[str]:
 
 def _parse_date(step: DateRecord, raw: Any, now: datetime | None) -> str:
     text = _as_text(raw)
-    if text.casefold() in ("now", "现在", "today", "今天"):
-        moment = (now or datetime.now()).astimezone()
-        return moment.date().isoformat() if step.input == "date" else _iso_minutes(moment)
+    clock = _local_clock(now)
     try:
         if step.input == "date":
-            return date.fromisoformat(text).isoformat()
-        # Python 3.10's fromisoformat does not know the `Z` suffix.
-        moment = datetime.fromisoformat(re.sub(r"[zZ]$", "+00:00", text))
-    except ValueError:
-        example = "2024-05-01" if step.input == "date" else "2024-05-01 14:30"
-        raise _error(
-            f"日期格式不对：{text}（例如 {example}）", f"not an ISO date: {text} (e.g. {example})"
-        ) from None
-    # A time without a zone is the laptop's local time.
-    return _iso_minutes(moment if moment.tzinfo else moment.astimezone())
+            return read_date(text, clock.date()).isoformat()
+        return _iso_minutes(read_datetime(text, clock))
+    except NotADate as problem:
+        raise _date_error(text, problem, step.input) from None
+
+
+def _local_clock(now: datetime | None) -> datetime:
+    """The given clock as it is (its zone is the one the engineer means), else the laptop's."""
+    if now is not None and now.tzinfo is not None:
+        return now
+    return (now or datetime.now()).astimezone()
+
+
+def _date_error(text: str, problem: NotADate, kind: str) -> AnswerError:
+    if problem.detail == "no time":
+        return _error(f"请同时写上时间：{text} 9:30", f"give the time too: {text} 9:30")
+    if problem.detail:
+        detail = problem.detail
+        return _error(f"没有这个日期或时间：{detail}", f"no such date or time: {detail}")
+    example_zh = "2024-05-01、2024年5月1日、5月1日 或 今天"
+    example_en = "2024-05-01, 2024/5/1 or today"
+    if kind == "datetime":
+        example_zh = "2024-05-01 14:30、5月1日 9:30、9:30 或 现在"
+        example_en = "2024-05-01 14:30, 9:30 or now"
+    return _error(
+        f"不是日期：{text}（例如 {example_zh}）", f"not a date: {text} (e.g. {example_en})"
+    )
 
 
 def _iso_minutes(moment: datetime) -> str:
@@ -311,7 +366,7 @@ def _iso_minutes(moment: datetime) -> str:
 
 
 def _parse_serial(step: SerialRecord, raw: Any) -> str:
-    text = _as_text(raw)
+    text = fold_width(_as_text(raw))
     if re.fullmatch(step.pattern, text) is None:
         raise _error(
             f"{text} 不符合格式 {step.pattern}", f"{text} does not match the pattern {step.pattern}"
@@ -325,10 +380,10 @@ def _parse_tools(checklist: Checklist, raw: Any) -> list[str]:
     ids = [tool.id for tool in checklist.tools]
     missing: set[str] = set()
     for item in _split_list(raw):
-        text = _as_text(item)
+        text = fold_width(_as_text(item))
         if text in ids:
             missing.add(text)
-        elif text.isdigit() and 1 <= int(text) <= len(ids):
+        elif is_plain_number(text) and 1 <= int(text) <= len(ids):
             missing.add(ids[int(text) - 1])
         else:
             raise _error(
@@ -350,7 +405,7 @@ def _parse_attachment(step: AttachmentStep, raw: Any) -> str:
     return str(path)
 
 
-def _parse_followups(raw: Any) -> list[dict[str, str]]:
+def _parse_followups(raw: Any, now: datetime | None) -> list[dict[str, str]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -365,17 +420,27 @@ def _parse_followups(raw: Any) -> list[dict[str, str]]:
                 f"第 {number} 项须且只须含 problem、owner、due",
                 f"item {number} needs exactly the keys problem, owner and due",
             )
-        try:
-            due = date.fromisoformat(str(item["due"]).strip()).isoformat()
-        except ValueError:
+        due = followup_due(item["due"], now)
+        if due is None:
             raise _error(
-                f"第 {number} 项的 due 不是日期（例如 2024-05-01）",
-                f"item {number}: due is not an ISO date (e.g. 2024-05-01)",
-            ) from None
+                f"第 {number} 项的期限不是日期：{item['due']}（例如 2024-05-01 或 5月1日）",
+                f"item {number}: due is not a date: {item['due']} (e.g. 2024-05-01)",
+            )
         items.append(
             {"problem": _as_text(item["problem"]), "owner": _as_text(item["owner"]), "due": due}
         )
     return items
+
+
+def followup_due(raw: Any, now: datetime | None = None) -> str | None:
+    """A follow-up's due date as an ISO date, or None when it is not a date."""
+    today = _local_clock(now).date()
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        return raw.isoformat()  # YAML reads an unquoted 2024-06-01 as a date
+    try:
+        return read_date(str(raw), today).isoformat()
+    except NotADate:
+        return None
 
 
 def judge(step: AnyStep, value: AnswerValue, checklist: Checklist | None = None) -> Judgement:

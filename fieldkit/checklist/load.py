@@ -97,4 +97,3 @@ def _position(problem: str) -> tuple[int, int]:
     """(line, col) of a `file:line:col: message` line, for reporting in file order."""
     match = re.search(r":(\d+):(\d+): ", problem)
     return (int(match[1]), int(match[2])) if match else (0, 0)
-
