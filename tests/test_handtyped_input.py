@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from fieldkit.checklist.answers import AnswerError, parse_answer
-from fieldkit.checklist.handtyped import fold_width
+from fieldkit.checklist.handtyped import dragged_path, fold_width
 from fieldkit.checklist.load import checklist_from_text
 from fieldkit.checklist.models import AnyStep, Checklist
 
@@ -235,3 +236,33 @@ def test_no_typed_text_makes_anything_but_a_refusal(
 def test_fold_width_leaves_chinese_alone() -> None:
     assert fold_width("光衰偏大，约－２６ｄＢｍ") == "光衰偏大,约-26dBm"
     assert fold_width("机房。") == "机房。"
+
+
+@pytest.mark.parametrize(
+    ("dropped", "path"),
+    [
+        ("'/home/li/odf tray.jpg' ", "/home/li/odf tray.jpg"),
+        ('"/home/li/odf tray.jpg"', "/home/li/odf tray.jpg"),
+        ("/home/li/odf\\ tray.jpg", "/home/li/odf tray.jpg"),
+        ("file:///home/li/odf%20tray.jpg", "/home/li/odf tray.jpg"),
+        ("'file:///home/li/%E5%85%89%E7%BA%A4.jpg'", "/home/li/光纤.jpg"),
+        ('"C:\\Users\\li\\Pictures\\odf tray.jpg"', "C:\\Users\\li\\Pictures\\odf tray.jpg"),
+        ("& 'C:\\Users\\li\\odf tray.jpg'", "C:\\Users\\li\\odf tray.jpg"),
+        ("file:///C:/Users/li/odf%20tray.jpg", "C:/Users/li/odf tray.jpg"),
+        ("file://nas/photos/odf.jpg", "//nas/photos/odf.jpg"),
+        ("/home/li/odf.jpg", "/home/li/odf.jpg"),
+    ],
+)
+def test_a_file_dragged_into_the_terminal_is_its_path(dropped: str, path: str) -> None:
+    assert dragged_path(dropped) == path
+
+
+def test_a_dragged_photo_is_attached_as_the_answer(checklist: Checklist, tmp_path: Path) -> None:
+    photo = tmp_path / "odf tray.jpg"
+    photo.write_bytes(b"\xff\xd8")
+    photos = checklist_from_text(
+        CHECKLIST.replace("steps:\n", "steps:\n  - {id: photo, type: attachment, title: P}\n"),
+        "photos.yaml",
+    )
+    for dropped in (f"'{photo}' ", f"file://{photo.as_posix().replace(' ', '%20')}"):
+        assert parse_answer(step(photos, "photo"), dropped, photos) == str(photo)

@@ -13,7 +13,13 @@ from walk_support import ScriptedPing, small_checklist
 from fieldkit.checklist.registry import open_checklist
 from fieldkit.records.models import Outcome
 from fieldkit.records.store import RecordStore
-from fieldkit.ui.prompts import Command, QuitWalk, parse_command, walk_interactively
+from fieldkit.ui.prompts import (
+    Command,
+    QuitWalk,
+    parse_command,
+    typed_answer,
+    walk_interactively,
+)
 from fieldkit.ui.walk_screen import WalkScreen
 from fieldkit.walk.machine import Walkthrough
 from fieldkit.walk.visit import start_walk
@@ -113,12 +119,88 @@ def test_a_failed_check_shows_its_guidance_and_ends_the_visit(tmp_path: Path) ->
     assert walk.finish().failed_steps == ["power_ok"]
 
 
-def test_in_prompt_commands_are_told_from_answers() -> None:
-    assert parse_command("note rack is full") == Command("note", "rack is full")
-    assert parse_command("  BACK ") is not None
-    assert parse_command("note") is None  # the word alone may be an answer
-    assert parse_command("backup line") is None
-    assert parse_command("127.0.0.1") is None
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("note rack is full", Command("note", "rack is full")),
+        ("  BACK ", Command("back", "")),
+        ("note", Command("note", "")),  # a command word is never stored as an answer
+        ("返回", Command("back", "")),
+        ("上一步", Command("back", "")),
+        ("跳过", Command("skip", "")),
+        ("跳过 客户不在", Command("skip", "客户不在")),
+        ("skip: no device yet", Command("skip", "no device yet")),
+        ("备注 机柜已满", Command("note", "机柜已满")),
+        ("备注：机柜已满", Command("note", "机柜已满")),
+        ("备注机柜已满", Command("note", "机柜已满")),
+        ("附件 D:\\照片\\odf.jpg", Command("attach", "D:\\照片\\odf.jpg")),
+        ("帮助", Command("help", "")),
+        ("？", Command("help", "")),
+        ("退出", Command("quit", "")),
+        ("ＳＫＩＰ", Command("skip", "")),
+        ("backup line", None),
+        ("跳过了两次", None),
+        ("返回值正常", None),
+        ("127.0.0.1", None),
+        ("\\跳过", None),  # the escape: an answer
+        ("\\skip", None),
+    ],
+)
+def test_in_prompt_commands_are_told_from_answers(typed: str, command: Command | None) -> None:
+    assert parse_command(typed) == command
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("\\跳过", "跳过"),
+        ("\\skip", "skip"),
+        ("\\\\server\\share", "\\\\server\\share"),
+        ("GJ-07", "GJ-07"),
+    ],
+)
+def test_a_backslash_before_a_command_word_makes_it_an_answer(typed: str, stored: str) -> None:
+    assert typed_answer(typed) == stored
+
+
+def test_a_command_word_is_never_stored_as_the_pigtail_number(tmp_path: Path) -> None:
+    """`跳过` at the required pigtail step was stored as pigtail number 跳过."""
+    walk, screen, output = walk_of(tmp_path, "lan-turnup")
+    typist = Typist(["127.0.0.2", "/8", "127.0.0.1", "跳过", "备注", "\\跳过", "quit"])
+    with pytest.raises(QuitWalk):
+        walk_interactively(walk, screen, typist)
+    shown = output.getvalue()
+    assert "this step is required and cannot be skipped" in shown
+    assert "usage: note TEXT" in shown
+    assert walk.record.answer_for("pigtail_number").value == "跳过"  # type: ignore[union-attr]
+
+
+def test_a_bad_follow_up_is_asked_again_alone_and_the_ones_before_it_are_kept(
+    tmp_path: Path,
+) -> None:
+    walk, screen, output = walk_of(tmp_path, "customer-visit")
+    typist = Typist(
+        [
+            "王经理", "1", "1", "skip 没有意见",
+            "UPS 电池老化 ; 李工 ; 2024年6月1日",
+            "空调漏水 ; 王工 ; 下周",  # not a date: only this item is asked again
+            "空调漏水 ; 王工 ; 2024-06-08",
+            "跳过",  # a command word is not a follow-up
+            "",
+            "王经理",
+        ]
+    )  # fmt: skip
+    walk_interactively(walk, screen, typist)
+    shown = output.getvalue()
+    assert "the due date is not a date: 下周" in shown
+    assert "type a follow-up, or an empty line to finish" in shown
+    problems = walk.record.answer_for("problems_raised")
+    assert problems is not None and problems.value == [
+        {"problem": "UPS 电池老化", "owner": "李工", "due": "2024-06-01"},
+        {"problem": "空调漏水", "owner": "王工", "due": "2024-06-08"},
+    ]
+    comments = walk.record.answer_for("customer_comments")
+    assert comments is not None and comments.skip_reason == "没有意见"
 
 
 def test_a_walk_from_a_file_with_a_failing_ping_says_so_in_the_summary(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from fieldkit.checklist.handtyped import (
     NotADate,
     describe_character,
+    dragged_path,
     fold_address,
     fold_width,
     is_plain_number,
@@ -394,7 +395,7 @@ def _parse_tools(checklist: Checklist, raw: Any) -> list[str]:
 
 
 def _parse_attachment(step: AttachmentStep, raw: Any) -> str:
-    path = Path(_as_text(raw)).expanduser()
+    path = Path(dragged_path(_as_text(raw))).expanduser()
     if step.accept and path.suffix.casefold() not in {ending.casefold() for ending in step.accept}:
         endings = ", ".join(step.accept)
         raise _error(f"文件类型须为 {endings}", f"the file must end with {endings}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -63,6 +64,30 @@ def describe_character(char: str) -> str:
 def is_plain_number(text: str) -> bool:
     """ASCII digits only: `isdigit()` also says yes to `²`, on which `int()` then fails."""
     return re.fullmatch(r"[0-9]+", text) is not None
+
+
+def dragged_path(text: str) -> str:
+    """A file dragged into a terminal, as the path it names.
+
+    Terminals write a dropped file in their own way: `'/home/li/odf tray.jpg' ` (GNOME),
+    `/home/li/odf\\ tray.jpg` (macOS, kitty), `"C:\\Users\\li\\odf tray.jpg"` (Windows
+    Terminal), `& 'C:\\odf tray.jpg'` (PowerShell), `file:///home/li/odf%20tray.jpg` (a browser or
+    a file manager's copy)."""
+    path = text.strip()
+    if path.startswith("& "):
+        path = path[2:].strip()
+    if len(path) >= 2 and path[0] == path[-1] and path[0] in "'\"":
+        path = path[1:-1]
+    if path.casefold().startswith("file://"):
+        parts = urllib.parse.urlsplit(path)
+        local = urllib.parse.unquote(parts.path)
+        if re.match(r"/[A-Za-z]:", local):  # file:///C:/Users/...
+            local = local[1:]
+        host = parts.netloc
+        return f"//{host}{local}" if host and host.casefold() != "localhost" else local
+    if "\\ " in path and not re.match(r"[A-Za-z]:", path):
+        path = re.sub(r"\\(.)", r"\1", path)  # a shell-escaped path: `odf\\ tray.jpg`
+    return path
 
 
 # -- numbers with their unit -------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The interactive walk: ask each step, understand the in-prompt commands, show what happened.
 
-At any prompt: `back`, `skip`, `note TEXT`, `attach PATH`, `help`, `quit` (Ctrl-C and Ctrl-D
-too). Input comes through a `Keyboard`, so that the demo can type its sample answers into the
-very same screens an engineer sees.
+At any prompt, in English or Chinese: `back`/`返回`/`上一步`, `skip`/`跳过`,
+`note TEXT`/`备注 TEXT`, `attach PATH`/`附件 PATH`, `help`/`帮助`, `quit`/`退出` (Ctrl-C,
+Ctrl-D). A command word is never stored as an answer; an answer that really is one is typed
+after a backslash (`\\跳过`).
+Input comes through a `Keyboard`, so that the demo can type its sample answers into the very
+same screens an engineer sees.
 """
 
 from __future__ import annotations
@@ -12,14 +15,25 @@ from typing import Protocol
 
 from rich.console import Console
 
-from fieldkit.checklist.answers import AnswerError, AnswerValue
-from fieldkit.checklist.models import AnyStep, FollowupsStep, PingStep
+from fieldkit.checklist.answers import AnswerError, AnswerValue, followup_due, parse_answer
+from fieldkit.checklist.handtyped import dragged_path, fold_width
+from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep
 from fieldkit.errors import FieldkitError
-from fieldkit.records.store import SaveFailed
+from fieldkit.records.store import SaveFailed, local_now
 from fieldkit.ui.walk_screen import WalkScreen
 from fieldkit.walk.machine import Position, Walkthrough
 
-COMMANDS = ("back", "skip", "note", "attach", "help", "quit")
+# Each command and the words that call it; the first is its name.
+COMMAND_WORDS: dict[str, tuple[str, ...]] = {
+    "back": ("back", "返回", "上一步"),
+    "skip": ("skip", "跳过"),
+    "note": ("note", "备注"),
+    "attach": ("attach", "附件"),
+    "help": ("help", "帮助", "?"),
+    "quit": ("quit", "退出"),
+}
+_COMMAND_OF_WORD = {word: name for name, words in COMMAND_WORDS.items() for word in words}
+ESCAPE = "\\"
 
 
 class Keyboard(Protocol):
@@ -51,14 +65,29 @@ class Command:
 
 
 def parse_command(text: str) -> Command | None:
-    """`note rack is full` -> Command("note", "rack is full"); an answer -> None."""
-    word, _, rest = text.strip().partition(" ")
-    name = word.casefold()
-    if name not in COMMANDS:
-        return None
-    if name in ("note", "attach") and not rest.strip():
-        return None if name == "note" else Command(name, "")
-    return Command(name, rest.strip())
+    """`note rack is full`, `备注 机柜已满`, `备注：机柜已满` -> Command("note", "..."); `跳过` ->
+    Command("skip", ""); an answer (or an escaped command word, `\\跳过`) -> None."""
+    line = text.strip()
+    head = fold_width(line[:8]).casefold()  # `ＳＫＩＰ` and `？` typed in full width
+    for word, name in _COMMAND_OF_WORD.items():
+        if not head.startswith(word):
+            continue
+        rest = line[len(word) :]
+        # No spaces in Chinese: `备注机柜已满` is a note; `跳过了两次` and `backup` are answers.
+        glued = not word.isascii() and name in ("note", "attach")
+        if rest and not (rest[0].isspace() or rest[0] in ":：" or glued):
+            continue
+        return Command(name, rest.strip().lstrip(":：").strip())
+    return None
+
+
+def typed_answer(text: str) -> str:
+    """What is stored for a line that is not a command: a leading backslash before a command
+    word is removed (`\\跳过` answers 跳过)."""
+    stripped = text.strip()
+    if stripped.startswith(ESCAPE) and parse_command(stripped[1:]) is not None:
+        return stripped[1:]
+    return text
 
 
 def walk_interactively(walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard) -> None:
@@ -97,9 +126,13 @@ def _answer_step(
                 walk.keep(step.id)
                 screen.message("kept", "green")
                 return
-            raw: AnswerValue = text
+            raw: AnswerValue = typed_answer(text)
             if isinstance(step, FollowupsStep):
                 raw = _ask_followups(screen, keyboard, step, first=text)
+            elif isinstance(step, DateRecord):
+                # Shown back in ISO form before it is saved: `5月1日` is this year's 1 May.
+                shown = parse_answer(step, raw, walk.checklist, now=local_now())
+                screen.message("read_as", "cyan", value=shown)
             judgement = walk.answer(step.id, raw)
             screen.judged(step, judgement)
             return
@@ -130,11 +163,19 @@ def _run_command(
     if command.name == "skip":
         if step.required:
             walk.skip(step.id, "")  # the walk refuses it, with its reason, before a reason is asked
-        reason = keyboard.ask(screen.say("ask_skip_reason"), f"skip:{step.id}")
-        walk.skip(step.id, reason)
+        reason = command.argument
+        while not reason:
+            reason = keyboard.ask(screen.say("ask_skip_reason"), f"skip:{step.id}").strip()
+            if parse_command(reason) is not None:
+                screen.refused(screen.say("reason_not_command"))
+                reason = ""
+        walk.skip(step.id, typed_answer(reason))
         screen.message("skipped_by_engineer", "dim", reason=reason.strip())
         return True
     if command.name == "note":
+        if not command.argument:
+            screen.refused(screen.say("note_usage"))
+            return False
         walk.note(step.id, command.argument)
         screen.message("note_saved", "green")
         return False
@@ -142,7 +183,7 @@ def _run_command(
         screen.refused(screen.say("attach_usage"))
         return False
     try:
-        attachment = walk.attach(step.id, command.argument)
+        attachment = walk.attach(step.id, dragged_path(command.argument))
     except AnswerError:
         raise
     except FieldkitError as error:  # no such file, disk full: say so and stay on the step
@@ -155,15 +196,23 @@ def _run_command(
 def _ask_followups(
     screen: WalkScreen, keyboard: Keyboard, step: AnyStep, first: str
 ) -> list[dict[str, str]]:
-    """Follow-ups line by line (`problem ; owner ; due`); an empty line ends the list."""
+    """Follow-ups line by line (`problem ; owner ; due`); an empty line ends the list.
+
+    A bad line is asked again on its own: the items typed before it are kept."""
     items: list[dict[str, str]] = []
     text = first
     while text.strip():
-        item = followup_line(text)
-        if item is None:
-            screen.refused(screen.say("followup_format"))
+        if parse_command(text) is not None:
+            screen.refused(screen.say("followup_not_command"))
         else:
-            items.append(item)
+            item = followup_line(typed_answer(text))
+            if item is None:
+                screen.refused(screen.say("followup_format"))
+            elif (due := followup_due(item["due"], local_now())) is None:
+                screen.refused(screen.say("followup_due", due=item["due"]))
+            else:
+                items.append({**item, "due": due})
+                screen.message("followup_kept", "green", n=len(items), due=due)
         text = keyboard.ask(screen.say("ask_followup", n=len(items) + 1), f"{step.id}:more")
     return items
 

@@ -12,10 +12,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "lights": ("应看到的指示灯", "Lights to expect"),
     "optional": ("（可跳过）", "(optional)"),
     "commands": (
-        "命令：back 返回上一步 · skip 跳过 · note 文字 添加备注 · attach 路径 附加文件 · "
-        "help 帮助 · quit 保存并退出",
+        "命令：返回（上一步） · 跳过 · 备注 文字 · 附件 路径 · 帮助 · 退出（保存并退出）；"
+        "也可用英文 back、skip、note、attach、help、quit。"
+        "回答本身就是命令词时前面加 \\，如 \\跳过",
         "Commands: back (previous step) · skip · note TEXT · attach PATH · help · "
-        "quit (save and leave)",
+        "quit (save and leave); Chinese words too (返回 跳过 备注 附件 帮助 退出). "
+        "An answer that is a command word: type \\ before it, e.g. \\skip",
     ),
     "revisit": ("当前回答：{value}（直接回车保留）", "Current answer: {value} (Enter keeps it)"),
     # prompts by step type
@@ -46,14 +48,29 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ask_attachment": ("文件路径{accept}", "File path{accept}"),
     "ask_signature": ("签字人姓名", "Name of the person signing"),
     "ask_followup": (
-        "跟进事项 {n}：问题 ; 负责人 ; 期限(YYYY-MM-DD)，空行结束",
-        "Follow-up {n}: problem ; owner ; due (YYYY-MM-DD), empty line to finish",
+        "跟进事项 {n}：问题 ; 负责人 ; 期限（如 2024-06-01 或 6月1日），空行结束",
+        "Follow-up {n}: problem ; owner ; due (e.g. 2024-06-01), empty line to finish",
     ),
     "followup_format": (
         "请按 问题 ; 负责人 ; 期限 的格式输入",
         "write it as problem ; owner ; due",
     ),
-    "attach_usage": ("用法：attach 文件路径", "usage: attach PATH"),
+    "attach_usage": ("用法：附件 文件路径", "usage: attach PATH"),
+    "note_usage": ("用法：备注 文字", "usage: note TEXT"),
+    "reason_not_command": (
+        "请写跳过的原因（不是命令）",
+        "give the reason for skipping (not a command)",
+    ),
+    "followup_not_command": (
+        "这里写跟进事项，或空行结束（命令请在上一步的提示处输入）",
+        "type a follow-up, or an empty line to finish (commands work at the step prompt)",
+    ),
+    "followup_due": (
+        "期限不是日期：{due}（例如 2024-06-01、6月1日），请重新输入这一项",
+        "the due date is not a date: {due} (e.g. 2024-06-01); type this item again",
+    ),
+    "followup_kept": ("✓ 第 {n} 项，期限 {due}", "✓ item {n}, due {due}"),
+    "read_as": ("即 {value}", "read as {value}"),
     "ask_skip_reason": ("跳过的原因", "Reason for skipping"),
     "ask_ping": (
         "按回车开始 ping {target}（或输入命令）",
