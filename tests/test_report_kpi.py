@@ -50,7 +50,7 @@ def build_team(root: Path) -> dict[str, Path]:
             {"problem": "希望提升带宽", "owner": "李四", "due": "2024-06-15"},
         ])),
         make("visit", started=at(15), status="aborted", answers=visit_answers(at(15), "陈经理", [
-            {"problem": "not counted: the visit was aborted", "owner": "x", "due": "2024-05-01"},
+            {"problem": "counted: an aborted visit's problem", "owner": "x", "due": "2024-05-01"},
         ])),
     ]
     for record in records:
@@ -132,12 +132,13 @@ def test_repairs_against_grade_limits_and_fault_windows(team: dict[str, Path]) -
     assert windows == {"dispatch": (2, 1), "accept": (2, 1), "restore_confirmation": (2, 1)}
 
 
-def test_open_followups_overdue_first_and_not_from_aborted_visits(team: dict[str, Path]) -> None:
+def test_open_followups_overdue_first_aborted_visits_included(team: dict[str, Path]) -> None:
     summary, _ = run([team["team"]])
-    assert (summary.followups_open, summary.followups_overdue) == (2, 1)
-    first, second = summary.followups_most_urgent
-    assert (first.problem, first.owner, first.overdue) == ("机房温度偏高", "张三", True)
-    assert (second.problem, second.overdue) == ("希望提升带宽", False)
+    assert (summary.followups_open, summary.followups_overdue) == (3, 2)
+    first, second, third = summary.followups_most_urgent
+    assert (first.problem, first.overdue) == ("counted: an aborted visit's problem", True)
+    assert (second.problem, second.owner, second.overdue) == ("机房温度偏高", "张三", True)
+    assert (third.problem, third.overdue) == ("希望提升带宽", False)
 
 
 def test_engineer_table(team: dict[str, Path]) -> None:

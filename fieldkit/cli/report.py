@@ -226,7 +226,7 @@ def summary_command(
         from rich.console import Console
 
         _dashboard(Console(highlight=False), result.summary, options.lang)
-    _report_notes(result.sources)
+    print_source_notes(result.sources)
 
 
 def export_command(
@@ -270,13 +270,13 @@ def export_command(
     with _progress(sources) as on_file:
         options.on_file = on_file
         result = export(options, fmt.value, output, level=level.value, redact=redact)
-    _report_notes(result.sources)
+    print_source_notes(result.sources)
     sys.stderr.write(
         f"fieldkit: wrote {result.sources.visits_kept} visits to {output} ({fmt.value})\n"
     )
 
 
-def _report_notes(sources: SourceReport) -> None:
+def print_source_notes(sources: SourceReport) -> None:
     """The reading notes on stderr: each kept note, then the counts."""
     for note in sources.notes:
         sys.stderr.write(f"fieldkit: {note.kind.value}: {note.where}: {note.message}\n")

@@ -519,6 +519,11 @@ def _chmod_private(path: Path, mode: int) -> None:
         os.chmod(path, mode)
 
 
+def make_private_dir(folder: Path) -> None:
+    """Create `folder` and missing parents as 0700, as the store does for its own folders."""
+    _make_private_dir(folder, parents=True)
+
+
 def _make_private_dir(folder: Path, *, parents: bool, exist_ok: bool = True) -> None:
     """Create `folder` (and missing parents) as 0700; an existing folder is left as it is."""
     if folder.is_dir():

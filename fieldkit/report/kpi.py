@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from fieldkit.followups.items import FollowUp, followup_items
 from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.report.titles import StepTitles
@@ -107,55 +108,6 @@ def repair_facts(record: VisitRecord, sla: Sla) -> RepairFacts | None:
     )
 
 
-@dataclass(frozen=True)
-class FollowUp:
-    """One problem raised in a customer visit, with who owns it and by when."""
-
-    visit_id: str
-    customer: str
-    engineer: str
-    problem: str
-    owner: str
-    due: date | None
-    overdue: bool
-
-
-def followups(record: VisitRecord, today: date) -> list[FollowUp]:
-    """The follow-up items of a customer visit that did not end aborted. Records have no way to
-    close an item, so every item counts as open; overdue = due date before `today`."""
-    if record.checklist.kind != "visit" or record.status is VisitStatus.ABORTED:
-        return []
-    items: list[FollowUp] = []
-    for answer in record.answers:
-        if answer.step_type != "followups" or not isinstance(answer.value, list):
-            continue
-        for item in answer.value:
-            if not isinstance(item, dict):
-                continue
-            due = _parse_date(item.get("due"))
-            items.append(
-                FollowUp(
-                    visit_id=record.visit_id,
-                    customer=record.customer,
-                    engineer=record.engineer,
-                    problem=str(item.get("problem") or ""),
-                    owner=str(item.get("owner") or ""),
-                    due=due,
-                    overdue=due is not None and due < today,
-                )
-            )
-    return items
-
-
-def _parse_date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def iso_week(moment: datetime) -> str:
     """`2024-W19`: the ISO week of the visit's start, in the engineer's own time zone."""
     year, week, _ = moment.isocalendar()
@@ -226,7 +178,7 @@ def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) 
         ping_verdicts=[verdict for answer in answers for verdict in ping_verdicts(answer)],
         first_time_pass=is_first_time_pass(record),
         repair=repair_facts(record, sla),
-        followups=followups(record, today),
+        followups=followup_items(record, today),
     )
 
 

@@ -1,0 +1,121 @@
+"""CLI commands: `followups list|close`.
+
+Only typer and the standard library are imported at module level; the core and Rich are
+imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli.checklists import JsonOption, LangOption, language
+from fieldkit.cli.visits import RecordsOption
+
+
+def register(app: typer.Typer) -> None:
+    """Add `followups ...` to the root app."""
+    group = typer.Typer(
+        name="followups",
+        help="List the follow-ups recorded in visits, and close them.",
+        no_args_is_help=True,
+    )
+    group.command("list")(list_command)
+    group.command("close")(close_command)
+    app.add_typer(group)
+
+
+def list_command(
+    sources: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[SOURCE...]",
+            help="Record folders (searched recursively) and bundle zips "
+            "(default: the records folder).",
+            show_default=False,
+        ),
+    ] = None,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only items not closed (overdue ones included).")
+    ] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open items past their due date.")
+    ] = False,
+    records: RecordsOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List every follow-up item: overdue first, then open, then closed."""
+    from datetime import date
+
+    from fieldkit.cli.report import print_source_notes
+    from fieldkit.followups.service import Which, list_followups
+    from fieldkit.paths import records_dir
+
+    if sources:
+        where = sources
+    else:
+        folder = records_dir(records)
+        if not folder.is_dir():
+            sys.stderr.write(f"no visits in {folder}\n")
+            if as_json:
+                sys.stdout.write("[]\n")
+            return
+        where = [folder]
+    which: Which = "overdue" if overdue else "open" if open_only else "all"
+    listing = list_followups(where, today=date.today(), which=which)
+    if as_json:
+        data = [item.to_json() for item in listing.items]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif listing.items:
+        from rich.console import Console
+
+        from fieldkit.ui.followups import followups_view
+
+        Console(highlight=False).print(followups_view(listing.items, language(lang)))
+    else:
+        from fieldkit.ui.followups import NO_ITEMS
+
+        sys.stderr.write(NO_ITEMS.get(language(lang)) + "\n")
+    print_source_notes(listing.sources)
+
+
+def close_command(
+    item: Annotated[
+        str,
+        typer.Argument(
+            metavar="ITEM",
+            help="A follow-up id as `followups list` shows it; the visit part may be any "
+            "unique start or end of the visit id (XAB7#problems_found-2).",
+        ),
+    ],
+    note: Annotated[
+        str, typer.Option("--note", metavar="TEXT", help="How it was done (kept with the closure).")
+    ],
+    closed_by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", metavar="NAME", help="Who closed it (default: the engineer in the settings).",
+            show_default=False,
+        ),
+    ] = None,
+    records: RecordsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close a follow-up: a small record beside the visits; the visit record is unchanged."""
+    from fieldkit.config import load_config
+    from fieldkit.followups.service import close_item
+    from fieldkit.paths import records_dir
+    from fieldkit.records.store import RecordStore
+
+    who = closed_by if closed_by is not None else load_config().engineer
+    closure = close_item(RecordStore(records_dir(records)), item, note, closed_by=who)
+    if as_json:
+        sys.stdout.write(closure.model_dump_json(indent=2) + "\n")
+    sys.stderr.write(
+        f"closed {closure.item_id} at {closure.closed_at.isoformat(timespec='seconds')}\n"
+    )
