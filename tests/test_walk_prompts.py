@@ -215,3 +215,19 @@ def test_a_walk_from_a_file_with_a_failing_ping_says_so_in_the_summary(tmp_path:
     assert record.outcome is Outcome.FAILED
     assert "(timeout)" in shown and "Request time out" in shown
     assert "Visit completed with failures" in shown and "Failed steps: ping_gateway" in shown
+
+
+def test_going_back_to_change_the_gateway_asks_for_the_ping_again(tmp_path: Path) -> None:
+    walk, screen, output = walk_of(tmp_path, "lan-turnup")
+    answers = ["127.0.0.2", "/8", "127.0.0.1", "GJ-07/12", "FC", "y", "y", "y", "y", ""]
+    backs = ["back"] * 8  # customer_device -> ping -> ... -> gateway
+    walk_interactively(walk, screen, Typist([*answers, *backs, "127.0.0.3", "", "y"]))
+    shown = output.getvalue()
+    assert "Last result: ok pinging 127.0.0.1 (Enter pings again)" in shown
+    assert "Current answer: ok" not in shown  # Enter at a ping pings; it keeps nothing
+    assert "Ping the gateway IP address must be done again" in shown
+    assert "Asked again: gateway changed: 127.0.0.1 → 127.0.0.3" in shown
+    record = walk.finish()
+    ping = record.answer_for("ping_gateway")
+    assert ping is not None and ping.inputs == {"gateway": "127.0.0.3", "subnet_mask": "255.0.0.0"}
+    assert [old.ping_attempts[0]["target"] for old in ping.superseded] == ["127.0.0.1"]

@@ -31,6 +31,19 @@ def holds(condition: Condition, answers: Mapping[str, Any]) -> bool:
     return _test_holds(condition, answers.get(condition.step))
 
 
+def named_steps(condition: Condition) -> list[str]:
+    """The steps a condition tests, in the order it names them, each once."""
+    if isinstance(condition, AllCondition):
+        inner = [name for part in condition.all for name in named_steps(part)]
+    elif isinstance(condition, AnyCondition):
+        inner = [name for part in condition.any for name in named_steps(part)]
+    elif isinstance(condition, NotCondition):
+        inner = named_steps(condition.not_)
+    else:
+        inner = [condition.step]
+    return list(dict.fromkeys(inner))
+
+
 def _test_holds(test: StepCondition, answer: Any) -> bool:
     if answer is None:
         return False

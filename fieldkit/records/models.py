@@ -24,7 +24,9 @@ from pydantic import (
     Field,
     JsonValue,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -190,6 +192,28 @@ class Attachment(BaseModel):
         return value
 
 
+class SupersededResult(BaseModel):
+    """An earlier result of a step, made invalid because an answer it was computed from changed.
+
+    Kept in the record as history: what was answered (or what the pings found), against which
+    inputs, and why and when it stopped counting.
+    """
+
+    model_config = _STRICT
+
+    value: JsonValue = None
+    unit: str | None = None
+    passed: bool | None = None
+    warning: str | None = None
+    answered_at: AwareDatetime | None = None
+    skipped: bool = False
+    skip_reason: str | None = None
+    inputs: dict[str, JsonValue] | None = None
+    ping_attempts: list[dict[str, Any]] = Field(default_factory=list)
+    superseded_at: AwareDatetime
+    reason: str = Field(min_length=1, description="Which earlier answer changed, from what to what")
+
+
 class StepAnswer(BaseModel):
     """One step of the checklist as the engineer went through it."""
 
@@ -209,8 +233,30 @@ class StepAnswer(BaseModel):
     skip_reason: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     ping_attempts: list[dict[str, Any]] = Field(
-        default_factory=list, description="Every attempt, as the ping engine's JSON"
+        default_factory=list,
+        description="Every attempt against the current `inputs`, as the ping engine's JSON",
     )
+    inputs: dict[str, JsonValue] | None = Field(
+        default=None,
+        description="The earlier answers this result was computed from (step id -> value, null "
+        "when not answered): the ping's target and mask, the steps its `when` names. Null in "
+        "records written before fieldkit recorded them",
+    )
+    superseded: list[SupersededResult] = Field(
+        default_factory=list,
+        description="Earlier results made invalid when an answer they used changed, oldest first",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_binding(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out while empty, so that records written before these fields existed serialize
+        # (and hash) exactly as they were written and sealed.
+        content: dict[str, Any] = handler(self)
+        if content.get("inputs", 0) is None:
+            del content["inputs"]
+        if content.get("superseded", 0) == []:
+            del content["superseded"]
+        return content
 
     @field_validator("value")
     @classmethod

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
 from fieldkit.ping.catalogue import PRACTICE_TAG
-from fieldkit.records.models import StepAnswer, VisitRecord, verify_digest
+from fieldkit.records.models import StepAnswer, SupersededResult, VisitRecord, verify_digest
 from fieldkit.text import Text
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ LABELS = {
     "preflight": _t("测试前检查", "Pre-flight"),
     "warning": _t("提示", "Warning"),
     "answered_at": _t("填写时间", "Answered at"),
+    "superseded": _t("已失效的结果", "No longer counts"),
+    "computed_from": _t("依据", "computed from"),
 }
 
 STEP_STATES = {
@@ -99,6 +101,17 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class SupersededView:
+    """An earlier result that stopped counting: what it was, what it used, why it stopped."""
+
+    when: str
+    value: str
+    inputs: str
+    reason: str
+    pings: list[PingAttemptView]
+
+
+@dataclass(frozen=True)
 class StepView:
     number: int
     step_id: str
@@ -112,6 +125,7 @@ class StepView:
     notes: list[tuple[str, str]]  # (when, text)
     attachments: list[AttachmentView]
     pings: list[PingAttemptView] = field(default_factory=list)
+    history: list[SupersededView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -239,6 +253,26 @@ def _step_view(
             AttachmentView(a.name, a.stored_path, a.size, a.sha256) for a in answer.attachments
         ],
         pings=[_ping_view(n, attempt) for n, attempt in enumerate(answer.ping_attempts, start=1)],
+        history=[_superseded_view(old, step, checklist, lang) for old in answer.superseded],
+    )
+
+
+def _superseded_view(
+    old: SupersededResult, step: Any, checklist: Checklist | None, lang: Lang
+) -> SupersededView:
+    as_answer = StepAnswer(step_id="", step_type="", value=old.value, unit=old.unit)
+    value = _value_text(as_answer, step, checklist, lang)
+    if old.skipped:
+        value = f"{STEP_STATES['skipped'].get(lang)}: {old.skip_reason}"
+    elif old.ping_attempts and not value:
+        value = str(old.ping_attempts[-1].get("verdict", "?"))
+    inputs = ", ".join(f"{name} = {shown}" for name, shown in (old.inputs or {}).items())
+    return SupersededView(
+        when=_when(old.superseded_at) or "",
+        value=value,
+        inputs=inputs,
+        reason=old.reason,
+        pings=[_ping_view(n, attempt) for n, attempt in enumerate(old.ping_attempts, start=1)],
     )
 
 
@@ -375,17 +409,31 @@ def detail_lines(view: VisitView, step: StepView) -> list[tuple[int, str]]:
         for a in step.attachments
     ]
     for ping in step.pings:
-        attempt = view.label("attempt").format(n=ping.number)
-        lines.append((0, f"{attempt}: {ping.title} ({ping.verdict}), {ping.target}"))
-        if ping.seed_outcome:
-            lines.append((1, ping.seed_outcome))
-        lines += [(1, f"{view.label('preflight')}: {finding}") for finding in ping.preflight]
-        lines += [(1, reply) for reply in ping.replies]
-        if ping.statistics:
-            lines.append((1, f"{view.label('statistics')}: {ping.statistics}"))
-        if ping.meaning:
-            lines.append((1, f"{view.label('meaning')}: {ping.meaning}"))
-        lines += [(1, f"{view.label('next_checks')}: {check}") for check in ping.next_checks]
+        lines += _ping_lines(view, ping)
+    for old in step.history:
+        used = f" ({view.label('computed_from')} {old.inputs})" if old.inputs else ""
+        lines.append((0, f"{view.label('superseded')} ({old.when}): {old.value}{used}"))
+        lines.append((1, old.reason))
+        for ping in old.pings:
+            attempt = view.label("attempt").format(n=ping.number)
+            lines.append((1, f"{attempt}: {ping.title} ({ping.verdict}), {ping.target}"))
+    return lines
+
+
+def _ping_lines(view: VisitView, ping: PingAttemptView) -> list[tuple[int, str]]:
+    attempt = view.label("attempt").format(n=ping.number)
+    lines: list[tuple[int, str]] = [
+        (0, f"{attempt}: {ping.title} ({ping.verdict}), {ping.target}")
+    ]
+    if ping.seed_outcome:
+        lines.append((1, ping.seed_outcome))
+    lines += [(1, f"{view.label('preflight')}: {finding}") for finding in ping.preflight]
+    lines += [(1, reply) for reply in ping.replies]
+    if ping.statistics:
+        lines.append((1, f"{view.label('statistics')}: {ping.statistics}"))
+    if ping.meaning:
+        lines.append((1, f"{view.label('meaning')}: {ping.meaning}"))
+    lines += [(1, f"{view.label('next_checks')}: {check}") for check in ping.next_checks]
     return lines
 
 

@@ -21,6 +21,7 @@ from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingSt
 from fieldkit.errors import FieldkitError
 from fieldkit.records.store import SaveFailed, local_now
 from fieldkit.ui.walk_screen import WalkScreen
+from fieldkit.walk.answers_file import tell_notices
 from fieldkit.walk.machine import Position, Walkthrough
 
 # Each command and the words that call it; the first is its name.
@@ -94,8 +95,7 @@ def walk_interactively(walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard
     """Ask until every step is done; raises QuitWalk when the engineer leaves."""
     try:
         while True:
-            for notice in walk.take_notices():
-                screen.skipped(notice)
+            tell_notices(walk, screen)
             position = walk.current()
             if position is None:
                 return

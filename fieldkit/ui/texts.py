@@ -20,6 +20,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "An answer that is a command word: type \\ before it, e.g. \\skip",
     ),
     "revisit": ("当前回答：{value}（直接回车保留）", "Current answer: {value} (Enter keeps it)"),
+    "revisit_ping": (
+        "上次结果：ping {target} 为 {verdict}（回车将重新 ping）",
+        "Last result: {verdict} pinging {target} (Enter pings again)",
+    ),
+    "asked_again": ("需重做：{reason}", "Asked again: {reason}"),
     # prompts by step type
     "ask_instruction": ("完成了吗？(y/n)", "Done? (y/n)"),
     "ask_check": ("是否？(y/n)", "Yes or no? (y/n)"),
@@ -91,6 +96,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "attached": ("✓ 已附加 {name}（sha256 {digest}…）", "✓ attached {name} (sha256 {digest}…)"),
     "skipped_by_engineer": ("已跳过：{reason}", "skipped: {reason}"),
     "skipped_auto": ("跳过 {title}：{reason}", "skipped {title}: {reason}"),
+    "redo": (
+        "↻ {title} 需要重做，原结果已不成立（{reason}），保留在记录中",
+        "↻ {title} must be done again: its result no longer counts ({reason}); "
+        "it stays in the record as history",
+    ),
     "save_failed": ("✗ 未能保存：{error}", "✗ not saved: {error}"),
     # ping
     "ping_start": ("ping {target}，共 {count} 次", "pinging {target}, {count} echoes"),

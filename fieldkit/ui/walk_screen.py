@@ -35,7 +35,7 @@ from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.ui.ping import reply_line, verdict_panel
 from fieldkit.ui.texts import say
 from fieldkit.walk.answers_file import WalkObserver
-from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
+from fieldkit.walk.machine import Position, RedoNotice, SkipNotice, Walkthrough
 
 if TYPE_CHECKING:
     from fieldkit.ping.model import Finding, PingResult, Reply
@@ -107,13 +107,30 @@ class WalkScreen(WalkObserver):
         options = self._options(step)
         if options:
             parts.append(options)
-        if position.revisiting and position.entry is not None and position.entry.value is not None:
-            value = display_answer(
-                step, position.entry.value, self.lang, self.checklist  # type: ignore[arg-type]
-            )
-            parts.append(Text(self.say("revisit", value=value), style="magenta"))
+        parts += self._earlier_result(position)
         self.console.print()
         self.console.print(Panel(Group(*parts), expand=True, border_style="cyan"))
+
+    def _earlier_result(self, position: Position) -> list[Text]:
+        """The answer a revisited step has (and what Enter does), or why a step is asked again."""
+        entry, step = position.entry, position.step
+        if entry is None:
+            return []
+        if position.revisiting and isinstance(step, PingStep) and entry.ping_attempts:
+            attempt = entry.ping_attempts[-1]
+            text = self.say(
+                "revisit_ping", verdict=attempt.get("verdict"), target=attempt.get("target")
+            )
+            return [Text(text, style="magenta")]
+        if position.revisiting and entry.value is not None:
+            value = display_answer(
+                step, entry.value, self.lang, self.checklist  # type: ignore[arg-type]
+            )
+            return [Text(self.say("revisit", value=value), style="magenta")]
+        if not position.revisiting and entry.superseded:
+            reason = entry.superseded[-1].reason
+            return [Text(self.say("asked_again", reason=reason), style="yellow")]
+        return []
 
     def _options(self, step: AnyStep) -> Table | None:
         """The numbered choices of a choice step, or the packing list of a tools step."""
@@ -177,11 +194,16 @@ class WalkScreen(WalkObserver):
         self._line(self.say(key, **values), style)
 
     def skipped(self, notice: SkipNotice) -> None:
-        title = notice.step.title.get(self.lang)
-        index = self.checklist.step_index(notice.step.id) or 0
+        self._notice(notice.step, "skipped_auto", notice.reason, "dim")
+
+    def must_redo(self, notice: RedoNotice) -> None:
+        self._notice(notice.step, "redo", notice.reason, "yellow")
+
+    def _notice(self, step: AnyStep, key: str, reason: str, style: str) -> None:
+        index = self.checklist.step_index(step.id) or 0
         number = f"[{index + 1}/{len(self.checklist.steps)}]"
-        text = self.say("skipped_auto", title=title, reason=notice.reason)
-        self._line(f"{number} {text}", "dim")
+        text = self.say(key, title=step.title.get(self.lang), reason=reason)
+        self._line(f"{number} {text}", style)
 
     def answered(self, position: Position, judgement: Judgement | None) -> None:
         """One line per step answered from a file."""

@@ -23,7 +23,7 @@ from fieldkit.checklist.answers import AnswerError, Judgement
 from fieldkit.checklist.models import Checklist, PingStep
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.text import Text
-from fieldkit.walk.machine import Position, SkipNotice, Walkthrough
+from fieldkit.walk.machine import Position, RedoNotice, SkipNotice, Walkthrough
 
 if TYPE_CHECKING:
     from fieldkit.ping.model import Finding, PingResult, Reply
@@ -106,6 +106,9 @@ class WalkObserver:
     def skipped(self, notice: SkipNotice) -> None:
         """The walk skipped a step by itself (its `when` does not hold)."""
 
+    def must_redo(self, notice: RedoNotice) -> None:
+        """A step's result stopped counting (an answer it used changed): it is asked again."""
+
     def answered(self, position: Position, judgement: Judgement | None) -> None:
         """A step was answered (judgement) or skipped from the file (None)."""
 
@@ -122,14 +125,22 @@ class WalkObserver:
         """The verdict of a ping step."""
 
 
+def tell_notices(walk: Walkthrough, observer: WalkObserver) -> None:
+    """Pass on what the walk did by itself since the last event: skips and steps to redo."""
+    for notice in walk.take_notices():
+        if isinstance(notice, RedoNotice):
+            observer.must_redo(notice)
+        else:
+            observer.skipped(notice)
+
+
 def walk_from_file(
     walk: Walkthrough, answers: AnswersFile, observer: WalkObserver | None = None
 ) -> None:
     """Answer every remaining step from the file; stops at the first missing or bad answer."""
     observer = observer or WalkObserver()
     while True:
-        for notice in walk.take_notices():
-            observer.skipped(notice)
+        tell_notices(walk, observer)
         position = walk.current()
         if position is None:
             return

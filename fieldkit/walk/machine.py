@@ -15,6 +15,12 @@ that ends the visit) are recorded as skipped with the reason and `answered_at` l
 that is how the walk tells its own skips from the engineer's, which carry the time they were
 made. Going back and changing an answer re-evaluates the later `when`s: a step that becomes
 hidden is recorded as skipped, one that becomes visible is asked again.
+
+A result is bound to what it was computed from: each answer, skip and ping attempt records
+the earlier answers it used (`inputs`: the ping's target and mask, the steps its `when`
+names). When one of them changes, the result stops counting in the same save that changed
+it: it moves to the step's `superseded` history, with the reason, and the step is asked
+again. So the record on disk never shows a result next to inputs it was not computed from.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldkit.checklist.answers import AnswerError, AnswerValue, Judgement, judge, parse_answer
-from fieldkit.checklist.conditions import holds, skip_reason
+from fieldkit.checklist.conditions import holds, named_steps, skip_reason
 from fieldkit.checklist.models import (
     AnyStep,
     AttachmentStep,
@@ -43,6 +49,7 @@ from fieldkit.records.models import (
     Note,
     Outcome,
     StepAnswer,
+    SupersededResult,
     VisitRecord,
     VisitStatus,
 )
@@ -101,12 +108,45 @@ class SkipNotice:
     reason: str
 
 
+@dataclass(frozen=True)
+class RedoNotice:
+    """A step whose result stopped counting because an answer it used changed: asked again."""
+
+    step: AnyStep
+    reason: str
+
+
 def _settled(entry: StepAnswer) -> bool:
     return entry.skipped or entry.answered_at is not None
 
 
 def _skipped_by_walk(entry: StepAnswer) -> bool:
     return entry.skipped and entry.answered_at is None
+
+
+def _has_result(entry: StepAnswer) -> bool:
+    """The engineer's answer or skip, or ping attempts: what an input change can make stale."""
+    return bool(entry.ping_attempts) or (_settled(entry) and not _skipped_by_walk(entry))
+
+
+def _dependencies(step: AnyStep) -> tuple[str, ...]:
+    """The earlier steps whose answers this step's result is computed from."""
+    names = named_steps(step.when) if step.when is not None else []
+    if isinstance(step, PingStep):
+        names += [step.target] + ([step.mask] if step.mask else [])
+    return tuple(dict.fromkeys(names))
+
+
+def _recorded_inputs(step: AnyStep, entry: StepAnswer) -> dict[str, Any] | None:
+    """What the entry's result was computed from; None when that is unknown.
+
+    Records from before `inputs` existed name the target in each ping attempt.
+    """
+    if entry.inputs is not None:
+        return dict(entry.inputs)
+    if isinstance(step, PingStep) and entry.ping_attempts:
+        return {step.target: entry.ping_attempts[-1].get("target")}
+    return None
 
 
 def _has_criterion(step: AnyStep) -> bool:
@@ -138,10 +178,11 @@ class Walkthrough:
         self.handle = handle
         self.lang = lang
         self._ping = ping
+        self._dependencies = {step.id: _dependencies(step) for step in checklist.steps}
         self._revisit: int | None = None
         self._frontier: int | None = None
-        self._notices: list[SkipNotice] = []
-        self._reconcile()
+        self._notices: list[SkipNotice | RedoNotice] = []
+        self._reconcile(self._entries(), save=False)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -162,8 +203,8 @@ class Walkthrough:
         step = self.checklist.steps[index]
         return Position(step, index, len(self.checklist.steps), self._entries().get(step.id))
 
-    def take_notices(self) -> list[SkipNotice]:
-        """Steps the walk skipped by itself since the last call, in order."""
+    def take_notices(self) -> list[SkipNotice | RedoNotice]:
+        """Steps the walk skipped by itself, or must ask again, since the last call, in order."""
         notices, self._notices = self._notices, []
         return notices
 
@@ -202,6 +243,7 @@ class Walkthrough:
                     "skipped": False,
                     "skip_reason": None,
                     "attachments": attachments,
+                    "inputs": self._inputs(step),
                 }
             ),
             moved_on=True,
@@ -227,6 +269,7 @@ class Walkthrough:
                     "answered_at": local_now(),
                     "skipped": True,
                     "skip_reason": reason.strip(),
+                    "inputs": self._inputs(position.step),
                 }
             ),
             moved_on=True,
@@ -252,7 +295,7 @@ class Walkthrough:
         if not position.revisiting:
             raise _refused("需要一个回答", "an answer is needed")
         self._revisit = None
-        self._reconcile()
+        self._reconcile(self._entries(), save=False)
 
     def note(self, step_id: str, text: str) -> None:
         """Attach a note to the current step."""
@@ -319,6 +362,7 @@ class Walkthrough:
                     "skipped": False,
                     "skip_reason": None,
                     "ping_attempts": [*entry.ping_attempts, result.to_json(self.lang)],
+                    "inputs": self._inputs(step),
                 }
             ),
             moved_on=passed,
@@ -378,58 +422,99 @@ class Walkthrough:
             return position.entry
         return StepAnswer(step_id=position.step.id, step_type=position.step.type)
 
+    def _inputs(self, step: AnyStep) -> dict[str, Any]:
+        given = self.given_answers()
+        return {name: given.get(name) for name in self._dependencies[step.id]}
+
     def _store(self, entry: StepAnswer, *, moved_on: bool) -> None:
+        """Save the entry together with everything it changes downstream, in one save."""
         entries = self._entries()
         entries[entry.step_id] = entry
-        self._save(entries)
         if moved_on:
             self._revisit = None
-        self._reconcile()
+        self._reconcile(entries, save=True)
 
     def _save(self, entries: Mapping[str, StepAnswer]) -> None:
         ordered = [entries[step.id] for step in self.checklist.steps if step.id in entries]
         self.handle.save(self.record.model_copy(update={"answers": ordered}))
 
-    def _reconcile(self) -> None:
-        """Walk the steps in order up to the first open one, recording the walk's own skips.
+    def _reconcile(self, entries: dict[str, StepAnswer], *, save: bool) -> None:
+        """Bring every entry in line with the answers before it, and save if that changed any.
 
-        A `when` is evaluated with the answers of the steps before it, so revising an early
-        answer changes later steps only here, in order, and never twice differently.
+        Walks the steps in order: a result whose inputs changed is superseded (every step, also
+        past the first open one, so no stale result stays current); up to the first open step,
+        the walk's own skips are recorded. A `when` is evaluated with the answers of the steps
+        before it, so revising an early answer changes later steps only here, in order, and
+        never twice differently.
         """
-        entries = self._entries()
         given: dict[str, Any] = {}
         ended_by: AnyStep | None = None
         changed = False
         self._frontier = None
         for index, step in enumerate(self.checklist.steps):
             entry = entries.get(step.id)
-            reason = self._walk_skip_reason(step, given, ended_by)
-            if reason is not None:
-                if entry is None or not entry.skipped or entry.skip_reason != reason:
-                    entries[step.id] = _walk_skip(step, entry, reason)
-                    self._notices.append(SkipNotice(step, reason))
+            inputs = {name: given.get(name) for name in self._dependencies[step.id]}
+            if entry is not None and _has_result(entry):
+                recorded = _recorded_inputs(step, entry)
+                if recorded is not None and recorded != {k: inputs.get(k) for k in recorded}:
+                    reason = self._change_reason(recorded, inputs)
+                    entry = entries[step.id] = _superseded(entry, recorded, reason)
+                    self._notices.append(RedoNotice(step, reason))
                     changed = True
-                continue
-            if entry is not None and _skipped_by_walk(entry):
-                # Hidden before, shown now that an earlier answer changed: ask it again, keeping
-                # only what the engineer added to it (notes, attachments, ping attempts).
-                if entry.notes or entry.attachments or entry.ping_attempts:
-                    entries[step.id] = entry.model_copy(
-                        update={"skipped": False, "skip_reason": None}
-                    )
+            if self._frontier is None:
+                entry, skip_changed = self._apply_walk_skip(step, entry, given, ended_by)
+                changed = changed or skip_changed
+                if entry is None:
+                    entries.pop(step.id, None)
                 else:
-                    del entries[step.id]
-                entry = entries.get(step.id)
-                changed = True
-            if entry is None or not _settled(entry):
-                self._frontier = index
-                break
-            if not entry.skipped and entry.value is not None:
+                    entries[step.id] = entry
+                if entry is None or not _settled(entry):
+                    self._frontier = index
+                elif _ends_visit(step, entry):
+                    ended_by = step
+            if entry is not None and _settled(entry) and entry.value is not None:
                 given[step.id] = entry.value
-            if _ends_visit(step, entry):
-                ended_by = step
-        if changed:
+        if changed or save:
             self._save(entries)
+
+    def _apply_walk_skip(
+        self,
+        step: AnyStep,
+        entry: StepAnswer | None,
+        given: Mapping[str, Any],
+        ended_by: AnyStep | None,
+    ) -> tuple[StepAnswer | None, bool]:
+        """The entry with the walk's own skip recorded or lifted; whether that changed it."""
+        reason = self._walk_skip_reason(step, given, ended_by)
+        if reason is not None:
+            if entry is not None and entry.skipped and entry.skip_reason == reason:
+                return entry, False
+            if entry is not None and _has_result(entry):
+                # The engineer's answer to a step now hidden is history, not lost.
+                entry = _superseded(entry, _recorded_inputs(step, entry), reason)
+            self._notices.append(SkipNotice(step, reason))
+            return _walk_skip(step, entry, reason), True
+        if entry is not None and _skipped_by_walk(entry):
+            # Hidden before, shown now that an earlier answer changed: ask it again, keeping
+            # only what the engineer added to it (notes, attachments, history).
+            if entry.notes or entry.attachments or entry.superseded:
+                return entry.model_copy(update={"skipped": False, "skip_reason": None}), True
+            return None, True
+        return entry, False
+
+    def _change_reason(self, recorded: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
+        """`gateway changed: 192.168.1.1 → 192.168.1.2`, one part per changed input."""
+        parts = []
+        for name in recorded:
+            old, new = recorded.get(name), inputs.get(name)
+            if old != new:
+                parts.append(
+                    Text(
+                        zh=f"{name} 已更改：{_shown(old, self.lang)} → {_shown(new, self.lang)}",
+                        en=f"{name} changed: {_shown(old, self.lang)} → {_shown(new, self.lang)}",
+                    ).get(self.lang)
+                )
+        return "; ".join(parts)
 
     def _walk_skip_reason(
         self, step: AnyStep, given: Mapping[str, Any], ended_by: AnyStep | None
@@ -451,6 +536,43 @@ class Walkthrough:
         return None
 
 
+def _shown(value: Any, lang: Lang) -> str:
+    if value is None:
+        return Text(zh="（未回答）", en="(not answered)").get(lang)
+    return str(value)
+
+
+def _superseded(entry: StepAnswer, inputs: dict[str, Any] | None, reason: str) -> StepAnswer:
+    """The entry with its result moved to its history; notes and attachments stay."""
+    old = SupersededResult(
+        value=entry.value,
+        unit=entry.unit,
+        passed=entry.passed,
+        warning=entry.warning,
+        answered_at=entry.answered_at,
+        skipped=entry.skipped,
+        skip_reason=entry.skip_reason,
+        inputs=inputs,
+        ping_attempts=entry.ping_attempts,
+        superseded_at=local_now(),
+        reason=reason,
+    )
+    return entry.model_copy(
+        update={
+            "value": None,
+            "unit": None,
+            "passed": None,
+            "warning": None,
+            "answered_at": None,
+            "skipped": False,
+            "skip_reason": None,
+            "ping_attempts": [],
+            "inputs": None,
+            "superseded": [*entry.superseded, old],
+        }
+    )
+
+
 def _walk_skip(step: AnyStep, entry: StepAnswer | None, reason: str) -> StepAnswer:
     """A skip made by the walk itself; notes, attachments and ping attempts are kept."""
     base = entry or StepAnswer(step_id=step.id, step_type=step.type)
@@ -463,5 +585,6 @@ def _walk_skip(step: AnyStep, entry: StepAnswer | None, reason: str) -> StepAnsw
             "answered_at": None,
             "skipped": True,
             "skip_reason": reason,
+            "inputs": None,
         }
     )
