@@ -26,15 +26,13 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FIELDKIT_LANG", raising=False)
 
 
-def test_list_shows_each_checklist_in_the_chosen_language() -> None:
+def test_list_piped_is_one_tab_separated_line_per_checklist_in_the_chosen_language() -> None:
     english = invoke("checklists", "list", "--lang", "en")
     assert english.exit_code == 0
     header, *rows = english.stdout.splitlines()
-    assert header.split() == ["ID", "KIND", "VERSION", "TITLE", "FROM"]
-    lan = next(row for row in rows if row.startswith("lan-turnup "))
-    assert "LAN leased-line turn-up" in lan
-    assert lan.split()[1:3] == ["turnup", "1.0"]
-    assert lan.endswith("built-in")
+    assert header.split("\t") == ["id", "kind", "version", "title", "from"]
+    lan = next(row.split("\t") for row in rows if row.startswith("lan-turnup\t"))
+    assert lan == ["lan-turnup", "turnup", "1.0", "LAN leased-line turn-up", "built-in"]
     chinese = invoke("checklists", "list", env={"FIELDKIT_LANG": "zh"})
     assert "专线LAN接入开通调测" in chinese.stdout
 
@@ -59,7 +57,7 @@ def test_list_marks_a_broken_checklist_and_says_how_to_see_why(tmp_path: Path) -
     (extra / "site.yaml").write_text("schema: 1\nid: site\nsteps: [\n", encoding="utf-8")
     result = invoke("checklists", "list", "--checklists", str(extra))
     assert result.exit_code == 0
-    row = next(line for line in result.stdout.splitlines() if line.startswith("site "))
+    row = next(line for line in result.stdout.splitlines() if line.startswith("site\t"))
     assert "INVALID" in row
     assert f"fieldkit checklists validate {extra / 'site.yaml'}" in result.stderr
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from screens import WIDTHS, on_pty, widest_line
 from test_report_helpers import TODAY
 from test_report_kpi import build_team
 
@@ -308,16 +309,39 @@ def test_summary_command_json_and_notes(team: list[Path]) -> None:
     assert "duplicate" in result.stderr and "changed" in result.stderr  # notes go to stderr
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_summary_command_dashboard(team: list[Path], lang: str) -> None:
-    result = run_cli("report", "summary", str(team[0]), "--lang", lang, columns=200)
-    assert result.returncode == 0, result.stderr
+def test_summary_command_dashboard_on_a_terminal(team: list[Path], lang: str, width: int) -> None:
+    code, shown = on_pty("report", "summary", str(team[0]), "--lang", lang, columns=width)
+    assert code == 0, shown
+    assert widest_line(shown) <= width
     tile = "开通一次通过率" if lang == "zh" else "Turn-up first-time pass"
-    assert tile in result.stdout and "25.0%" in result.stdout
-    assert "机房温度偏高" in result.stdout
+    assert tile in shown and "25.0%" in shown
+    assert "机房温度偏高" in shown
     other = "en" if lang == "zh" else "zh"
-    assert all(heading in result.stdout for heading in HEADINGS[lang])
-    assert not any(heading in result.stdout for heading in HEADINGS[other])
+    assert all(heading in shown for heading in HEADINGS[lang])
+    assert not any(heading in shown for heading in HEADINGS[other])
+    # Verdicts by their names, in the report's language.
+    assert ("连接正常" if lang == "zh" else "Connection normal") in shown
+    assert not any(line.split()[:1] == ["ok"] for line in shown.splitlines())
+
+
+def test_summary_command_piped_is_tab_separated_sections(team: list[Path]) -> None:
+    result = run_cli("report", "summary", str(team[0]), "--lang", "zh")
+    assert result.returncode == 0, result.stderr
+    sections = {
+        block.splitlines()[0]: [line.split("\t") for line in block.splitlines()[1:]]
+        for block in result.stdout.split("\n\n")
+    }
+    assert list(sections) == ["# totals", "# by_checklist", "# ping_verdicts", "# top_failing",
+                              "# windows", "# followups", "# engineers"]
+    assert ["visits", "10"] in sections["# totals"]
+    verdicts = sections["# ping_verdicts"]
+    assert verdicts[0] == ["verdict", "count", "share"]
+    assert {row[0] for row in verdicts[1:]} <= {"ok", "slow", "partial_loss", "timeout",
+                                                "local_unreachable", "remote_unreachable"}
+    header, *rows = sections["# followups"]
+    assert header[-1] == "visit" and all(len(row[-1]) == 27 for row in rows)
 
 
 def test_export_command_writes_the_file_and_nothing_else_to_it(

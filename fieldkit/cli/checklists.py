@@ -85,17 +85,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _columns(rows: list[list[str]]) -> str:
-    from fieldkit.cells import cell_width
-
-    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
-
-
 def list_checklists(
     checklists: ChecklistsDirOption = None, lang: LangOption = None, as_json: JsonOption = False
 ) -> None:
@@ -106,19 +95,10 @@ def list_checklists(
     if as_json:
         _print_json([entry.to_json() for entry in entries])
         return
-    chosen = language(lang)
-    rows = [["ID", "KIND", "VERSION", "TITLE", "FROM"]]
-    for entry in entries:
-        origin = entry.origin if entry.origin == "built-in" else f"{entry.origin}: {entry.path}"
-        if entry.overrides:
-            origin += f" (overrides {', '.join(str(path) for path in entry.overrides)})"
-        if entry.valid:
-            rows.append(
-                [entry.id, entry.kind or "", entry.version or "", entry.title_in(chosen), origin]
-            )
-        else:
-            rows.append([entry.id, "-", "-", "INVALID", origin])
-    sys.stdout.write(_columns(rows))
+    from fieldkit.ui.listings import checklists_table
+    from fieldkit.ui.tables import print_tables
+
+    print_tables([checklists_table(entries, language(lang))])
     invalid = [entry for entry in entries if not entry.valid]
     for entry in invalid:
         sys.stderr.write(

@@ -20,10 +20,7 @@ import typer
 from fieldkit.cli.checklists import LangChoice, LangOption, language
 
 if TYPE_CHECKING:
-    from rich.console import Console
 
-    from fieldkit.lang import Lang
-    from fieldkit.report.kpi import Summary
     from fieldkit.report.pipeline import ReportOptions
     from fieldkit.report.sources import SourceReport
 
@@ -223,9 +220,9 @@ def summary_command(
         data = {"summary": result.summary.to_json(), "sources": result.sources.to_json()}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        from rich.console import Console
+        from fieldkit.ui.report import print_summary
 
-        _dashboard(Console(highlight=False), result.summary, options.lang)
+        print_summary(result.summary, options.lang)
     print_source_notes(result.sources)
 
 
@@ -288,53 +285,3 @@ def print_source_notes(sources: SourceReport) -> None:
         sys.stderr.write(
             f"fieldkit: no visit matched the filters ({sources.filtered_out} left out by them)\n"
         )
-
-
-def _dashboard(console: Console, summary: Summary, lang: Lang) -> None:
-    from rich.columns import Columns
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from fieldkit.report.labels import label
-    from fieldkit.report.tables import SummaryTable, as_text, summary_tables
-
-    def table(figures: SummaryTable) -> Table:
-        result = Table(title=figures.title(lang), title_justify="left", title_style="bold")
-        for column, header in zip(figures.columns, figures.headers(lang), strict=True):
-            numeric = column.kind in ("int", "number", "percent")
-            result.add_column(header, overflow="fold", justify="right" if numeric else "left")
-        for index, row in enumerate(figures.rows):
-            marked = figures.marked is not None and figures.marked[index]
-            cells = zip(row, figures.columns, strict=True)
-            # Text, not markup: a customer's "[...]" is shown as typed.
-            result.add_row(*(Text(as_text(value, column.kind)) for value, column in cells),
-                           style="red" if marked else None)
-        return result
-
-    totals = summary.totals
-    ok_share = next((v.share for v in summary.ping_verdicts if v.verdict == "ok"), None)
-    tiles = [
-        ("visits", str(totals.visits)),
-        ("completed", str(totals.completed)),
-        ("in_progress", str(totals.in_progress)),
-        ("aborted", str(totals.aborted)),
-        ("first_time_pass", f"{as_text(summary.first_time_pass_rate, 'percent')} "
-                            f"({summary.first_time_pass}/{summary.turnups_decided})"),
-        ("ping_ok_share", as_text(ok_share, "percent")),
-        ("repairs_within", f"{as_text(summary.repairs.within_limit_rate, 'percent')} "
-                           f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
-        ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
-        ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
-                           f"{label('overdue', lang)})"),
-    ]
-    console.print(f"[bold]{label('report', lang)}[/bold]  {summary.generated_on.isoformat()}")
-    console.print(
-        Columns([Panel(f"[bold]{value}[/bold]\n{label(key, lang)}") for key, value in tiles])
-    )
-    tables = summary_tables(summary)
-    console.print(table(tables["by_checklist"]))
-    console.print(Columns([table(tables["ping_verdicts"]), table(tables["top_failing"])]))
-    for key in ("windows", "followups", "engineers"):
-        console.print(table(tables[key]))
-    console.print(f"[dim]{label('turnup_on_time', lang)}[/dim]")

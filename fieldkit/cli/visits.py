@@ -17,8 +17,6 @@ import typer
 from fieldkit.cli.checklists import JsonOption, LangOption, language
 
 if TYPE_CHECKING:
-    from fieldkit.lang import Lang
-    from fieldkit.records.models import VisitRecord
     from fieldkit.records.render import VisitView
     from fieldkit.records.store import RecordStore
 
@@ -123,34 +121,10 @@ def list_visits(
     if not found:
         sys.stderr.write(f"no visits in {store.root}\n")
         return
-    _print_visit_table(found, language(lang))
+    from fieldkit.ui.listings import visits_table
+    from fieldkit.ui.tables import print_tables
 
-
-def _print_visit_table(found: list[VisitRecord], lang: Lang) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    table.add_column("visit id", no_wrap=True)
-    table.add_column("started", no_wrap=True)
-    for header in ("checklist", "customer", "engineer", "status", "steps"):
-        table.add_column(header)
-    for r in found:
-        state = r.status.label.get(lang)
-        if r.outcome is not None:
-            style = "green" if r.outcome.value == "passed" else "red"
-            state += f" / [{style}]{r.outcome.label.get(lang)}[/]"
-        table.add_row(
-            r.visit_id,
-            r.started_at.strftime("%Y-%m-%d %H:%M"),
-            r.checklist.id,
-            escape(r.customer),
-            escape(r.engineer),
-            state,
-            str(len(r.answers)),
-        )
-    Console().print(table)
+    print_tables([visits_table(found, language(lang))])
 
 
 def show_visit(

@@ -159,6 +159,11 @@ class OutcomeCatalogue(BaseModel):
             "readings_source": None if readings is None else readings.source,
         }
 
+    def verdict_title(self, verdict: Verdict, lang: Lang) -> str:
+        """A verdict's name for people (`连接正常`, not `ok`), without a result's details."""
+        values = {name: "?" for name in VERDICT_PLACEHOLDERS}
+        return self.verdicts[verdict].title.get(lang).format_map(values)
+
     def finding_text(self, finding: Finding, lang: Lang) -> str:
         values = {name: "?" for name in FINDING_PLACEHOLDERS} | dict(finding.params)
         return self.findings[finding.code].get(lang).format_map(values)

@@ -186,20 +186,9 @@ def _choose_visit(
         raise UserInputError(
             f"name the visit to resume: fieldkit resume ID (in progress: {listed})"
         )
-    from rich.table import Table
+    from fieldkit.ui.listings import resume_table
 
-    table = Table(title=say("in_progress_title", lang))
-    for column in ("#", "visit", "checklist", "customer", "started", "steps"):
-        table.add_column(column)
-    for number, record in enumerate(visits, start=1):
-        table.add_row(
-            str(number),
-            record.visit_id,
-            record.checklist.id,
-            record.customer,
-            f"{record.started_at:%Y-%m-%d %H:%M}",
-            str(len(record.answers)),
-        )
+    table = resume_table(visits, lang, say("in_progress_title", lang))
     console.print(table)
     while True:
         text = keyboard.ask(say("ask_which", lang), "which").strip()

@@ -33,6 +33,7 @@ from fieldkit.checklist.models import (
 from fieldkit.checklist.numbers import format_number
 from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.ui.ping import reply_line, verdict_panel
+from fieldkit.ui.tables import Column, FitTable
 from fieldkit.ui.texts import say
 from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, RedoNotice, SkipNotice, Walkthrough
@@ -303,14 +304,17 @@ class WalkScreen(WalkObserver):
     def _steps_table(self, record: VisitRecord) -> None:
         from fieldkit.records.render import visit_view
 
-        table = Table(expand=False)
-        for key in ("col_step", "col_answer", "col_result"):
-            table.add_column(self.say(key))
+        table = FitTable(
+            [Column("step", self.say("col_step"), keep=True, wrap=True),
+             Column("answer", self.say("col_answer"), keep=True, wrap=True),
+             Column("result", self.say("col_result"), keep=True)],
+            lang=self.lang,
+        )
         styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
         for step in visit_view(record, self.lang).steps:
             table.add_row(
-                Text(f"{step.number}. {step.title}"),
-                Text(step.value or step.skip_reason or ""),
+                f"{step.number}. {step.title}",
+                step.value or step.skip_reason or "",
                 Text(step.state_label, style=styles.get(step.state, "")),
             )
         self.console.print()

@@ -1,0 +1,103 @@
+"""The listing tables: visits, visits in progress (to resume) and checklists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from fieldkit.lang import Lang
+from fieldkit.ui.tables import Column, FitTable
+
+if TYPE_CHECKING:
+    from fieldkit.checklist.registry import ChecklistEntry
+    from fieldkit.records.models import VisitRecord
+
+_HEADERS: dict[str, tuple[str, str]] = {
+    "number": ("序号", "#"),
+    "visit_id": ("走访编号", "Visit id"),
+    "started": ("开始时间", "Started"),
+    "checklist": ("检查单", "Checklist"),
+    "customer": ("客户", "Customer"),
+    "engineer": ("工程师", "Engineer"),
+    "status": ("状态", "Status"),
+    "steps": ("已答步骤", "Steps"),
+    "id": ("编号", "Id"),
+    "kind": ("类型", "Kind"),
+    "version": ("版本", "Version"),
+    "title": ("标题", "Title"),
+    "from": ("来源", "From"),
+}
+
+
+def header(key: str, lang: Lang) -> str:
+    zh, en = _HEADERS[key]
+    return zh if lang == "zh" else en
+
+
+def _columns(lang: Lang, *specs: tuple[str, str]) -> list[Column]:
+    """("customer", "keep wrap") -> Column("customer", "客户", keep=True, wrap=True)."""
+    return [
+        Column(key, header(key, lang), keep="keep" in flags, wrap="wrap" in flags,
+               justify="right" if "right" in flags else "left")
+        for key, flags in specs
+    ]
+
+
+def _status(record: VisitRecord, lang: Lang) -> Text:
+    state = Text(record.status.label.get(lang))
+    if record.outcome is not None:
+        style = "green" if record.outcome.value == "passed" else "red"
+        state.append(" / ")
+        state.append(record.outcome.label.get(lang), style=style)
+    return state
+
+
+def visits_table(records: Sequence[VisitRecord], lang: Lang) -> FitTable:
+    """`visits list`: id, customer and status always; the rest as the width allows."""
+    table = FitTable(
+        _columns(lang, ("visit_id", "keep"), ("started", ""), ("checklist", ""),
+                 ("customer", "keep wrap"), ("engineer", ""), ("status", "keep"),
+                 ("steps", "right")),
+        lang=lang,
+    )
+    for record in records:
+        table.add_row(record.visit_id, f"{record.started_at:%Y-%m-%d %H:%M}",
+                      record.checklist.id, record.customer, record.engineer,
+                      _status(record, lang), str(len(record.answers)))
+    return table
+
+
+def resume_table(records: Sequence[VisitRecord], lang: Lang, title: str) -> FitTable:
+    """The visits in progress to choose from, numbered."""
+    table = FitTable(
+        _columns(lang, ("number", "keep right"), ("visit_id", "keep"), ("checklist", ""),
+                 ("customer", "keep wrap"), ("started", ""), ("steps", "right")),
+        title=title, lang=lang,
+    )
+    for number, record in enumerate(records, start=1):
+        table.add_row(str(number), record.visit_id, record.checklist.id, record.customer,
+                      f"{record.started_at:%Y-%m-%d %H:%M}", str(len(record.answers)))
+    return table
+
+
+def checklists_table(entries: Sequence[ChecklistEntry], lang: Lang) -> FitTable:
+    """`checklists list`: every checklist on the search path."""
+    table = FitTable(
+        _columns(lang, ("id", "keep"), ("kind", ""), ("version", ""), ("title", "keep wrap"),
+                 ("from", "wrap")),
+        lang=lang,
+    )
+    overrides = {"en": "overrides", "zh": "覆盖"}[lang]
+    invalid = {"en": "INVALID", "zh": "无效"}[lang]
+    for entry in entries:
+        origin = entry.origin if entry.origin == "built-in" else f"{entry.origin}: {entry.path}"
+        if entry.overrides:
+            origin += f" ({overrides} {', '.join(str(path) for path in entry.overrides)})"
+        if entry.valid:
+            table.add_row(entry.id, entry.kind or "", entry.version or "",
+                          entry.title_in(lang), origin)
+        else:
+            table.add_row(entry.id, "-", "-", Text(invalid, style="bold red"), origin)
+    return table

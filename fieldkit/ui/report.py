@@ -1,0 +1,98 @@
+"""`report summary` on the terminal: the headline figures, then every summary table.
+
+The tables are the ones HTML and XLSX show (fieldkit.report.tables), laid out by
+fieldkit.ui.tables: they fit 80 columns, and piped they are tab-separated sections.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from fieldkit.lang import Lang
+from fieldkit.report.kpi import Summary
+from fieldkit.report.labels import label
+from fieldkit.report.tables import SummaryTable, as_text, summary_tables
+from fieldkit.ui.tables import Column, FitTable, print_tables
+
+_NUMERIC = ("int", "number", "percent")
+# Columns left out first when a table is too wide (the rest stay, or the rows are stacked).
+_OPTIONAL = frozenset({"in_progress", "aborted", "p90_min", "measured", "turnups_decided",
+                       "failed_steps", "repairs_measured", "engineer", "visit", "kind"})
+_ORDER = ("totals", "by_checklist", "ping_verdicts", "top_failing", "windows", "followups",
+          "engineers")
+
+
+def fit_table(figures: SummaryTable, lang: Lang) -> FitTable:
+    """A summary table for the terminal; ping verdicts by their names (`连接正常`, not `ok`)."""
+    columns = [
+        Column(column.key, header, keep=index == 0 or column.key not in _OPTIONAL,
+               wrap=column.kind == "text" and column.key != "visit",
+               justify="right" if column.kind in _NUMERIC else "left")
+        for index, (column, header) in enumerate(
+            zip(figures.columns, figures.headers(lang), strict=True))
+    ]
+    table = FitTable(columns, title=figures.title(lang), lang=lang, key=figures.key)
+    for index, row in enumerate(figures.rows):
+        cells = [as_text(value, column.kind) for value, column in zip(row, figures.columns,
+                                                                       strict=True)]
+        piped = list(cells)
+        if figures.key == "ping_verdicts":
+            cells[0] = _verdict_name(str(row[0]), lang)
+        marked = figures.marked is not None and figures.marked[index]
+        # Text, not markup: a customer's "[...]" is shown as typed.
+        table.add_row(*(Text(cell) for cell in cells), style="red" if marked else "",
+                      piped=piped)
+    return table
+
+
+def _verdict_name(verdict: str, lang: Lang) -> str:
+    from fieldkit.ping import load_catalogue
+    from fieldkit.ping.model import Verdict
+
+    try:
+        return load_catalogue().verdict_title(Verdict(verdict), lang)
+    except ValueError:  # a verdict a newer fieldkit wrote: shown as recorded
+        return verdict
+
+
+def _totals(summary: Summary, lang: Lang) -> FitTable:
+    """The headline figures, one per row (a figure and its name never part)."""
+    totals = summary.totals
+    ok_share = next((v.share for v in summary.ping_verdicts if v.verdict == "ok"), None)
+    figures = [
+        ("visits", str(totals.visits)),
+        ("completed", str(totals.completed)),
+        ("in_progress", str(totals.in_progress)),
+        ("aborted", str(totals.aborted)),
+        ("first_time_pass", f"{as_text(summary.first_time_pass_rate, 'percent')} "
+                            f"({summary.first_time_pass}/{summary.turnups_decided})"),
+        ("ping_ok_share", as_text(ok_share, "percent")),
+        ("repairs_within", f"{as_text(summary.repairs.within_limit_rate, 'percent')} "
+                           f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
+        ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
+        ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
+                           f"{label('overdue', lang)})"),
+    ]
+    heading = f"{label('report', lang)}  {summary.generated_on.isoformat()}"
+    table = FitTable([Column("figure", "", keep=True, wrap=True),
+                      Column("value", "", keep=True)], title=heading, lang=lang,
+                      show_header=False, key="totals")
+    for key, value in figures:
+        table.add_row(Text(label(key, lang)), Text(value, style="bold"), piped=[key, value])
+    return table
+
+
+def summary_screen(summary: Summary, lang: Lang) -> list[FitTable]:
+    """The headline figures and every summary table, in the order they are shown."""
+    tables = summary_tables(summary)
+    return [_totals(summary, lang),
+            *(fit_table(tables[key], lang) for key in _ORDER[1:])]
+
+
+def print_summary(summary: Summary, lang: Lang, console: Console | None = None,
+                  piped: bool | None = None) -> None:
+    console = console or Console(highlight=False)
+    print_tables(summary_screen(summary, lang), console=console, piped=piped)
+    if piped is False or (piped is None and console.is_terminal):
+        console.print(Text(label("turnup_on_time", lang), style="dim"))

@@ -1,0 +1,280 @@
+"""Every table fieldkit prints, laid out to fit the terminal, and tab-separated when piped.
+
+One strategy for all of them, the way `gh` and `kubectl` do it: on a terminal each column
+gets its natural width (headers are never broken); when that is too wide, free-text columns
+wrap (Chinese by character, see fieldkit.cells), then the least important columns are left
+out (a dim line names them), and when even the essential ones do not fit, each row becomes a
+stacked block: its first value as a heading, the other columns as `header: value` pairs.
+No value is ever cut. Piped output is for machines: a header of column keys, then one line
+per row of tab-separated full values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Literal
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+
+from fieldkit.cells import cell_width, wrap_cells
+from fieldkit.lang import Lang
+
+_GAP = 2  # cells between two columns
+_WRAP_FLOOR = 12  # a wrapping column is not made narrower than this (or its header)
+_INDENT = 2  # the stacked layout's indent under each row's heading
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: `key` heads it when piped, `header` on a terminal.
+
+    `keep`: never left out when narrow. `wrap`: free text that may wrap onto more lines
+    (a name, a title); other columns keep each value on one line (ids, dates, figures).
+    Columns that are not kept are left out right to left.
+    """
+
+    key: str
+    header: str
+    keep: bool = False
+    wrap: bool = False
+    justify: Literal["left", "right"] = "left"
+
+
+@dataclass
+class FitTable:
+    """A table that picks its layout from the width it is given (a Rich renderable)."""
+
+    columns: Sequence[Column]
+    rows: list[list[Text]] = field(default_factory=list)
+    title: str | None = None
+    lang: Lang = "en"
+    key: str | None = None  # names the table among others when piped
+    show_header: bool = True
+    row_styles: list[str] = field(default_factory=list)
+    piped_rows: list[list[str]] = field(default_factory=list)
+
+    def add_row(self, *cells: str | Text, style: str = "",
+                piped: Sequence[str] | None = None) -> None:
+        """A row; `piped` replaces its values when piped (`ok` where people read `连接正常`)."""
+        if len(cells) != len(self.columns) or (piped and len(piped) != len(cells)):
+            raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
+        row = [cell if isinstance(cell, Text) else Text(cell) for cell in cells]
+        self.rows.append(row)
+        self.row_styles.append(style)
+        self.piped_rows.append(list(piped) if piped else [cell.plain for cell in row])
+
+    # -- piped ---------------------------------------------------------------------------------
+
+    def tsv_lines(self) -> Iterator[str]:
+        """The header of keys, then each row's full values, tab-separated."""
+        yield "\t".join(column.key for column in self.columns)
+        for row in self.piped_rows:
+            yield "\t".join(_one_line(value) for value in row)
+
+    # -- on a terminal -------------------------------------------------------------------------
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        natural = _total([self._natural(i) for i in range(len(self.columns))])
+        return Measurement(min(natural, options.max_width), min(natural, options.max_width))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.title:
+            yield from _lines([Text(line, style="bold") for line in wrap_cells(self.title, width)])
+        if not self.rows:
+            return
+        shown = self.fit(width)
+        if shown is None:
+            yield from _lines(self._stacked(width))
+            return
+        indices, widths = shown
+        yield from _lines(self._aligned(indices, widths))
+        hidden = [self.columns[i].header for i in range(len(self.columns)) if i not in indices]
+        if hidden:
+            note = _HIDDEN[self.lang].format(columns=_LIST_SEPARATOR[self.lang].join(hidden))
+            yield from _lines([Text(line, style="dim") for line in wrap_cells(note, width)])
+
+    def _natural(self, index: int) -> int:
+        values = (cell_width(row[index].plain) for row in self.rows)
+        return max(cell_width(self.columns[index].header), *values, 0)
+
+    def fit(self, width: int) -> tuple[list[int], list[int]] | None:
+        """The columns shown and their widths at `width`; None: stack the rows instead.
+
+        Leaving out optional columns comes before wrapping: a value on one line reads best.
+        """
+        indices = list(range(len(self.columns)))
+        while True:
+            widths = [self._natural(i) for i in indices]
+            if _total(widths) <= width:
+                return indices, widths
+            optional = [i for i in indices if not self.columns[i].keep]
+            if not optional or len(indices) == 1:
+                break
+            indices.remove(optional[-1])
+        widths = self._squeezed(indices, width)
+        return (indices, widths) if _total(widths) <= width else None
+
+    def _squeezed(self, indices: list[int], width: int) -> list[int]:
+        """Natural widths, the wrapping columns narrowed (widest first) toward their floor."""
+        widths = [self._natural(i) for i in indices]
+        floors = [
+            max(cell_width(self.columns[i].header), _WRAP_FLOOR) if self.columns[i].wrap
+            else widths[n]
+            for n, i in enumerate(indices)
+        ]
+        excess = _total(widths) - width
+        while excess > 0:
+            room = [n for n in range(len(widths)) if widths[n] > floors[n]]
+            if not room:
+                break
+            widest = max(room, key=lambda n: widths[n])
+            widths[widest] -= 1
+            excess -= 1
+        for n, i in enumerate(indices):
+            if self.columns[i].wrap and widths[n] < self._natural(i):
+                widths[n] = self._balanced(i, widths[n])
+        return widths
+
+    def _balanced(self, index: int, width: int) -> int:
+        """The narrowest width that wraps the column onto no more lines than `width` does,
+        so a name breaks near its middle, not before its last character."""
+        def height(at: int) -> int:
+            return max(len(wrap_cells(row[index].plain, at)) for row in self.rows)
+
+        floor = cell_width(self.columns[index].header)
+        lines = height(width)
+        while width > floor and height(width - 1) == lines:
+            width -= 1
+        return width
+
+    def _aligned(self, indices: list[int], widths: list[int]) -> list[Text]:
+        lines = []
+        if self.show_header:
+            header = [Text(self.columns[i].header, style="bold") for i in indices]
+            lines = _joined_row(header, [self.columns[i] for i in indices], widths)
+        for row, style in zip(self.rows, self.row_styles, strict=True):
+            cells = [row[i] for i in indices]
+            for line in _joined_row(cells, [self.columns[i] for i in indices], widths):
+                line.stylize(style)
+                lines.append(line)
+        return lines
+
+    def _stacked(self, width: int) -> list[Text]:
+        """Each row as a heading line (its first value) and `header: value` lines under it."""
+        lines: list[Text] = []
+        label_width = max(cell_width(column.header) for column in self.columns[1:]) + 2
+        hanging = label_width if label_width + _INDENT < width // 2 else 0
+        for number, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
+            if number:
+                lines.append(Text(""))
+            for part in _wrapped(row[0], width):
+                part.stylize("bold")
+                part.stylize(style)
+                lines.append(part)
+            for column, cell in zip(self.columns[1:], row[1:], strict=True):
+                if not cell.plain:
+                    continue
+                label = column.header + ":"
+                if hanging:
+                    parts = _wrapped(cell, width - _INDENT - hanging)
+                    first = Text(" " * _INDENT) + Text(label, style="dim")
+                    first.append(" " * (hanging - cell_width(label)))
+                    lines.append(first + parts[0])
+                    lines.extend(Text(" " * (_INDENT + hanging)) + part for part in parts[1:])
+                else:
+                    lines.append(Text(" " * _INDENT) + Text(label, style="dim"))
+                    lines.extend(Text(" " * _INDENT * 2) + part
+                                 for part in _wrapped(cell, width - _INDENT * 2))
+        return lines
+
+
+_HIDDEN = {
+    "en": "Not shown at this width: {columns} (widen the window, or use --json, for all).",
+    "zh": "此宽度下未显示：{columns}（加宽窗口或用 --json 查看全部）。",
+}
+
+
+_LIST_SEPARATOR = {"en": ", ", "zh": "、"}
+
+
+def _total(widths: Iterable[int]) -> int:
+    widths = list(widths)
+    return sum(widths) + _GAP * max(0, len(widths) - 1)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.replace("\t", " ").splitlines())
+
+
+def _wrapped(cell: Text, width: int) -> list[Text]:
+    """`cell` as lines of at most `width` cells, each keeping its styles."""
+    plain = cell.plain
+    pieces = wrap_cells(plain, max(width, 2))
+    lines: list[Text] = []
+    cursor = 0
+    for piece in pieces:
+        start = plain.find(piece, cursor) if piece else cursor
+        if start < 0:  # wrap_cells never changes characters; only spaces fall away
+            start = cursor
+        lines.append(cell[start : start + len(piece)])
+        cursor = start + len(piece)
+    return lines or [Text("")]
+
+
+def _joined_row(cells: list[Text], columns: list[Column], widths: list[int]) -> list[Text]:
+    """One row on as many lines as its tallest cell needs, each cell padded to its width."""
+    parts = [_wrapped(cell, width) if column.wrap else [cell]
+             for cell, column, width in zip(cells, columns, widths, strict=True)]
+    height = max(len(part) for part in parts)
+    lines = []
+    for number in range(height):
+        line = Text()
+        for index, (part, column, width) in enumerate(zip(parts, columns, widths, strict=True)):
+            piece = part[number] if number < len(part) else Text("")
+            padding = " " * max(0, width - cell_width(piece.plain))
+            if column.justify == "right":
+                line.append(padding)
+                line.append_text(piece)
+            else:
+                line.append_text(piece)
+                if index < len(parts) - 1:
+                    line.append(padding)
+            if index < len(parts) - 1:
+                line.append(" " * _GAP)
+        line.rstrip()
+        lines.append(line)
+    return lines
+
+
+def _lines(lines: list[Text]) -> Iterator[Text]:
+    for line in lines:
+        line.no_wrap, line.overflow = True, "ignore"  # already fitted: Rich must not re-wrap
+        yield line
+
+
+def print_tables(tables: Sequence[FitTable], *, console: Console | None = None,
+                 piped: bool | None = None, out: IO[str] | None = None) -> None:
+    """Tables on the terminal (a blank line between them), or tab-separated when piped.
+
+    Piped, several tables are told apart by a `# key` line before each.
+    """
+    console = console or Console(highlight=False)
+    if piped is None:
+        piped = not console.is_terminal
+    if piped:
+        import sys
+
+        stream = out or sys.stdout
+        for number, table in enumerate(tables):
+            if len(tables) > 1:
+                stream.write(("\n" if number else "") + f"# {table.key or table.title or ''}\n")
+            stream.write("".join(line + "\n" for line in table.tsv_lines()))
+        return
+    for number, table in enumerate(tables):
+        if number:
+            console.print()
+        console.print(table)
