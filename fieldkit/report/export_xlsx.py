@@ -43,8 +43,13 @@ from fieldkit.report.tables import SummaryTable, notes_table, summary_tables
 EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()
 
-_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f&<>]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+# Excel's text escapes, as XlsxWriter writes them (xmlwriter._escape_control_characters):
+# a control character or a non-character (U+FFFE, U+FFFF) becomes _xHHHH_, so a literal
+# _xHHHH_ in the text gets its underscore escaped as _x005F_ to read back as itself.
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]")
+_LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+EXCEL_MAX_TEXT = 32_767  # UTF-16 code units in one cell
 _DIMENSION = re.compile(r'<dimension ref="[A-Z0-9:]+"/>')
 
 
@@ -138,14 +143,32 @@ class _Part:
 
 
 def _text(value: str) -> str:
-    """A string as an inline-string <t>, as XlsxWriter writes one: XML-escaped, control
-    characters as _xHHHH_, leading or trailing white space kept."""
-    if _NEEDS_ESCAPE.search(value):
+    """A string as an inline-string <t>, exactly as XlsxWriter's write_string writes one:
+    cut to Excel's 32,767 UTF-16 units, Excel's _xHHHH_ escapes, XML-escaped, leading or
+    trailing white space kept. One difference on purpose: XlsxWriter passes a string that
+    starts with <r> and ends with </r> through unescaped, as rich-text XML; here it is text."""
+    if len(value) > EXCEL_MAX_TEXT // 2:
+        value = _excel_length(value)
+    if "_x" in value or _NEEDS_ESCAPE.search(value):
+        if "_x" in value:
+            value = _LITERAL_ESCAPE.sub(r"_x005F\1", value)
+        value = _UNWRITABLE.sub(lambda match: f"_x{ord(match.group()):04X}_", value)
         value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        value = _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", value)
-    if value[0].isspace() or value[-1].isspace():
+    if value[0].isspace() or value[-1].isspace():  # what XlsxWriter's ^\s and \s$ match
         return f'<t xml:space="preserve">{value}</t>'
     return f"<t>{value}</t>"
+
+
+def _excel_length(value: str) -> str:
+    """`value` cut to what one Excel cell holds, never inside a character above U+FFFF."""
+    if len(value) <= EXCEL_MAX_TEXT // 2:
+        return value  # even if every character took two units
+    units = 0
+    for index, char in enumerate(value):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > EXCEL_MAX_TEXT:
+            return value[:index]
+    return value
 
 
 class _Book:
@@ -221,7 +244,18 @@ class _Book:
         elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, self.formats.get(kind))
         else:
-            sheet.write_string(row, col, str(value))
+            _write_text(sheet, row, col, str(value))
+
+
+def _write_text(sheet: Worksheet, row: int, col: int, text: str) -> None:
+    """write_string, safe for every text: XlsxWriter writes a string that starts with <r> and
+    ends with </r> into the sheet as rich-text XML, unescaped (a customer named so would break
+    the workbook); such text goes in as three plain rich-string runs, which are escaped."""
+    text = _excel_length(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        sheet.write_rich_string(row, col, text[:1], text[1:-1], text[-1:])
+    else:
+        sheet.write_string(row, col, text)
 
 
 def excel_serial(value: date) -> float:
