@@ -168,9 +168,12 @@ def test_xlsx_data_sheets_keep_types_and_leave_empty_cells_empty(
     pings = book["Pings"]
     first = [cell.value for cell in pings[2]]
     assert isinstance(first[4], datetime) and isinstance(first[8], int)
-    followup = [cell.value for cell in book["Follow-ups"][2]]
-    assert isinstance(followup[5], datetime) and followup[5].hour == 0  # a date: due day
-    assert isinstance(followup[6], bool)
+    followups = book["Follow-ups"]
+    header = [cell.value for cell in followups[1]]
+    followup = dict(zip(header, [cell.value for cell in followups[2]], strict=True))
+    assert isinstance(followup["due"], datetime) and followup["due"].hour == 0  # a date: due day
+    assert isinstance(followup["overdue"], bool)
+    assert followup["closed_at"] is None and followup["status"] in ("open", "overdue")
 
 
 def test_xlsx_text_stays_text_and_a_full_sheet_continues(

@@ -35,6 +35,7 @@ class Format(str, Enum):
 class Level(str, Enum):
     visit = "visit"
     step = "step"
+    followup = "followup"
 
 
 SourcesArgument = Annotated[
@@ -235,7 +236,8 @@ def export_command(
         Path, typer.Option("-o", "--output", metavar="FILE", help="The file to write.")
     ],
     level: Annotated[
-        Level, typer.Option("--level", help="CSV rows: one per visit or one per answer.")
+        Level,
+        typer.Option("--level", help="CSV rows: one per visit, per answer or per follow-up item."),
     ] = Level.visit,
     redact: Annotated[
         bool,

@@ -30,6 +30,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.followups.items import FollowUp, item_id
 from fieldkit.records.models import VISIT_ID_PATTERN, content_digest, is_visit_id
 from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits, entry_path
+from fieldkit.report.sources import NoteKind, SourceReport
 
 CLOSURES_DIR = "closures"
 CLOSURE_FORMAT = "fieldkit-closure"
@@ -232,6 +233,15 @@ def read_closures(sources: list[Path], limits: ZipLimits | None = None) -> Closu
         elif source.is_file() and not _read_bundle(found, source, limits):
             return found
     return found
+
+
+def note_closure_problems(closures: ClosureSet, report: SourceReport) -> None:
+    """Closure files that were skipped, as notes of the report on its sources."""
+    for where, reason in closures.problems:
+        report.note(NoteKind.INVALID, where, reason)
+    not_kept = closures.problem_count - len(closures.problems)
+    if not_kept:
+        report.counts[NoteKind.INVALID] += not_kept
 
 
 def _read_bundle(found: ClosureSet, path: Path, limits: ZipLimits | None) -> bool:

@@ -1,4 +1,5 @@
-"""CSV: one row per visit (`--level visit`) or per answer (`--level step`), streamed.
+"""CSV: one row per visit (`--level visit`), per answer (`--level step`) or per follow-up
+item (`--level followup`), streamed.
 
 UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; ISO 8601
 timestamps with the engineer's offset; true/false for booleans; empty for missing values.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from fieldkit.report.kpi import Summary
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
-from fieldkit.report.rows import STEP_COLUMNS, VISIT_COLUMNS, Cell
+from fieldkit.report.rows import FOLLOWUP_COLUMNS, STEP_COLUMNS, VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
 
 
@@ -32,7 +33,9 @@ class CsvExporter:
         self.needs = Needs(steps=context.level == "step")
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
-        columns = STEP_COLUMNS if context.level == "step" else VISIT_COLUMNS
+        columns = {"step": STEP_COLUMNS, "followup": FOLLOWUP_COLUMNS}.get(
+            context.level, VISIT_COLUMNS
+        )
         self._writer.writerow([column.name for column in columns])
 
     def add(self, visit: Visit[PreparedVisit]) -> None:
@@ -40,6 +43,11 @@ class CsvExporter:
         if self.needs.steps:
             self._writer.writerows(
                 [csv_text(mask.cell(value)) for value in row] for row in visit.item.step_rows
+            )
+        elif self.context.level == "followup":
+            self._writer.writerows(
+                [csv_text(mask.cell(value)) for value in row]
+                for row in self.context.rows.followup_rows(visit.item.facts)
             )
         else:
             row = self.context.rows.visit_row(

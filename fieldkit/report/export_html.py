@@ -27,7 +27,9 @@ _VISIT_TABLE_COLUMNS = [
     "onsite_minutes", "failed_steps", "ping_last_verdict", "first_time_pass",
 ]
 # The summary tables shown as tables (ping verdicts and visits per week are charts here).
-_TABLES_SHOWN = ["by_checklist", "top_failing", "windows", "followups", "engineers"]
+_TABLES_SHOWN = [
+    "by_checklist", "top_failing", "windows", "followups", "followups_closed", "engineers"
+]
 _COLUMN_INDEX = {column.name: index for index, column in enumerate(VISIT_COLUMNS)}
 
 _CSS = """
@@ -173,6 +175,7 @@ class HtmlExporter:
             (self.t("mean_repair_hours"), as_text(summary.repairs.mean_repair_hours, "number")),
             (self.t("open_followups"), str(summary.followups_open)),
             (self.t("overdue"), str(summary.followups_overdue)),
+            (self.t("closed_followups"), str(summary.followups_closed)),
         ]
         tables = summary_tables(summary)
         read_kept = escape(label("records_read_kept", self.lang).format(

@@ -1,7 +1,8 @@
 """JSON: every kept record (as its visit.json content) and the summary, for other tools.
 
 Streamed: records are written as they are read, the summary and the source notes last:
-{"format": "fieldkit.report/1", "records": [{"source", "changed", "record"}, ...],
+{"format": "fieldkit.report/1",
+ "records": [{"source", "changed", "record", "followups": [item, ...]}, ...],
  "summary": {...}, "sources": {...}}.
 """
 
@@ -30,7 +31,14 @@ class JsonExporter:
         self._first = True
 
     def add(self, visit: Visit[PreparedVisit]) -> None:
-        entry = {"source": visit.origin, "changed": visit.changed, "record": visit.item.content}
+        entry = {
+            "source": visit.origin,
+            "changed": visit.changed,
+            "record": visit.item.content,
+            # Each item with its id and status, closed ones with their closure (the record
+            # itself never holds closures).
+            "followups": [item.to_json() for item in visit.item.facts.followups],
+        }
         self._file.write(("\n" if self._first else ",\n") + _dumps(self.context.mask.deep(entry)))
         self._first = False
 

@@ -384,6 +384,7 @@ class _SummaryWriter:
             ("kpi_mean_repair_hours", summary.repairs.mean_repair_hours, "number"),
             ("open_followups", summary.followups_open, "int"),
             ("kpi_overdue_followups", summary.followups_overdue, "int"),
+            ("closed_followups", summary.followups_closed, "int"),
             ("kpi_records_read", sources.files_read, "int"),
             ("kpi_noted", sum(sources.counts.values()), "int"),
         ]
@@ -394,6 +395,6 @@ class _SummaryWriter:
         self.chart("pie", tables["ping_verdicts"], "verdict", "count")
         self.chart("column", tables["visits_per_week"], "week", "visits")
         self.chart("bar", tables["top_failing"], "step", "count")
-        for key in ("by_checklist", "windows", "engineers", "followups"):
+        for key in ("by_checklist", "windows", "engineers", "followups", "followups_closed"):
             self.table(tables[key])
         self.table(notes_table(sources))

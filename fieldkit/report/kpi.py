@@ -3,7 +3,8 @@
 `SummaryBuilder.add_facts(visit_facts(record, ...))` folds one visit into running totals;
 `build()` returns the `Summary`. Memory grows with the number of checklists, steps,
 engineers and weeks, not with the number of visits, except for one float per completed visit
-(on-site minutes, for exact medians) and the `OPEN_FOLLOWUPS_KEPT` most urgent follow-ups.
+(on-site minutes, for exact medians), the `OPEN_FOLLOWUPS_KEPT` most urgent open follow-ups
+and the `CLOSED_FOLLOWUPS_KEPT` latest closed ones.
 
 docs/reports.md ("What each figure counts") states each definition; keep the two in step.
 """
@@ -25,6 +26,7 @@ from fieldkit.sla import Sla
 
 TOP_FAILING_STEPS = 10
 OPEN_FOLLOWUPS_KEPT = 50
+CLOSED_FOLLOWUPS_KEPT = 50
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,6 +311,8 @@ class Summary:
     followups_open: int
     followups_overdue: int
     followups_most_urgent: list[FollowUp]
+    followups_closed: int
+    followups_recently_closed: list[FollowUp]  # latest closing time first
     engineers: list[EngineerFigures]
     visits_per_week: dict[str, int]
 
@@ -354,6 +358,9 @@ class SummaryBuilder:
         # overdue first, then the earliest due date, then the order seen.
         self._urgent: list[tuple[tuple[int, int, int], FollowUp]] = []
         self._seen_followups = 0
+        self.followups_closed = 0
+        # The CLOSED_FOLLOWUPS_KEPT latest closed items, as a min-heap on closing time.
+        self._closed: list[tuple[float, int, FollowUp]] = []
         self.engineers: dict[str, EngineerFigures] = {}
         self.onsite_by_engineer: dict[str, list[float]] = defaultdict(list)
         self.weeks: Counter[str] = Counter()
@@ -417,10 +424,18 @@ class SummaryBuilder:
                 window.within += ok
 
     def _add_followup(self, item: FollowUp) -> None:
+        self._seen_followups += 1
+        if item.closed_at is not None:
+            self.followups_closed += 1
+            closed = (item.closed_at.timestamp(), self._seen_followups, item)
+            if len(self._closed) < CLOSED_FOLLOWUPS_KEPT:
+                heapq.heappush(self._closed, closed)
+            elif closed[:2] > self._closed[0][:2]:
+                heapq.heapreplace(self._closed, closed)
+            return
         self.followups_open += 1
         if item.overdue:
             self.followups_overdue += 1
-        self._seen_followups += 1
         due = (item.due or date.max).toordinal()
         entry = ((-int(not item.overdue), -due, -self._seen_followups), item)
         if len(self._urgent) < OPEN_FOLLOWUPS_KEPT:
@@ -468,6 +483,10 @@ class SummaryBuilder:
             followups_open=self.followups_open,
             followups_overdue=self.followups_overdue,
             followups_most_urgent=[item for _, item in urgent],
+            followups_closed=self.followups_closed,
+            followups_recently_closed=[
+                item for *_, item in sorted(self._closed, key=lambda e: e[:2], reverse=True)
+            ],
             engineers=sorted(self.engineers.values(), key=lambda e: e.engineer.casefold()),
             visits_per_week=dict(sorted(self.weeks.items())),
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from fieldkit.errors import UserInputError
+from fieldkit.followups.closures import note_closure_problems, read_closures
 from fieldkit.lang import Lang
 from fieldkit.records.models import VisitRecord
 from fieldkit.report.filters import Filters
@@ -28,7 +29,7 @@ from fieldkit.report.workers import default_workers
 from fieldkit.sla import Sla, load_sla
 
 FORMATS = ("csv", "xlsx", "html", "json")
-LEVELS = ("visit", "step")
+LEVELS = ("visit", "step", "followup")
 
 
 @dataclass
@@ -145,8 +146,13 @@ def _run(
     today = options.today
     builder = SummaryBuilder(sla, options.lang, today)
     prepare = Preparer(RowMaker(StepTitles(options.lang), sla, today), needs)
+    closures = read_closures(options.sources, options.limits)
     reader = _reader(options, prepare, options.on_file)
+    note_closure_problems(closures, reader.report)
     for visit in reader:
+        facts = visit.item.facts
+        if facts.followups:
+            visit.item.facts = replace(facts, followups=closures.apply(facts.followups))
         builder.add_facts(visit.item.facts)
         if consume is not None:
             consume(visit)

@@ -57,6 +57,9 @@ VISIT_COLUMNS = [
     Column("repair_hours", "number", 9, "repairs: restored_at − fault_reported_at"),
     Column("repair_limit_hours", "number", 9, "repairs: the grade's limit from data/sla.yaml"),
     Column("repair_within_limit", "bool", 9, "repairs: repair_hours ≤ repair_limit_hours"),
+    Column("followups_open", "int", 8, "follow-up items not closed (overdue ones included)"),
+    Column("followups_overdue", "int", 8, "open items due before the report's date"),
+    Column("followups_closed", "int", 8, "items with a closure"),
     Column("abort_reason", "text", 24, "why an aborted visit was aborted"),
     Column("changed", "bool", 8, "kept by --include-changed although its digest disagrees"),
     Column("fieldkit_version", "text", 9, "the fieldkit that wrote the record"),
@@ -103,13 +106,19 @@ PING_COLUMNS = [
 ]
 
 FOLLOWUP_COLUMNS = [
+    Column("item_id", "text", 44, "the item's id: visit#step-n (docs/followups.md)"),
     Column("visit_id", "text", 28, "the visit that raised it"),
+    Column("kind", "text", 10, "the checklist's kind"),
     Column("customer", "text", 28, "the customer (masked with --redact)"),
     Column("engineer", "text", 12, "who raised it"),
     Column("problem", "text", 40, "the problem"),
     Column("owner", "text", 14, "who follows it up"),
     Column("due", "date", 11, "by when"),
-    Column("overdue", "bool", 8, "due before the report's date"),
+    Column("status", "text", 8, "open, overdue or closed"),
+    Column("overdue", "bool", 8, "open and due before the report's date"),
+    Column("closed_at", "datetime", 20, "when it was closed, ISO 8601 with offset"),
+    Column("closed_by", "text", 12, "who closed it"),
+    Column("closing_note", "text", 40, "how it was closed"),
 ]
 
 
@@ -158,6 +167,9 @@ class RowMaker:
             _round(repair.repair_hours) if repair else None,
             repair.limit_hours if repair else None,
             repair.within_limit if repair else None,
+            sum(1 for item in visit.followups if item.closed_at is None),
+            sum(1 for item in visit.followups if item.overdue),
+            sum(1 for item in visit.followups if item.closed_at is not None),
             visit.abort_reason,
             changed,
             visit.fieldkit_version,
@@ -219,8 +231,9 @@ class RowMaker:
     @staticmethod
     def followup_rows(visit: VisitFacts) -> list[list[Cell]]:
         return [
-            [item.visit_id, item.customer, item.engineer, item.problem, item.owner, item.due,
-             item.overdue]
+            [item.item_id, item.visit_id, item.kind, item.customer, item.engineer, item.problem,
+             item.owner, item.due, item.status, item.overdue, item.closed_at, item.closed_by,
+             item.closing_note]
             for item in visit.followups
         ]
 

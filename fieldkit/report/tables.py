@@ -9,7 +9,7 @@ the report's language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, cast
 
 from fieldkit.lang import Lang
@@ -18,7 +18,7 @@ from fieldkit.report.labels import column_label, label
 from fieldkit.report.rows import Cell
 from fieldkit.report.sources import SourceReport
 
-ColumnKind = Literal["text", "int", "number", "percent", "date", "bool"]
+ColumnKind = Literal["text", "int", "number", "percent", "date", "datetime", "bool"]
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,17 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
         SummaryTable(
             "followups",
             _columns("due:date", "overdue:bool", "owner", "problem", "customer", "engineer",
-                     "visit"),
-            [[f.due, f.overdue, f.owner, f.problem, f.customer, f.engineer, f.visit_id]
+                     "item"),
+            [[f.due, f.overdue, f.owner, f.problem, f.customer, f.engineer, f.item_id]
              for f in summary.followups_most_urgent],
             marked=[f.overdue for f in summary.followups_most_urgent],
+        ),
+        SummaryTable(
+            "followups_closed",
+            _columns("closed_at:datetime", "closing_note", "closed_by", "due:date", "owner",
+                     "problem", "customer", "item"),
+            [[f.closed_at, f.closing_note, f.closed_by, f.due, f.owner, f.problem, f.customer,
+              f.item_id] for f in summary.followups_recently_closed],
         ),
         SummaryTable(
             "engineers",
@@ -128,6 +135,8 @@ def as_text(value: Cell, kind: ColumnKind) -> str:
         return "✓" if value else "✗"
     if isinstance(value, float):
         return f"{value:.1f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

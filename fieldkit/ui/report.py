@@ -18,16 +18,17 @@ from fieldkit.ui.tables import Column, FitTable, print_tables
 _NUMERIC = ("int", "number", "percent")
 # Columns left out first when a table is too wide (the rest stay, or the rows are stacked).
 _OPTIONAL = frozenset({"in_progress", "aborted", "p90_min", "measured", "turnups_decided",
-                       "failed_steps", "repairs_measured", "engineer", "visit", "kind"})
+                       "failed_steps", "repairs_measured", "engineer", "visit", "kind",
+                       "item", "closed_by", "due", "customer"})
 _ORDER = ("totals", "by_checklist", "ping_verdicts", "top_failing", "windows", "followups",
-          "engineers")
+          "followups_closed", "engineers")
 
 
 def fit_table(figures: SummaryTable, lang: Lang) -> FitTable:
     """A summary table for the terminal; ping verdicts by their names (`连接正常`, not `ok`)."""
     columns = [
         Column(column.key, header, keep=index == 0 or column.key not in _OPTIONAL,
-               wrap=column.kind == "text" and column.key != "visit",
+               wrap=column.kind == "text" and column.key not in ("visit", "item"),
                justify="right" if column.kind in _NUMERIC else "left")
         for index, (column, header) in enumerate(
             zip(figures.columns, figures.headers(lang), strict=True))
@@ -72,7 +73,8 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
                            f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
         ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
         ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
-                           f"{label('overdue', lang)})"),
+                           f"{label('overdue', lang)}, {summary.followups_closed} "
+                           f"{label('closed', lang)})"),
     ]
     heading = f"{label('report', lang)}  {summary.generated_on.isoformat()}"
     table = FitTable([Column("figure", "", keep=True, wrap=True),
