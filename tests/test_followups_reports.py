@@ -130,7 +130,8 @@ def test_dashboard_shows_closed_and_a_bad_closure_is_named(
     assert result.exit_code == 0, result.output
     # The command's report date is today: every item still open is overdue by now.
     assert "4 (4 Overdue, 2 Closed)" in result.stdout
-    assert "Follow-ups closed (latest first)" in result.stdout
+    closed_section = result.stdout.split("# followups_closed\n")[1].split("\n\n")[0]
+    assert "2024-05-31 09:05\t尾纤已更换\t王工" in closed_section
     assert "invalid: " in result.stderr and "torn.json" in result.stderr
     report = summarize(ReportOptions(sources=[root], today=TODAY)).sources
     assert report.counts[NoteKind.INVALID] == 1
