@@ -51,3 +51,20 @@ def widest_line(text: str) -> int:
     from fieldkit.cells import cell_width
 
     return max((cell_width(line.rstrip()) for line in text.splitlines()), default=0)
+
+
+def reads(shown: str, text: str) -> bool:
+    """`text` is on the screen whole: on one line, or wrapped in its column onto consecutive
+    lines (each line holding the next piece of it)."""
+    lines = shown.splitlines()
+    for start in range(len(lines)):
+        remaining = text
+        for line in lines[start:]:
+            piece = next((remaining[:end] for end in range(len(remaining), 0, -1)
+                          if remaining[:end] in line), "")
+            if not piece:
+                break
+            remaining = remaining[len(piece):].lstrip()
+            if not remaining:
+                return True
+    return False

@@ -161,7 +161,9 @@ def test_cli_close_then_list_json_and_text(records: Path) -> None:
     assert text.exit_code == 0, text.output
     assert item_text not in text.stdout and "UPS 电池鼓包" in text.stdout
     overdue = invoke("followups", "list", str(records), "--overdue", "--lang", "zh")
-    assert "已逾期" in overdue.stdout and "待跟进" not in overdue.stdout
+    header, *rows = overdue.stdout.splitlines()  # piped: tab-separated, statuses as codes
+    assert header.split("\t")[:2] == ["id", "status"]
+    assert rows and {row.split("\t")[1] for row in rows} == {"overdue"}
 
 
 @pytest.mark.parametrize(

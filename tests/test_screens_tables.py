@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from records_factory import CHINA, answers, completed, fields, snapshot
-from screens import WIDTHS, on_pty, render, widest_line
+from screens import WIDTHS, on_pty, reads, render, widest_line
 
 from fieldkit.cells import cell_width, wrap_cells
 from fieldkit.checklist.registry import list_checklists
@@ -49,7 +49,7 @@ def test_fit_table_keeps_every_value_whole_or_stacks() -> None:
     assert "Not shown at this width: Extra" in " ".join(narrow.split())
     stacked = render(table, 20).splitlines()  # the id alone is wider: each row is a block
     assert stacked[0] + stacked[1] == "20260501T010000Z-ABCDEFGHJK"
-    assert stacked[2:] == ["  Note:  a short", "         note", "  Extra: x"]
+    assert stacked[2:] == ["  Note: a short note", "  Extra: x"]
 
 
 @settings(max_examples=150, deadline=None)
@@ -125,7 +125,9 @@ def test_a_very_narrow_terminal_stacks_each_visit(records: tuple[Path, list[Visi
     assert widest_line(shown) <= 40
     for record in records[1]:
         assert record.visit_id in shown.splitlines()
-    assert "  客户:" in shown and "  状态:" in shown
+    for record in records[1]:
+        assert reads(shown, f"客户: {record.customer}")
+        assert f"状态: {record.status.label.get('zh')}" in shown
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -189,3 +191,32 @@ def test_json_stays_available_for_machines(
     with pytest.raises(SystemExit):
         run_app(["visits", "list", "--records", str(records[0]), "--json"])
     assert {visit["customer"] for visit in json.loads(capsys.readouterr().out)} == set(CUSTOMERS)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_followups_table_shows_every_id_problem_and_closure_whole(
+    tmp_path: Path, width: int, lang: str
+) -> None:
+    from followups_support import team
+    from test_report_helpers import TODAY
+
+    from fieldkit.followups.service import close_item, list_followups
+    from fieldkit.ui.followups import followups_table
+
+    root = tmp_path / "records"
+    team(root)
+    first = list_followups([root], today=TODAY).items[0]
+    close_item(RecordStore(root), first.item_id, "滤网已清洗，机房温度恢复正常",
+               now=datetime(2024, 6, 1, 10, 0, tzinfo=CHINA))
+    items = list_followups([root], today=TODAY).items
+    shown = render(followups_table(items, lang), width)  # type: ignore[arg-type]
+    assert widest_line(shown) <= width
+    lines = shown.splitlines()
+    for item in items:
+        assert any(item.item_id in line for line in lines)
+        assert reads(shown, item.problem) and reads(shown, item.customer)
+    assert reads(shown, "滤网已清洗，机房温度恢复正常")
+    assert ("已逾期" if lang == "zh" else "overdue") in shown
+    if lang == "zh":
+        assert not any(word in shown for word in ("overdue", "Problem", "Owner"))

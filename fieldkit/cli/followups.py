@@ -72,11 +72,10 @@ def list_command(
         data = [item.to_json() for item in listing.items]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif listing.items:
-        from rich.console import Console
+        from fieldkit.ui.followups import followups_table
+        from fieldkit.ui.tables import print_tables
 
-        from fieldkit.ui.followups import followups_view
-
-        Console(highlight=False).print(followups_view(listing.items, language(lang)))
+        print_tables([followups_table(listing.items, language(lang))])
     else:
         from fieldkit.ui.followups import NO_ITEMS
 

@@ -164,10 +164,10 @@ class FitTable:
         return lines
 
     def _stacked(self, width: int) -> list[Text]:
-        """Each row as a heading line (its first value) and `header: value` lines under it."""
+        """Each row as a heading line (its first value) and `header: value` pairs under it:
+        one-line values side by side as far as they fit, free text on lines of its own."""
         lines: list[Text] = []
-        label_width = max(cell_width(column.header) for column in self.columns[1:]) + 2
-        hanging = label_width if label_width + _INDENT < width // 2 else 0
+        room = width - _INDENT
         for number, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
             if number:
                 lines.append(Text(""))
@@ -175,20 +175,31 @@ class FitTable:
                 part.stylize("bold")
                 part.stylize(style)
                 lines.append(part)
+            packed = Text()
             for column, cell in zip(self.columns[1:], row[1:], strict=True):
                 if not cell.plain:
                     continue
-                label = column.header + ":"
+                label = Text(column.header + ": ", style="dim")
+                pair = label + cell
+                if not column.wrap and cell_width(pair.plain) <= room:
+                    if packed and cell_width(packed.plain) + _GAP + cell_width(pair.plain) > room:
+                        lines.append(Text(" " * _INDENT) + packed)
+                        packed = Text()
+                    packed = packed + Text(" " * _GAP) + pair if packed else pair
+                    continue
+                if packed:
+                    lines.append(Text(" " * _INDENT) + packed)
+                    packed = Text()
+                hanging = cell_width(label.plain) if cell_width(label.plain) < room // 2 else 0
+                parts = _wrapped(cell, room - hanging)
                 if hanging:
-                    parts = _wrapped(cell, width - _INDENT - hanging)
-                    first = Text(" " * _INDENT) + Text(label, style="dim")
-                    first.append(" " * (hanging - cell_width(label)))
-                    lines.append(first + parts[0])
-                    lines.extend(Text(" " * (_INDENT + hanging)) + part for part in parts[1:])
+                    lines.append(Text(" " * _INDENT) + label + parts[0])
+                    parts = parts[1:]
                 else:
-                    lines.append(Text(" " * _INDENT) + Text(label, style="dim"))
-                    lines.extend(Text(" " * _INDENT * 2) + part
-                                 for part in _wrapped(cell, width - _INDENT * 2))
+                    lines.append(Text(" " * _INDENT) + label)
+                lines.extend(Text(" " * (_INDENT + hanging)) + part for part in parts)
+            if packed:
+                lines.append(Text(" " * _INDENT) + packed)
         return lines
 
 
