@@ -337,14 +337,16 @@ def test_summary_command_piped_is_tab_separated_sections(team: list[Path]) -> No
         for block in result.stdout.split("\n\n")
     }
     assert list(sections) == ["# totals", "# by_checklist", "# ping_verdicts", "# top_failing",
-                              "# windows", "# followups", "# engineers"]
+                              "# windows", "# followups", "# followups_closed", "# engineers"]
     assert ["visits", "10"] in sections["# totals"]
     verdicts = sections["# ping_verdicts"]
     assert verdicts[0] == ["verdict", "count", "share"]
     assert {row[0] for row in verdicts[1:]} <= {"ok", "slow", "partial_loss", "timeout",
                                                 "local_unreachable", "remote_unreachable"}
     header, *rows = sections["# followups"]
-    assert header[-1] == "visit" and all(len(row[-1]) == 27 for row in rows)
+    # Whole item ids (visit id # step - n), never cut to fit: they are typed back.
+    assert header[-1] == "item" and rows
+    assert all(re.fullmatch(r"\d{8}T\d{6}Z-\w{10}#[a-z_]+-\d+", row[-1]) for row in rows)
 
 
 def test_export_command_writes_the_file_and_nothing_else_to_it(
