@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from nobody import nobody_runs_fieldkit
 
 from fieldkit.checklist.registry import list_checklists, open_checklist, resolve
 from fieldkit.errors import UserInputError, ValidationFailed
@@ -86,28 +86,19 @@ def test_a_missing_extra_folder_is_an_error(tmp_path: Path) -> None:
         list_checklists(tmp_path / "nope")
 
 
-def test_a_checklist_folder_that_may_not_be_read_is_one_line_exit_2(tmp_path: Path) -> None:
+def test_a_checklist_folder_that_may_not_be_read_is_one_line_exit_2() -> None:
     """Run as a user who may not enter the user checklist folder (root may enter any)."""
-    folder = user_folder(tmp_path) / "inner"
-    folder.mkdir()
-    command = [sys.executable, "-m", "fieldkit", "checklists", "list"]
-    if os.name != "posix":
-        pytest.skip("POSIX permissions")
-    if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("needs setpriv to drop root")
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-        tmp_path.chmod(0o755)
-    folder.parent.chmod(0o700)  # entered by its owner only
-    env = {
-        **os.environ,
-        "FIELDKIT_USER_CHECKLISTS": str(folder),
-        "FIELDKIT_CACHE": str(tmp_path / "cache"),
-    }
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
-    finally:
-        folder.parent.chmod(0o755)
+    with nobody_runs_fieldkit() as nobody:
+        folder = nobody.home / "user-checklists" / "inner"
+        folder.mkdir(parents=True)
+        folder.parent.chmod(0o700)  # entered by its owner, root, only
+        env = nobody.env(
+            FIELDKIT_USER_CHECKLISTS=str(folder), FIELDKIT_CACHE=str(nobody.home / "cache")
+        )
+        done = subprocess.run(
+            nobody.command("checklists", "list"), env=env, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"fieldkit: error: {folder}: cannot read: Permission denied\n"
 
