@@ -13,6 +13,7 @@ dates stay ISO strings for the models to parse.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
 import re
@@ -25,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from fieldkit.errors import ValidationFailed
+from fieldkit.safeio import RefusedFile, has_surrogate, holds_surrogate, read_bounded
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 50
@@ -48,6 +50,7 @@ _ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
 # would drop the zeros from the record.
 _INT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SURROGATE_PROBLEM = "a lone surrogate (\\ud800-\\udfff) is not text; save the file as UTF-8"
 _BOOLS = {"true": True, "false": False}
 _NULLS = {"", "~", "null"}
 
@@ -110,16 +113,19 @@ def load_yaml(path: str | Path) -> LoadedYaml:
     path = Path(path)
     filename = str(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_bounded(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ValidationFailed([f"{filename}:1:1: no such file"]) from None
     except IsADirectoryError:
         raise ValidationFailed([f"{filename}:1:1: is a folder, not a file"]) from None
+    except RefusedFile as error:
+        if error.errno == errno.EFBIG:
+            message = f"file is larger than {MAX_FILE_BYTES} bytes"
+        else:
+            message = f"cannot read: {error.strerror}"
+        raise ValidationFailed([f"{filename}:1:1: {message}"]) from None
     except OSError as error:
         raise ValidationFailed([f"{filename}:1:1: cannot read: {error.strerror}"]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValidationFailed([f"{filename}:1:1: file is larger than {MAX_FILE_BYTES} bytes"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -181,6 +187,8 @@ def _parse_json(text: str, filename: str) -> LoadedYaml:
         raise ValidationFailed([f"{filename}:1:1: {error}"]) from None
     except RecursionError:
         raise ValidationFailed([f"{filename}:1:1: nesting is too deep"]) from None
+    if holds_surrogate(data):
+        raise ValidationFailed([f"{filename}:1:1: {_SURROGATE_PROBLEM}"])
     return LoadedYaml(filename=filename, data=data, marks={(): (1, 1)}, text=text)
 
 
@@ -225,7 +233,18 @@ class _Builder:
             return self._mapping(node, loc, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            value = _scalar(node)
+        except ValueError:  # int() of more digits than Python converts (4300)
+            self._problem(node, f"a number of {len(node.value)} digits is too long")
+            return None
+        if isinstance(value, str) and has_surrogate(value):
+            self._problem(node, _SURROGATE_PROBLEM)
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -237,7 +256,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(key_node, "a key must be a plain value, not a list or mapping")
                 continue
-            key = _scalar(key_node)
+            key = self._scalar(key_node)
             if key in first_seen:
                 self._problem(
                     key_node, f"duplicate key {key!r} (first given on line {first_seen[key]})"

@@ -13,6 +13,7 @@ import pytest
 from fieldkit.errors import ValidationFailed
 from fieldkit.records import loading, migrations
 from fieldkit.records.loading import (
+    MAX_JOURNAL_BYTES,
     RecordUnreadable,
     iter_record_files,
     parse_checked_record,
@@ -216,12 +217,42 @@ def test_json_errors_keep_the_json_module_s_wording(content: bytes, message: str
         parse_record(content, "r.json")
 
 
-def test_a_string_only_the_json_module_accepts_still_reads() -> None:
-    """An escaped lone surrogate is valid JSON to Python (not to pydantic-core's parser)."""
+def test_an_escaped_lone_surrogate_is_refused_with_the_file_named() -> None:
+    """Valid JSON to Python's json module, but no text: an export writing it as UTF-8 would
+    stop at it, so the record is refused where it is read."""
     raw = _fixture_raw()
     raw["answers"][0]["notes"] = [{"text": "\ud800", "at": raw["started_at"]}]
     text = json.dumps(raw)  # ensure_ascii: the surrogate is written as the escape \ud800
-    assert parse_record(text.encode(), "r.json").answers[0].notes[0].text == "\ud800"
+    with pytest.raises(RecordUnreadable, match=r"^r\.json: invalid JSON: .*lone surrogate"):
+        parse_record(text.encode(), "r.json")
+
+
+def test_a_record_nested_too_deep_or_with_a_huge_number_is_refused_with_its_file() -> None:
+    text = json.dumps(_fixture_raw())
+    deep = text[:-1] + ', "extra": ' + "[" * 3000 + "]" * 3000 + "}"
+    huge = text[:-1] + ', "extra": ' + "9" * 5000 + "}"
+    for data in (deep, huge):
+        with pytest.raises(RecordUnreadable, match=r"^r\.json: invalid JSON: .*too large"):
+            parse_record(data.encode(), "r.json")
+
+
+def test_a_fifo_or_a_huge_journal_is_named_not_waited_on(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    folder.mkdir()
+    (folder / "visit.json").write_bytes((FIXTURES / "v1-in-progress.json").read_bytes())
+    os.mkfifo(folder / "visit.journal")
+    with pytest.raises(RecordUnreadable, match=r"visit\.journal: cannot read: .*FIFO"):
+        read_record_file(folder / "visit.json")
+    (folder / "visit.journal").unlink()
+    with (folder / "visit.journal").open("wb") as journal:
+        journal.truncate(MAX_JOURNAL_BYTES + 1)  # sparse: takes no disk
+    with pytest.raises(RecordUnreadable, match=r"visit\.journal: cannot read: larger than"):
+        read_record_file(folder / "visit.json")
+    (folder / "visit.journal").unlink()
+    (folder / "visit.json").unlink()
+    os.mkfifo(folder / "visit.json")
+    with pytest.raises(RecordUnreadable, match=r"visit\.json: cannot read: .*FIFO"):
+        read_record_file(folder / "visit.json")
 
 
 def test_a_file_over_the_size_limit_is_refused(

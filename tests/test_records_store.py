@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
@@ -267,14 +268,14 @@ def test_a_photo_that_may_not_be_read_is_the_engineers_input_not_a_failed_save(
     """Read permission is simulated: the tests run as root, who may read any file."""
     photo = tmp_path / "odf.jpg"
     photo.write_bytes(b"\xff\xd8 a photo")
-    real_open = Path.open
+    real_open = os.open
 
-    def open_denied(path: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        if path == photo:
+    def open_denied(path: str | Path, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == photo:
             raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", open_denied)
+    monkeypatch.setattr(os, "open", open_denied)
     with store.create(fields(), snapshot()) as handle:
         with pytest.raises(UserInputError, match=r"cannot attach .*odf\.jpg: Permission denied"):
             handle.attach(photo)

@@ -6,11 +6,12 @@ and Rich are imported inside the commands.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -142,7 +143,10 @@ def show_visit(
     """Show one visit as entered: every step, notes, attachments and ping attempts."""
     from fieldkit.records.render import render_html, render_markdown, visit_view
 
-    record = _store(records).load(visit)
+    store = _store(records)
+    if output is not None:
+        _check_output(output, store)
+    record = store.load(visit)
     chosen = language(lang)
     if output_format is ShowFormat.text:
         from rich.console import Console
@@ -150,12 +154,11 @@ def show_visit(
         view = visit_view(record, chosen)
         if output is None:
             _print_view_text(view, Console())
-        else:
-            with _open_output(output) as handle:
-                _print_view_text(view, Console(file=handle, width=100))
-            sys.stderr.write(f"wrote {output}\n")
-        return
-    if output_format is ShowFormat.json:
+            return
+        console = Console(file=io.StringIO(), width=100)
+        _print_view_text(view, console)
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+    elif output_format is ShowFormat.json:
         text = record.model_dump_json(indent=2) + "\n"
     elif output_format is ShowFormat.md:
         text = render_markdown(record, chosen)
@@ -163,20 +166,26 @@ def show_visit(
         text = render_html(record, chosen)
     if output is None:
         sys.stdout.write(text)
-    else:
-        with _open_output(output) as handle:
-            handle.write(text)
-        sys.stderr.write(f"wrote {output}\n")
+        return
+    _write_output(output, text.encode("utf-8"))
+    sys.stderr.write(f"wrote {output}\n")
 
 
-def _open_output(output: Path) -> TextIO:
-    """`-o FILE` opened for writing; a folder or an unwritable place is one line, exit 2."""
+def _check_output(output: Path, store: RecordStore) -> None:
+    """The shared rule for `-o FILE` (safeio.check_output_path), with the records folder."""
+    from fieldkit.paths import records_dir
+    from fieldkit.safeio import check_output_path
+
+    check_output_path(output, [store.root, records_dir()])
+
+
+def _write_output(output: Path, data: bytes) -> None:
+    """`-o FILE` written whole and owner-only; an unwritable place is one line, exit 2."""
     from fieldkit.errors import UserInputError
+    from fieldkit.safeio import write_private
 
-    if output.is_dir():
-        raise UserInputError(f"-o {output}: is a folder; give a file name")
     try:
-        return output.open("w", encoding="utf-8")
+        write_private(output, data)
     except OSError as error:
         raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
 

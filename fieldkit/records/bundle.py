@@ -15,6 +15,7 @@ The reports (fieldkit/report/sources.py) check each record's digest against the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -22,14 +23,27 @@ import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError
-from fieldkit.records.loading import RECORD_FILE, parse_record
-from fieldkit.records.models import VisitRecord, VisitStatus, verify_digest
-from fieldkit.records.store import RecordStore, local_now
+from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, parse_record
+from fieldkit.records.models import Attachment, VisitRecord, VisitStatus, verify_digest
+from fieldkit.records.store import (
+    ATTACHMENTS_DIR,
+    MAX_ATTACHMENT_BYTES,
+    RecordStore,
+    local_now,
+)
+from fieldkit.safeio import (
+    RefusedFile,
+    check_output_path,
+    create_private,
+    open_bounded,
+    read_bounded,
+    read_chunks,
+)
 
 MANIFEST_FILE = "manifest.json"
 BUNDLE_FORMAT = "fieldkit-bundle"
@@ -50,14 +64,13 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
     A record whose digest does not match is left out (a problem): it was changed after it was
     completed. The zip is written to a temporary file and renamed, so `output` is never half.
     """
-    if output.is_dir():
-        raise UserInputError(f"-o {output}: is a folder; give a file name")
+    check_output_path(output, [store.root])
     result = BundleResult(output)
     chosen: list[tuple[VisitRecord, Path, bytes]] = []
     for visit_id in store.visit_ids():
         record_file = store.visit_dir(visit_id) / RECORD_FILE
         try:
-            data = record_file.read_bytes()
+            data = read_bounded(record_file, MAX_RECORD_BYTES)
             record = parse_record(data, str(record_file))
         except (OSError, FieldkitError) as error:
             result.problems.append((visit_id, f"left out: {error}"))
@@ -91,24 +104,16 @@ def _write_zip(
     temp = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
     visits: list[dict[str, Any]] = []
     try:
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        with os.fdopen(create_private(temp), "wb") as file, zipfile.ZipFile(
+            file, "w", compression=zipfile.ZIP_DEFLATED
+        ) as bundle:
             for record, folder, data in chosen:
                 files = [_add(bundle, f"{record.visit_id}/{RECORD_FILE}", data)]
                 listed = {a.stored_path: a for answer in record.answers for a in answer.attachments}
                 for attachment in listed.values():
-                    source = folder / attachment.stored_path
-                    try:
-                        content = source.read_bytes()
-                    except OSError:
-                        result.problems.append((str(source), "attachment missing: not bundled"))
-                        continue
-                    if hashlib.sha256(content).hexdigest() != attachment.sha256:
-                        result.problems.append(
-                            (str(source), "attachment differs from its sha256 in the record")
-                        )
-                    files.append(
-                        _add(bundle, f"{record.visit_id}/{attachment.stored_path}", content)
-                    )
+                    entry = _add_attachment(bundle, record.visit_id, folder, attachment, result)
+                    if entry is not None:
+                        files.append(entry)
                 visits.append(_manifest_entry(record, files))
                 result.visit_ids.append(record.visit_id)
             manifest = {
@@ -127,6 +132,49 @@ def _write_zip(
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def _add_attachment(
+    bundle: zipfile.ZipFile,
+    visit_id: str,
+    folder: Path,
+    attachment: Attachment,
+    result: BundleResult,
+) -> dict[str, Any] | None:
+    """Stream one attachment into the zip: only a regular file inside the visit's attachments
+    folder, never through a link (a link could pull in a secret, or /dev/zero until the memory
+    is gone), at most MAX_ATTACHMENT_BYTES. Anything else is a problem, and not bundled."""
+    source = folder / attachment.stored_path
+    parts = PurePosixPath(attachment.stored_path).parts
+    if len(parts) != 2 or parts[0] != ATTACHMENTS_DIR or parts[1] in ("..", "."):
+        problem = "attachment path leaves its visit folder: not bundled"
+        result.problems.append((str(source), problem))
+        return None
+    name = f"{visit_id}/{attachment.stored_path}"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        if (folder / ATTACHMENTS_DIR).is_symlink():
+            raise RefusedFile(errno.ELOOP, "the attachments folder is a symbolic link", str(source))
+        with open_bounded(source, MAX_ATTACHMENT_BYTES, follow_symlinks=False) as reader, \
+                bundle.open(name, "w", force_zip64=True) as writer:
+            for chunk in read_chunks(reader, MAX_ATTACHMENT_BYTES, source):
+                digest.update(chunk)
+                size += len(chunk)
+                writer.write(chunk)
+    except FileNotFoundError:
+        result.problems.append((str(source), "attachment missing: not bundled"))
+        return None
+    except OSError as error:
+        # Refused before its entry was begun, unless it grew past the limit while read.
+        partly = " (its zip entry is cut short)" if size else ""
+        result.problems.append(
+            (str(source), f"attachment not bundled: {error.strerror or error}{partly}")
+        )
+        return None
+    if digest.hexdigest() != attachment.sha256:
+        result.problems.append((str(source), "attachment differs from its sha256 in the record"))
+    return {"path": name, "sha256": digest.hexdigest(), "size": size}
 
 
 def _add(bundle: zipfile.ZipFile, name: str, content: bytes) -> dict[str, Any]:

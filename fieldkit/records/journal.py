@@ -17,10 +17,25 @@ interrupted just before the journal was deleted; its changes are in visit.json a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, TypeGuard
+
+from fieldkit.safeio import JsonProblem, parse_json
 
 JOURNAL_FILE = "visit.journal"
 _FORMAT = 1
+# What a save never changes: a line that does is another visit's, or was edited.
+_FIXED_FIELDS = ("visit_id", "schema_version", "checklist")
+# An answer's index: ASCII digits only (`"²".isdigit()` is true), and few of them.
+_INDEX = re.compile(r"[0-9]{1,9}")
+
+
+class JournalProblem(ValueError):
+    """A complete journal line that contradicts its visit.json; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def header(base_sha256: str) -> bytes:
@@ -50,7 +65,9 @@ def _line(content: dict[str, Any]) -> bytes:
 def replay(raw: dict[str, Any], journal: bytes, base_sha256: str) -> tuple[dict[str, Any], int]:
     """`raw` (the visit.json content) with the journal's complete entries applied, and their count.
 
-    A journal for another base, or one without a readable header, applies nothing.
+    A journal for another base, or one without a readable header, applies nothing. A line
+    that changes the visit's id, schema or checklist raises JournalProblem: fieldkit never
+    writes one, so the file was put there or edited.
     """
     lines = journal.split(b"\n")[:-1]  # the part after the last newline is torn or empty
     if not lines or _parse(lines[0]) != {"journal": _FORMAT, "base_sha256": base_sha256}:
@@ -58,10 +75,17 @@ def replay(raw: dict[str, Any], journal: bytes, base_sha256: str) -> tuple[dict[
     record = dict(raw)
     answers = list(record.get("answers") or [])
     applied = 0
-    for line in lines[1:]:
+    for number, line in enumerate(lines[1:], start=2):
         change = _parse(line)
         if not _is_entry(change, applied + 1, len(answers)):
             break
+        for name in _FIXED_FIELDS:
+            if name in change["fields"] and change["fields"][name] != raw.get(name):
+                raise JournalProblem(
+                    f"changes {name} to {change['fields'][name]!r}: this journal line is not "
+                    f"this visit's ({raw.get('visit_id')!r})",
+                    number,
+                )
         record.update(change["fields"])
         answers = answers[: change["answers_len"]]
         answers.extend([None] * (change["answers_len"] - len(answers)))
@@ -75,8 +99,8 @@ def replay(raw: dict[str, Any], journal: bytes, base_sha256: str) -> tuple[dict[
 
 def _parse(line: bytes) -> dict[str, Any] | None:
     try:
-        content = json.loads(line)
-    except ValueError:
+        content = parse_json(line)
+    except JsonProblem:
         return None
     return content if isinstance(content, dict) else None
 
@@ -93,7 +117,7 @@ def _is_entry(
     # or tampered with (and would allocate that many slots)
     if not isinstance(length, int) or not 0 <= length <= answers_before + len(answers):
         return False
-    indices = [int(key) for key in answers if key.isdigit()]
+    indices = [int(key) for key in answers if _INDEX.fullmatch(key)]
     # every answer past the old end must be given, so the list has no holes
     new_positions = set(range(min(answers_before, length), length))
     return (

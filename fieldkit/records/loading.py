@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -11,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pydantic_core
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
-from fieldkit.records.journal import JOURNAL_FILE, replay
+from fieldkit.records.journal import JOURNAL_FILE, JournalProblem, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
 from fieldkit.records.models import (
     VisitRecord,
@@ -24,10 +21,13 @@ from fieldkit.records.models import (
     sha256_hex,
     verify_digest,
 )
+from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 
 RECORD_FILE = "visit.json"
 # A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
+# The store folds the journal into visit.json once it outgrows max(4 MB, visit.json).
+MAX_JOURNAL_BYTES = MAX_RECORD_BYTES + 4 * 1024 * 1024
 
 
 class RecordUnreadable(FieldkitError):
@@ -75,29 +75,39 @@ class CheckedRecord:
 def _read(path: str | os.PathLike[str], *, check_digest: bool) -> CheckedRecord:
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            # read(n) allocates n bytes first: ask for the file's size, not for the limit.
-            expected = min(os.fstat(handle.fileno()).st_size, MAX_RECORD_BYTES) + 1
-            data = handle.read(expected)
-            if len(data) == expected:  # it grew meanwhile: read on, up to the limit
-                data += handle.read(MAX_RECORD_BYTES + 1 - len(data))
+        data = read_bounded(path, MAX_RECORD_BYTES)
     except OSError as error:
         raise RecordUnreadable(f"{path}: cannot read: {error.strerror or error}") from error
-    if len(data) > MAX_RECORD_BYTES:
-        raise RecordUnreadable(f"{path}: larger than {MAX_RECORD_BYTES} bytes, not a visit record")
     journal = None
+    journal_path = path.parent / JOURNAL_FILE
     if path.name == RECORD_FILE:
-        with contextlib.suppress(FileNotFoundError):
-            journal = (path.parent / JOURNAL_FILE).read_bytes()
-    return _parse(data, str(path), journal=journal, check_digest=check_digest)
+        try:
+            journal = read_bounded(journal_path, MAX_JOURNAL_BYTES)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            reason = error.strerror or error
+            raise RecordUnreadable(f"{journal_path}: cannot read: {reason}") from error
+    return _parse(
+        data, str(path), journal=journal, check_digest=check_digest, journal_name=str(journal_path)
+    )
 
 
 def _parse(
-    data: bytes, filename: str, *, journal: bytes | None, check_digest: bool
+    data: bytes,
+    filename: str,
+    *,
+    journal: bytes | None,
+    check_digest: bool,
+    journal_name: str | None = None,
 ) -> CheckedRecord:
     raw = _json_object(data, filename)
     if journal:
-        raw, _ = replay(raw, journal, sha256_hex(data))
+        try:
+            raw, _ = replay(raw, journal, sha256_hex(data))
+        except JournalProblem as error:
+            where = journal_name or f"{filename} (its journal)"
+            raise RecordUnreadable(f"{where}:{error.line}: {error}") from error
     try:
         written_version = record_version(raw)
         upgraded = migrate(raw)
@@ -150,23 +160,11 @@ def _content_digest(raw: dict[str, Any]) -> str:
 
 
 def _json_object(data: bytes, filename: str) -> dict[str, Any]:
-    """The file's JSON object. pydantic-core's parser is twice as fast as the json module and
-    gives the same values; whatever it refuses goes through the json module, whose messages
-    (line and column, not UTF-8) are the ones users see, and which accepts a little more
-    (e.g. an escaped lone surrogate)."""
+    """The file's JSON object (see safeio.parse_json for the bounds)."""
     try:
-        raw = pydantic_core.from_json(data)
-    except ValueError:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise RecordUnreadable(f"{filename}: not UTF-8 text (byte {error.start})") from error
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RecordUnreadable(
-                f"{filename}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-            ) from error
+        raw = parse_json(data)
+    except JsonProblem as error:
+        raise RecordUnreadable(error.located(filename)) from error
     if not isinstance(raw, dict):
         raise RecordUnreadable(f"{filename}: not a visit record (expected a JSON object)")
     return raw

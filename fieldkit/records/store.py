@@ -44,9 +44,19 @@ from fieldkit.records.models import (
     new_visit_id,
     sha256_hex,
 )
+from fieldkit.safeio import (
+    JsonProblem,
+    RefusedFile,
+    open_bounded,
+    parse_json,
+    read_bounded,
+    read_chunks,
+)
 
 LOCK_FILE = "visit.lock"
 ATTACHMENTS_DIR = "attachments"
+# A photo or a meter's export is a few MB; this keeps one wrong file from filling the disk.
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 _TEMP_SUFFIX = ".tmp"
 # Below this the journal is never folded into visit.json during a visit (a 500-step visit's
 # journal is ~0.3 MB); above it, once it outgrows visit.json.
@@ -59,6 +69,8 @@ _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 # A lock file that cannot be read (written by hand, or by the O_EXCL fallback and cut short by a
 # crash) counts as held for this long after its last change, then as stale.
 _UNREADABLE_LOCK_GRACE_S = 10.0
+_MAX_LOCK_BYTES = 4096  # a lock holds a pid, a host name and a time
+_MAX_PID = 2**31 - 1  # pid_t (and a Windows DWORD, by the same bound) on every platform we run
 
 
 class SaveFailed(FieldkitError):
@@ -225,7 +237,8 @@ class RecordStore:
             (
                 name
                 for name in names
-                if is_visit_id(name) and (self.root / name / RECORD_FILE).is_file()
+                # lexists: a record that is not a regular file is read, and named as unreadable
+                if is_visit_id(name) and os.path.lexists(self.root / name / RECORD_FILE)
             ),
             reverse=True,
         )
@@ -412,33 +425,42 @@ class VisitHandle:
         """Copy a file into attachments/ (0600) and return what an answer records about it."""
         self._lock.ensure_held()
         source = Path(source)
-        if not source.is_file():
-            reason = "a folder, not a file" if source.is_dir() else "no such file"
-            raise UserInputError(f"cannot attach {source}: {reason}")
-        try:  # a file the engineer may not read is their input, not a failed save
-            reader = source.open("rb")
-        except OSError as error:
-            raise UserInputError(f"cannot attach {source}: {error.strerror or error}") from None
+        if source.is_dir():
+            raise UserInputError(f"cannot attach {source}: a folder, not a file")
         attachments = self.folder / ATTACHMENTS_DIR
         digest = hashlib.sha256()
         size = 0
+        with contextlib.ExitStack() as stack:
+            try:  # a file the engineer may not read is their input, not a failed save
+                reader = stack.enter_context(
+                    open_bounded(source, MAX_ATTACHMENT_BYTES, follow_symlinks=False)
+                )
+            except FileNotFoundError:
+                raise UserInputError(f"cannot attach {source}: no such file") from None
+            except OSError as error:
+                reason = error.strerror or error
+                if error.errno == errno.ELOOP:
+                    reason = "a symbolic link; attach the file it points to"
+                raise UserInputError(f"cannot attach {source}: {reason}") from None
 
-        def copy_into(fd: int) -> None:
-            nonlocal size
-            while chunk := reader.read(1024 * 1024):
-                digest.update(chunk)
-                size += len(chunk)
-                _write_all(fd, chunk)
+            def copy_into(fd: int) -> None:
+                nonlocal size
+                for chunk in read_chunks(reader, MAX_ATTACHMENT_BYTES, source):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    _write_all(fd, chunk)
 
-        try:
-            with reader:
+            try:
                 _make_private_dir(attachments, parents=False, exist_ok=True)
                 target = _free_name(attachments, _safe_file_name(source.name))
                 _write_atomic_with(target, copy_into)
-        except OSError as error:
-            if error.errno in _DISK_FULL:
-                raise SaveFailed(f"disk full: {source.name} not attached") from error
-            raise SaveFailed(f"cannot attach {source}: {error.strerror or error}") from error
+            except RefusedFile as error:  # it grew past the limit while it was copied
+                raise UserInputError(f"cannot attach {source}: {error.strerror}") from None
+            except OSError as error:
+                if error.errno in _DISK_FULL:
+                    raise SaveFailed(f"disk full: {source.name} not attached") from error
+                reason = error.strerror or error
+                raise SaveFailed(f"cannot attach {source}: {reason}") from error
         return Attachment(
             name=source.name,
             stored_path=f"{ATTACHMENTS_DIR}/{target.name}",
@@ -646,8 +668,8 @@ def _create_with_content(path: Path, content: bytes) -> None:
 
 def _read_lock(path: Path) -> dict[str, Any] | None:
     try:
-        owner = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        owner = parse_json(read_bounded(path, _MAX_LOCK_BYTES, follow_symlinks=False))
+    except (OSError, JsonProblem):
         return None
     if isinstance(owner, dict) and isinstance(owner.get("pid"), int):
         return owner
@@ -692,7 +714,7 @@ def _take_over_if_stale(path: Path, visit_id: str) -> None:
 
 
 def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
+    if not 0 < pid <= _MAX_PID:  # os.kill cannot even ask about a larger one
         return False
     if _ON_WINDOWS:
         return _windows_pid_alive(pid)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from fieldkit.errors import UserInputError
 from fieldkit.followups.closures import note_closure_problems, read_closures
 from fieldkit.lang import Lang
+from fieldkit.paths import records_dir
 from fieldkit.records.models import VisitRecord
 from fieldkit.report.filters import Filters
 from fieldkit.report.kpi import Summary, SummaryBuilder, VisitFacts
@@ -26,6 +27,7 @@ from fieldkit.report.safezip import ZipLimits
 from fieldkit.report.sources import Item, Progress, SourceReport, Visit, VisitReader
 from fieldkit.report.titles import StepTitles
 from fieldkit.report.workers import default_workers
+from fieldkit.safeio import check_output_path
 from fieldkit.sla import Sla, load_sla
 
 FORMATS = ("csv", "xlsx", "html", "json")
@@ -185,14 +187,9 @@ def export(
         raise UserInputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if level not in LEVELS:
         raise UserInputError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
-    if output.is_dir():
-        raise UserInputError(f"-o {output}: is a folder; give a file name")
+    check_output_path(output, [*options.sources, records_dir()])
     if not output.parent.is_dir():
         raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
-    if output.is_file() and any(
-        source.is_file() and source.samefile(output) for source in options.sources
-    ):
-        raise UserInputError(f"-o {output}: is one of the sources; the report would replace it")
     try:  # before any reading: a folder we cannot write to fails at once
         handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     except OSError as error:

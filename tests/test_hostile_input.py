@@ -1,0 +1,352 @@
+"""Issue 8, "No input breaks it": each case as it was reproduced, and the rule of its class.
+
+Each hostile input ends in a one-line error naming the file (exit 2), or in the one bad record
+being skipped and named while the report goes on; nothing written for others may replace a
+record or a device.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from cli_runner import invoke
+from records_factory import CHINA, completed, fields, snapshot
+
+from fieldkit.errors import UserInputError
+from fieldkit.records.bundle import write_bundle
+from fieldkit.records.loading import RecordUnreadable, read_record_file
+from fieldkit.records.store import (
+    LOCK_FILE,
+    MAX_ATTACHMENT_BYTES,
+    RecordStore,
+    VisitLocked,
+    _pid_alive,
+)
+
+START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+def _completed_visit(root: Path, attach: Path | None = None, customer: str = "深圳某银行") -> str:
+    store = RecordStore(root, clock=lambda: START)
+    with store.create(fields(customer), snapshot()) as handle:
+        record = completed(handle.record, START)
+        if attach is not None:
+            steps = list(record.answers)
+            steps[1] = steps[1].model_copy(update={"attachments": [handle.attach(attach)]})
+            record = record.model_copy(update={"answers": steps})
+        handle.save(record)
+        return handle.visit_id
+
+
+def _crafted(good: str, target: Path, kind: str) -> None:
+    """A copy of a good record (its text) made hostile in one of the ways issue 8 lists."""
+    if kind == "deep":
+        text = good.rstrip()[:-1] + ', "extra": ' + "[" * 3000 + "]" * 3000 + "}"
+    elif kind == "huge number":
+        text = good.rstrip()[:-1] + ', "extra": ' + "9" * 5000 + "}"
+    elif kind == "surrogate":
+        text = good.replace('"customer": "', '"customer": "\\ud800', 1)
+    else:  # NaN in a completed record
+        raw = json.loads(good)
+        raw["answers"][0]["value"] = float("nan")
+        text = json.dumps(raw)
+    target.parent.mkdir(parents=True)
+    target.write_text(text, "utf-8")
+
+
+CRAFTED = ["deep", "huge number", "surrogate", "NaN"]
+
+
+@pytest.mark.parametrize("kind", CRAFTED)
+def test_one_crafted_record_is_skipped_and_named_by_every_reader(
+    tmp_path: Path, kind: str
+) -> None:
+    root = tmp_path / "records"
+    for number in range(3):
+        _completed_visit(root, customer=f"客户{number}")
+    bad = "20240512T013000Z-AAAAAAAAAA"
+    _crafted(next(root.glob("*/visit.json")).read_text("utf-8"), root / bad / "visit.json", kind)
+    env = {"FIELDKIT_RECORDS": str(root)}
+
+    listed = invoke("visits", "list", "--json", env=env)
+    assert listed.exit_code == 0 and bad in listed.stderr and "Traceback" not in listed.stderr
+    assert len(json.loads(listed.stdout)) == 3
+    summary = invoke("report", "summary", str(root), "--json", env=env)
+    assert summary.exit_code == 0, summary.stderr
+    assert f"invalid: {root / bad / 'visit.json'}" in summary.stderr
+    exported = invoke("report", "export", str(root), "-f", "csv", "-o", str(tmp_path / "r.csv"))
+    assert exported.exit_code == 0 and bad in exported.stderr
+    bundled = invoke("visits", "bundle", "-o", str(tmp_path / "b.zip"), env=env)
+    assert bundled.exit_code == 0 and f"{bad}: left out" in bundled.stderr
+
+
+@pytest.mark.parametrize("kind", CRAFTED)
+def test_one_crafted_record_among_600_does_not_stop_a_report(tmp_path: Path, kind: str) -> None:
+    made = tmp_path / "collected"
+    subprocess.run(
+        [sys.executable, str(BENCHMARKS / "make_records.py"), "600", str(made), "--seed", "3"],
+        check=True, capture_output=True,
+    )
+    bad = made / "crafted" / "20240512T013000Z-AAAAAAAAAA" / "visit.json"
+    _crafted(next(made.glob("*/*/visit.json")).read_text("utf-8"), bad, kind)
+    summary = invoke("report", "summary", str(made), "--json")
+    assert summary.exit_code == 0, summary.stderr
+    assert json.loads(summary.stdout)["summary"]["totals"]["visits"] > 500
+    assert f"invalid: {bad}" in summary.stderr
+    exported = invoke("report", "export", str(made), "-f", "xlsx", "-o", str(tmp_path / "r.xlsx"))
+    assert exported.exit_code == 0 and f"invalid: {bad}" in exported.stderr
+
+
+def test_a_fifo_named_visit_json_is_named_not_waited_on(tmp_path: Path) -> None:
+    root = tmp_path / "records"
+    _completed_visit(root)
+    fifo = root / "20240512T013000Z-AAAAAAAAAA" / "visit.json"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    env = {"FIELDKIT_RECORDS": str(root)}
+    for args in (
+        ("visits", "list"),
+        ("report", "summary", str(root)),
+        ("visits", "bundle", "-o", str(tmp_path / "b.zip")),
+    ):
+        result = invoke(*args, env=env)
+        assert result.exit_code == 0, result.output
+        assert "FIFO" in result.stderr and str(fifo.parent.name) in result.stderr
+
+
+# -- output paths -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "records"
+    photo = tmp_path / "odf.jpg"
+    photo.write_bytes(b"\xff\xd8 photo")
+    _completed_visit(root, attach=photo)
+    monkeypatch.setenv("FIELDKIT_RECORDS", str(root))
+    return root
+
+
+def _outputs(records: Path) -> list[tuple[str, ...]]:
+    visit_id = RecordStore(records).visit_ids()[0]
+    return [
+        ("report", "export", str(records), "-f", "csv"),
+        ("report", "export", str(records), "-f", "html"),
+        ("visits", "show", visit_id, "-f", "md"),
+        ("visits", "show", visit_id, "-f", "text"),
+        ("visits", "bundle"),
+    ]
+
+
+def test_no_output_command_replaces_a_record_a_journal_or_an_attachment(
+    records: Path, tmp_path: Path
+) -> None:
+    folder = next(records.iterdir())
+    (folder / "visit.journal").write_bytes(b"")
+    elsewhere = tmp_path / "copy"  # a record folder that is no known records folder
+    elsewhere.mkdir()
+    (elsewhere / "visit.json").write_bytes((folder / "visit.json").read_bytes())
+    targets = [
+        folder / "visit.json",
+        folder / "visit.journal",
+        folder / "attachments" / "odf.jpg",
+        folder / "new-file.html",
+        elsewhere / "visit.json",
+        elsewhere / "report.csv",
+    ]
+    before = {target: target.read_bytes() for target in targets if target.exists()}
+    for command in _outputs(records):
+        for target in targets:
+            result = invoke(*command, "-o", str(target))
+            assert result.exit_code == 2, (command, target, result.output)
+            assert result.stderr.count("\n") == 1 and "write elsewhere" in result.stderr
+    assert {target: target.read_bytes() for target in before} == before
+    assert not (folder / "new-file.html").exists() and not (elsewhere / "report.csv").exists()
+
+
+def test_no_output_command_replaces_a_device(records: Path) -> None:
+    for command in _outputs(records):
+        result = invoke(*command, "-o", os.devnull)
+        assert result.exit_code == 2
+        expected = f"fieldkit: error: -o {os.devnull}: is a device; give a regular file\n"
+        assert result.stderr == expected
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_report_source_folder_is_not_written_into(records: Path, tmp_path: Path) -> None:
+    source = tmp_path / "collected"
+    source.mkdir()
+    result = invoke("report", "export", str(source), str(records), "-f", "csv",
+                    "-o", str(source / "report.csv"))
+    assert result.exit_code == 2 and "is inside" in result.stderr
+
+
+def test_files_written_for_others_are_private(records: Path, tmp_path: Path) -> None:
+    for number, command in enumerate(_outputs(records)):
+        output = tmp_path / f"out-{number}"
+        result = invoke(*command, "-o", str(output))
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(output.stat().st_mode) == 0o600, command
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+def test_attach_refuses_a_link_a_device_and_a_fifo(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    link = tmp_path / "photo.jpg"
+    link.symlink_to(secret)
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    store = RecordStore(tmp_path / "records", clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle:
+        for source, reason in (
+            (link, "a symbolic link"),
+            (Path("/dev/zero"), "a device"),
+            (fifo, "a FIFO"),
+        ):
+            with pytest.raises(UserInputError, match=f"cannot attach {source}: .*{reason}"):
+                handle.attach(source)
+        assert not (handle.folder / "attachments").exists()
+
+
+def test_attach_refuses_a_file_over_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    with big.open("wb") as file:
+        file.truncate(MAX_ATTACHMENT_BYTES + 1)  # sparse
+    store = RecordStore(tmp_path / "records", clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle, pytest.raises(
+        UserInputError, match="larger than"
+    ):
+        handle.attach(big)
+
+
+@pytest.mark.parametrize("swap", ["secret", "/dev/zero", "folder"])
+def test_bundle_never_reads_an_attachment_through_a_link(
+    tmp_path: Path, swap: str
+) -> None:
+    photo = tmp_path / "odf.jpg"
+    photo.write_bytes(b"\xff\xd8 photo")
+    root = tmp_path / "records"
+    visit_id = _completed_visit(root, attach=photo)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2")
+    attached = root / visit_id / "attachments" / "odf.jpg"
+    if swap == "folder":  # the attachments folder itself replaced by a link
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (elsewhere / "odf.jpg").write_text("password=hunter2")
+        (root / visit_id / "attachments").rename(tmp_path / "moved")
+        (root / visit_id / "attachments").symlink_to(elsewhere)
+    else:
+        attached.unlink()
+        attached.symlink_to(secret if swap == "secret" else swap)
+    result = write_bundle(RecordStore(root), tmp_path / "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as bundle:
+        assert all(b"hunter2" not in bundle.read(name) for name in bundle.namelist())
+        assert [name for name in bundle.namelist() if "attachments" in name] == []
+    assert any("attachment not bundled" in problem for _, problem in result.problems)
+
+
+# -- locks and journals -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pid", [2**31, 2**63, -1, 0])
+def test_a_lock_with_an_impossible_pid_is_stale(tmp_path: Path, pid: int) -> None:
+    store = RecordStore(tmp_path, clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle:
+        visit_id = handle.visit_id
+    lock = tmp_path / visit_id / LOCK_FILE
+    lock.write_text(json.dumps({"pid": pid, "host": os.uname().nodename}))
+    assert not _pid_alive(pid)
+    with store.open(visit_id) as handle:  # taken over, not a traceback
+        assert handle.record.visit_id == visit_id
+
+
+def test_a_lock_file_that_is_a_fifo_or_deeply_nested_does_not_hang_or_crash(
+    tmp_path: Path,
+) -> None:
+    store = RecordStore(tmp_path, clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle:
+        visit_id = handle.visit_id
+    lock = tmp_path / visit_id / LOCK_FILE
+    lock.write_text("[" * 3000 + "]" * 3000)
+    with pytest.raises(VisitLocked):  # unreadable and fresh: held, for a grace period
+        store.open(visit_id)
+    lock.unlink()
+    os.mkfifo(lock)
+    with pytest.raises(VisitLocked):
+        store.open(visit_id)
+
+
+def test_a_journal_line_naming_another_visit_is_a_clear_error(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path, clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle:
+        handle.save(handle.record.model_copy(update={"site": "新地址"}))
+        visit_id = handle.visit_id
+    journal = tmp_path / visit_id / "visit.journal"
+    lines = journal.read_bytes().split(b"\n")
+    entry = json.loads(lines[1])
+    entry["fields"]["visit_id"] = "20240101T000000Z-0000000000"
+    journal.write_bytes(lines[0] + b"\n" + json.dumps(entry).encode() + b"\n")
+    with pytest.raises(RecordUnreadable, match=rf"{journal}:2: changes visit_id"):
+        read_record_file(tmp_path / visit_id / "visit.json")
+    result = invoke("resume", visit_id, env={"FIELDKIT_RECORDS": str(tmp_path)})
+    assert result.exit_code == 2 and result.stderr.startswith(f"fieldkit: error: {journal}:2:")
+
+
+def test_a_journal_answer_index_in_unicode_digits_is_a_torn_line(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path, clock=lambda: START)
+    with store.create(fields(), snapshot()) as handle:
+        handle.save(handle.record.model_copy(update={"site": "新地址"}))
+        visit_id = handle.visit_id
+    journal = tmp_path / visit_id / "visit.journal"
+    header = journal.read_bytes().split(b"\n")[0]
+    for index in ("²", "9" * 5000):
+        entry = {"seq": 1, "fields": {"site": "x"}, "answers_len": 1, "answers": {index: {}}}
+        journal.write_bytes(header + b"\n" + json.dumps(entry).encode() + b"\n")
+        assert read_record_file(tmp_path / visit_id / "visit.json").site == fields().site
+
+
+# -- YAML and JSON files (answers files, checklists, config) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("a.yaml", "customer: " + "9" * 5000 + "\n", "a.yaml:1:11: a number of 5000 digits"),
+        ("a.yaml", 'customer: "C\\ud800"\n', "a.yaml:1:11: a lone surrogate"),
+        ("a.json", '{"customer": "C\\ud800"}', "a.json:1:1: a lone surrogate"),
+        ("a.json", '{"customer": ' + "9" * 5000 + "}", "a.json:1:1: Exceeds the limit"),
+        ("a.json", "[" * 3000 + "]" * 3000, "a.json:1:1: nesting is too deep"),
+    ],
+)
+def test_an_answers_file_with_hostile_values_is_one_line_naming_it(
+    tmp_path: Path, name: str, content: str, problem: str
+) -> None:
+    (tmp_path / name).write_text(content, "utf-8")
+    result = invoke(
+        "run", "lan-turnup", "--answers", str(tmp_path / name),
+        env={"FIELDKIT_RECORDS": str(tmp_path / "records")},
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(str(tmp_path / problem)) and result.stderr.count("\n") == 1
+    assert not (tmp_path / "records").exists()
+
+
+def test_an_answers_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "answers.yaml")
+    result = invoke("run", "lan-turnup", "--answers", str(tmp_path / "answers.yaml"))
+    assert result.exit_code == 2 and "answers.yaml:1:1: cannot read: not a regular file" in (
+        result.stderr
+    )
