@@ -242,6 +242,7 @@ def test_the_demo_walks_the_turn_up_pings_loopback_and_shows_the_record(
     attempt = record.answer_for("ping_gateway").ping_attempts[0]  # type: ignore[union-attr]
     assert attempt["target"] == "127.0.0.1" and attempt["statistics"]["received"] == 4
     assert "Visit record" in done.stdout and record.visit_id in done.stdout
+    assert "The demo pings 127.0.0.1, this laptop's loopback" in " ".join(done.stdout.split())
 
 
 def test_an_in_progress_record_of_an_older_fieldkit_resumes_to_the_end(

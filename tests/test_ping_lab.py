@@ -179,3 +179,29 @@ def test_busybox_ping_serves_as_the_system_backend(netlab: Lab, tmp_path: Path) 
     assert result["backend"] == "system" and result["verdict"] == "partial_loss"
     # BusyBox numbers from 0 and prints nothing for lost requests: the summary fills them in.
     assert [reply["error"] for reply in result["replies"]] == ["timeout", None, "timeout", None]
+
+
+# An address in the laptop namespace's subnet that a test routes into `lo` (and removes again).
+ROUTED_INTO_LO = "198.18.0.99"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_laptops_own_address_is_own_address_never_ok(netlab: Lab, backend: str) -> None:
+    result = ping_json(netlab, LAPTOP, "-c", "2", "-i", "0.2", "--backend", backend,
+                       expect_exit=2)
+    assert result["verdict"] == "own_address" and result["seed_outcome"] is None
+    assert result["statistics"]["sent"] == 0
+    assert "is this laptop's own address" in result["explanation"]["meaning"]
+    done = netlab.fieldkit("ping", LAPTOP, "--lang", "zh")
+    assert "这是本机自己的地址" in done.stdout and done.returncode == 2
+
+
+def test_a_target_whose_route_leaves_by_lo_is_own_address(netlab: Lab) -> None:
+    added = netlab.run(netlab.laptop, "ip", "route", "add", f"{ROUTED_INTO_LO}/32", "dev", "lo")
+    assert added.returncode == 0, added.stderr
+    try:
+        result = ping_json(netlab, ROUTED_INTO_LO, "-c", "1", "-W", "0.3", expect_exit=2)
+    finally:
+        netlab.run(netlab.laptop, "ip", "route", "del", f"{ROUTED_INTO_LO}/32", "dev", "lo")
+    assert result["verdict"] == "own_address"
+    assert result["source"]["interface"] == "lo"

@@ -90,3 +90,32 @@ def test_source_must_be_an_address_of_this_laptop() -> None:
 def test_bad_options_are_user_errors(option: dict[str, object], message: str) -> None:
     with pytest.raises(UserInputError, match=message):
         run_ping("127.0.0.1", **option)  # type: ignore[arg-type]
+
+
+def test_loopback_is_never_own_address_so_the_demo_can_ping_it() -> None:
+    assert run_ping("127.0.0.2", count=1, interval_s=0.05).verdict is Verdict.OK
+
+
+def test_a_non_loopback_address_the_laptop_holds_is_own_address_before_sending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fieldkit.ping import preflight
+
+    # Stands in for an address of this machine's cards (whatever they are): nothing is sent.
+    monkeypatch.setattr(preflight, "is_local_address", lambda address: address == "198.18.0.10")
+    assert preflight.check_target("198.18.0.10").verdict is Verdict.OWN_ADDRESS
+    assert preflight.check_target("198.18.0.11").verdict is None
+
+
+@pytest.mark.parametrize(
+    ("address", "interface", "itself"),
+    [("198.18.0.99", "lo", True), ("127.0.0.1", "lo", False), ("198.18.0.1", "eth0", False),
+     ("::1", "lo", False)],
+)
+def test_a_route_by_lo_means_the_laptop_answers_itself(
+    address: str, interface: str, itself: bool
+) -> None:
+    from fieldkit.ping.preflight import Preflight
+
+    report = Preflight(target=address, address=address, interface=interface)
+    assert report.answered_by_itself is itself

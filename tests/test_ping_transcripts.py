@@ -119,3 +119,9 @@ def test_cli_exit_codes_for_bad_input(args: list[str], code: int, stderr: str) -
     done = run_cli(*args)
     assert done.returncode == code
     assert stderr in done.stderr.decode()
+
+
+def test_a_transcript_of_the_laptop_pinging_its_own_ip_is_own_address() -> None:
+    text = (CORPUS / "linux-iputils-ok.txt").read_bytes()  # pinged 198.18.0.1, all answered
+    assert interpret_transcript(text, own_ip="198.18.0.1").verdict is Verdict.OWN_ADDRESS
+    assert interpret_transcript(text, own_ip="198.18.0.10").verdict is Verdict.OK

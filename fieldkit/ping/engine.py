@@ -114,6 +114,8 @@ def run_ping(
         finally:
             route_lookup.join()
     result.source_address, result.interface = preflight.source_address, preflight.interface
+    if preflight.answered_by_itself:
+        result.verdict = Verdict.OWN_ADDRESS  # whatever came back came from the laptop itself
     return result
 
 
@@ -203,4 +205,8 @@ def interpret_transcript(
         return result
     if sent == 0:
         raise UserInputError("the transcript shows no echo request and no summary")
-    return _conclude(result)
+    _conclude(result)
+    pinged_itself = own_ip is not None and result.address == own_ip
+    if pinged_itself and not ipaddress.ip_address(result.address or "").is_loopback:
+        result.verdict = Verdict.OWN_ADDRESS  # the laptop's own replies prove nothing
+    return result

@@ -28,6 +28,7 @@ class Verdict(str, Enum):
     INVALID_TARGET = "invalid_target"
     UNKNOWN_HOST = "unknown_host"
     NO_PERMISSION = "no_permission"
+    OWN_ADDRESS = "own_address"  # the laptop answers itself: it tests no line at all
 
 
 class SeedOutcome(str, Enum):

@@ -38,6 +38,15 @@ class Preflight:
     no_route: bool = False
     findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def answered_by_itself(self) -> bool:
+        """A non-loopback target whose route leaves by `lo`: the laptop would answer itself."""
+        return self.interface == "lo" and not _is_loopback(self.address)
+
+
+def _is_loopback(address: str | None) -> bool:
+    return address is not None and ipaddress.ip_address(address).is_loopback
+
 
 def parse_mask(target_address: str, mask: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """The target's subnet from `255.255.255.0`, `24` or `/24`."""
@@ -105,6 +114,10 @@ def check_target(target: str, *, source: str | None = None, mask: str | None = N
         )
     if mask:
         parse_mask(report.address, mask)  # a bad mask is a bad option: say so before sending
+    if not _is_loopback(report.address) and is_local_address(report.address):
+        # One of the laptop's own addresses (loopback is the demo's, and says so itself).
+        report.verdict = Verdict.OWN_ADDRESS
+        return report
     family = socket.AF_INET6 if ":" in report.address else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as probe:
         try:

@@ -23,6 +23,7 @@ SEED_OUTCOME: dict[Verdict, SeedOutcome | None] = {
     Verdict.INVALID_TARGET: None,
     Verdict.UNKNOWN_HOST: None,
     Verdict.NO_PERMISSION: None,
+    Verdict.OWN_ADDRESS: None,
 }
 
 EXIT_CODE: dict[Verdict, ExitCode] = {
@@ -36,6 +37,7 @@ EXIT_CODE: dict[Verdict, ExitCode] = {
     Verdict.INVALID_TARGET: ExitCode.BAD_INPUT,
     Verdict.UNKNOWN_HOST: ExitCode.BAD_INPUT,
     Verdict.NO_PERMISSION: ExitCode.CANNOT_RUN,
+    Verdict.OWN_ADDRESS: ExitCode.BAD_INPUT,
 }
 
 

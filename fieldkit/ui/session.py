@@ -354,6 +354,7 @@ def demo_visit(records: Path, lang: Lang) -> tuple[VisitRecord, int]:
 
     console = _console()
     console.print(say("demo_records", lang, folder=records))
+    console.print(say("demo_loopback", lang, gateway=DEMO_ANSWERS["gateway"]), style="yellow")
     store = RecordStore(records)
     fields = VisitFields(
         engineer="李工 (demo)",
