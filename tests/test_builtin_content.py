@@ -23,7 +23,7 @@ from fieldkit.checklist.models import (
     SerialRecord,
     StepCondition,
 )
-from fieldkit.paths import builtin_checklists_dir
+from fieldkit.paths import builtin_checklists_dir, data_dir
 from fieldkit.sla import load_sla
 from fieldkit.text import Text
 
@@ -31,6 +31,7 @@ BUILTIN_FILES = sorted(builtin_checklists_dir().glob("*.yaml"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 LAN_STEP_IDS = [
+    "data_team_ready",
     "customer_ip",
     "subnet_mask",
     "gateway",
@@ -175,12 +176,14 @@ def test_lan_turnup_lights_follow_the_seed() -> None:
         for step in lan.steps
         if isinstance(step, InstructionStep)
     }
+    # The seed: PW and RLK 是否正常 (normal), LNK 是否长亮 (steady), ACT 是否正常: an Ethernet
+    # ACT light is normal when it blinks with traffic.
     assert lights == {
-        "converter_power": [("PW", "on")],
+        "converter_power": [("PW", "normal")],
         "pigtail_on_odf": [],
-        "pigtail_into_converter": [("RLK", "on")],
+        "pigtail_into_converter": [("RLK", "normal")],
         "laptop_link": [("LNK", "steady")],
-        "customer_device": [("LNK", "steady"), ("ACT on the customer device", "on")],
+        "customer_device": [("LNK", "steady"), ("ACT on the customer device", "traffic")],
     }
 
 
@@ -202,10 +205,93 @@ def test_lan_turnup_quotes_the_seed() -> None:
         "ACT状态指示灯",
     ]:
         assert phrase in chinese, phrase
-    customer_ip = lan.step("customer_ip")
-    assert customer_ip is not None and customer_ip.help is not None
-    assert "确认设维数据班已完成局端光纤收发器、光纤、网线调测和局端数据制作" in customer_ip.help.zh
-    assert "data team" in customer_ip.help.en
+    ready = lan.step("data_team_ready")
+    assert isinstance(ready, CheckStep) and ready.help is not None
+    quote = "第一步、确认设维数据班已完成局端光纤收发器、光纤、网线调测和局端数据制作。"
+    assert quote in ready.help.zh
+    assert "data team" in ready.help.en
+
+
+def test_lan_turnup_stops_until_the_data_team_is_done() -> None:
+    ready = builtin("lan-turnup").step("data_team_ready")
+    assert isinstance(ready, CheckStep) and ready.on_fail is not None
+    assert not ready.on_fail.can_continue
+    assert "设维数据班" in ready.on_fail.guidance.zh
+    assert "contact the data team" in ready.on_fail.guidance.en
+
+
+def test_the_seeds_typo_is_quoted_as_written_and_corrected_in_a_comment() -> None:
+    ping = builtin("lan-turnup").step("ping_gateway")
+    assert ping is not None and ping.help is not None
+    assert "在DOS状态下输入一下指令:ping x.x.x.x(网关IP地址),是否正常。" in ping.help.zh
+    source = (builtin_checklists_dir() / "lan-turnup.yaml").read_text(encoding="utf-8")
+    comments = "\n".join(line for line in source.splitlines() if line.lstrip().startswith("#"))
+    assert "输入一下指令" in comments and "输入以下指令" in comments
+
+
+SEED_QUOTE_ZH = "培训资料原文："
+# A step number in a text either is the seed's own ("培训资料第三步", "the seed's step 3",
+# "培训资料原文：第三步、") or comes from a `{step:id}` reference: never a number typed in.
+ZH_STEP_NUMBER = re.compile(r"第[一二三四五六七八九十\d]+步")
+EN_STEP_NUMBER = re.compile(r"\bstep \d+", re.IGNORECASE)
+
+
+def raw_texts(node: object) -> Iterator[str]:
+    """Every string of a YAML file's data, as written (step references not yet rendered),
+    except `source`, which describes the seed document itself (its 第一步至第六步)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key != "source":
+                yield from raw_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from raw_texts(item)
+
+
+def _data_files() -> list[Path]:
+    return [*BUILTIN_FILES, data_dir() / "ping_outcomes.yaml"]
+
+
+@pytest.mark.parametrize("path", _data_files(), ids=lambda path: path.name)
+def test_no_text_numbers_a_step_except_the_seeds_own_or_by_reference(path: Path) -> None:
+    from fieldkit.yamlsafe import load_yaml
+
+    for text in raw_texts(load_yaml(path).data):
+        for match in ZH_STEP_NUMBER.finditer(text):
+            before = text[: match.start()]
+            assert before.endswith(("培训资料", SEED_QUOTE_ZH)), text
+        for match in EN_STEP_NUMBER.finditer(text):
+            assert text[: match.start()].endswith(("seed's ", "The seed's ")), text
+
+
+@pytest.mark.parametrize("path", BUILTIN_FILES, ids=lambda path: path.stem)
+def test_step_references_show_the_walks_number_of_the_step_named(path: Path) -> None:
+    from fieldkit.checklist.step_refs import STEP_REFERENCE
+    from fieldkit.yamlsafe import load_yaml
+
+    checklist = load_checklist(path).checklist
+    shown = "\n".join(text.zh + text.en for text in texts(checklist))
+    assert "{step:" not in shown
+    for raw in raw_texts(load_yaml(path).data):
+        for match in STEP_REFERENCE.finditer(raw):
+            number = checklist.step_index(match[1])
+            assert number is not None, match[0]
+            assert f"{number + 1}" in shown
+
+
+def test_lan_turnup_help_names_the_walks_steps() -> None:
+    lan = builtin("lan-turnup")
+    ids = ("gateway", "pigtail_connector", "ping_gateway")
+    gateway, connector, ping = (lan.step(step_id) for step_id in ids)
+    assert gateway is not None and gateway.help is not None
+    assert gateway.help.en == "Step 11 pings this gateway IP address."
+    assert gateway.help.zh == "第11步将ping此网关IP地址。"
+    assert connector is not None and connector.help is not None
+    assert "step 8 (seating the FC connector" in connector.help.en
+    assert ping is not None and ping.help is not None
+    assert "the gateway recorded in step 4." in ping.help.en
 
 
 def test_ping_help_lists_the_four_seed_outcomes_in_both_languages() -> None:

@@ -32,7 +32,7 @@ def test_list_piped_is_one_tab_separated_line_per_checklist_in_the_chosen_langua
     header, *rows = english.stdout.splitlines()
     assert header.split("\t") == ["id", "kind", "version", "title", "from"]
     lan = next(row.split("\t") for row in rows if row.startswith("lan-turnup\t"))
-    assert lan == ["lan-turnup", "turnup", "1.0", "LAN leased-line turn-up", "built-in"]
+    assert lan == ["lan-turnup", "turnup", "1.1", "LAN leased-line turn-up", "built-in"]
     chinese = invoke("checklists", "list", env={"FIELDKIT_LANG": "zh"})
     assert "专线LAN接入开通调测" in chinese.stdout
 
@@ -74,7 +74,7 @@ def test_show_draws_conditions_lights_and_choices() -> None:
     text = result.stdout
     assert "LAN leased-line turn-up" in text
     assert "when: pigtail_connector = FC" in text
-    assert "lights: PW on" in text
+    assert "lights: PW normal" in text
     assert "ping gateway (mask subnet_mask): count 4" in text
     assert text.index("customer_ip") < text.index("pigtail_on_odf") < text.index("customer_device")
 
@@ -82,7 +82,7 @@ def test_show_draws_conditions_lights_and_choices() -> None:
 def test_show_in_chinese_translates_the_labels() -> None:
     result = invoke("checklists", "show", "lan-turnup", "--lang", "zh")
     assert "条件: pigtail_connector = FC" in result.stdout
-    assert "指示灯: PW 亮" in result.stdout
+    assert "指示灯: PW 正常" in result.stdout
 
 
 @pytest.mark.parametrize("columns", [80, 120])

@@ -52,21 +52,26 @@ def test_an_invalid_answer_stops_with_the_step_and_its_line_and_keeps_what_came_
 ) -> None:
     file = write(
         tmp_path / "answers.yaml",
-        "customer: 某银行\ncustomer_ip: 127.0.0.2\nsubnet_mask: 255.0.0.0\ngateway: 300.1.1.1\n",
+        "customer: 某银行\ndata_team_ready: yes\ncustomer_ip: 127.0.0.2\nsubnet_mask: 255.0.0.0\n"
+        "gateway: 300.1.1.1\n",
     )
     store = RecordStore(tmp_path / "records")
     walk = start_walk(store, lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
     with pytest.raises(AnswersFileError) as stopped:
         walk_from_file(walk, load_answers_file(file))
-    assert str(stopped.value).startswith(f"{file}:4:")
+    assert str(stopped.value).startswith(f"{file}:5:")
     assert "step gateway: not an IPv4 address: 300.1.1.1" in str(stopped.value)
     saved = store.load(stopped.value.visit_id)
     assert saved.status is VisitStatus.IN_PROGRESS
-    assert [answer.step_id for answer in saved.answers] == ["customer_ip", "subnet_mask"]
+    assert [answer.step_id for answer in saved.answers] == [
+        "data_team_ready",
+        "customer_ip",
+        "subnet_mask",
+    ]
 
 
 def test_a_missing_required_answer_names_the_step(tmp_path: Path) -> None:
-    file = write(tmp_path / "answers.yaml", "customer_ip: 127.0.0.2\n")
+    file = write(tmp_path / "answers.yaml", "data_team_ready: yes\ncustomer_ip: 127.0.0.2\n")
     walk = start_walk(RecordStore(tmp_path), lan_turnup(), fields(), ping=ScriptedPing(), lang="en")
     with pytest.raises(AnswersFileError, match="step subnet_mask: no answer in the file"):
         walk_from_file(walk, load_answers_file(file))

@@ -83,7 +83,7 @@ def test_at_the_prompt_a_silent_gateway_is_re_tested_then_recorded_as_failed(
         env={"NO_COLOR": "1", "COLUMNS": "160", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
         encoding="utf-8", timeout=30, dimensions=(50, 160),
     )  # fmt: skip
-    for step_id in ("customer_ip", "subnet_mask", "gateway", "pigtail_number",
+    for step_id in ("data_team_ready", "customer_ip", "subnet_mask", "gateway", "pigtail_number",
                     "pigtail_connector", "converter_power", "pigtail_on_odf",
                     "pigtail_into_converter", "laptop_link"):  # fmt: skip
         child.expect("›")
@@ -97,7 +97,7 @@ def test_at_the_prompt_a_silent_gateway_is_re_tested_then_recorded_as_failed(
     child.expect(r"Request timed out.*\(timeout\)")
     child.expect("record as failed")
     child.sendline("f")
-    child.expect("step 11 of 11")
+    child.expect("step 12 of 12")
     child.sendline("y")
     child.expect("Visit completed with failures")
     child.expect(pexpect.EOF)

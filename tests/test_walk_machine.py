@@ -48,7 +48,7 @@ def test_lan_turnup_walked_to_the_end_passes_and_is_sealed(tmp_path: Path) -> No
     ping = ScriptedPing(["ok"])
     store, walk = start_lan(tmp_path, ping)
     first = walk.current()
-    assert first is not None and (first.index, first.total) == (0, 11)
+    assert first is not None and (first.index, first.total) == (0, 12)
 
     answer_until(walk, "customer_device", LAN_ANSWERS)
     assert walk.done
@@ -70,24 +70,29 @@ def test_lan_turnup_walked_to_the_end_passes_and_is_sealed(tmp_path: Path) -> No
 
 def test_every_confirmed_answer_is_on_disk_before_answer_returns(tmp_path: Path) -> None:
     store, walk = start_lan(tmp_path)
+    walk.answer("data_team_ready", True)
     walk.answer("customer_ip", "127.0.0.2")
     walk.answer("subnet_mask", "/8")
     saved = store.load(walk.record.visit_id)
     assert [(answer.step_id, answer.value) for answer in saved.answers] == [
+        ("data_team_ready", True),
         ("customer_ip", "127.0.0.2"),
         ("subnet_mask", "255.0.0.0"),
     ]
-    assert saved.answers[0].answered_at is not None
+    assert saved.answers[1].answered_at is not None
 
 
 def test_an_invalid_answer_is_refused_with_the_reason_and_nothing_is_stored(
     tmp_path: Path,
 ) -> None:
     store, walk = start_lan(tmp_path)
+    walk.answer("data_team_ready", True)
     with pytest.raises(AnswerError) as refused:
         walk.answer("customer_ip", "10.0.0.300")
     assert "not an IPv4 address" in refused.value.reason.en
-    assert store.load(walk.record.visit_id).answers == []
+    assert [answer.step_id for answer in store.load(walk.record.visit_id).answers] == [
+        "data_team_ready"
+    ]
     assert current_id(walk) == "customer_ip"
 
 

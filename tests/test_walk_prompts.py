@@ -100,7 +100,7 @@ def test_help_shows_the_commands_and_the_step_again(tmp_path: Path) -> None:
     with pytest.raises(QuitWalk):
         walk_interactively(walk, screen, Typist(["help", "quit"]))
     shown = output.getvalue()
-    assert shown.count("step 1 of 11") == 2
+    assert shown.count("step 1 of 12") == 2
     assert "note TEXT" in shown and "attach PATH" in shown
 
 
@@ -207,7 +207,7 @@ def test_a_walk_from_a_file_with_a_failing_ping_says_so_in_the_summary(tmp_path:
     walk, screen, output = walk_of(tmp_path, "lan-turnup")
     walk = Walkthrough(walk.checklist, walk.handle, ping=ScriptedPing(["timeout"]), lang="en")
     screen = WalkScreen(screen.console, walk)
-    answers = ["127.0.0.2", "/8", "127.0.0.1", "GJ", "SC", "y", "y", "y", "", "f", "y"]
+    answers = ["y", "127.0.0.2", "/8", "127.0.0.1", "GJ", "SC", "y", "y", "y", "", "f", "y"]
     walk_interactively(walk, screen, Typist(answers))
     record = walk.finish()
     screen.summary(record, walk.handle.folder / "visit.json", steps_table=True)

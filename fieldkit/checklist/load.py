@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from fieldkit import yamlsafe
 from fieldkit.checklist.models import Checklist
 from fieldkit.checklist.semantics import semantic_problems
+from fieldkit.checklist.step_refs import with_step_numbers
 from fieldkit.errors import ValidationFailed
 
 
@@ -73,7 +74,7 @@ def _validated(loaded: yamlsafe.LoadedYaml) -> Checklist:
     ]
     if problems:
         raise ValidationFailed(sorted(problems, key=_position))
-    return checklist
+    return with_step_numbers(checklist)
 
 
 def _ignoring_unknown_keys(loaded: yamlsafe.LoadedYaml, error: ValidationError) -> Checklist | None:

@@ -132,11 +132,17 @@ Condition = Annotated[
 # --- parts of steps ---------------------------------------------------------------------------
 
 
+LightState = Literal["on", "off", "steady", "blinking", "normal", "traffic"]
+
+
 class Light(_Model):
-    """An indicator light and the state to expect, e.g. `{name: PW, state: on}`."""
+    """An indicator light and the state to expect, e.g. `{name: PW, state: on}`.
+
+    `normal` is what the seed writes for most lights (是否正常: whatever the device's manual
+    calls normal); `traffic` is an Ethernet ACT light, which blinks while data flows."""
 
     name: Text
-    state: Literal["on", "off", "steady", "blinking"]
+    state: LightState
     colour: Text | None = None
 
     def state_label(self, lang: Lang) -> str:
@@ -149,6 +155,8 @@ _LIGHT_STATES = {
     "off": Text(zh="灭", en="off"),
     "steady": Text(zh="常亮", en="steady"),
     "blinking": Text(zh="闪烁", en="blinking"),
+    "normal": Text(zh="正常", en="normal"),
+    "traffic": Text(zh="随数据闪烁", en="blinks with traffic"),
 }
 
 

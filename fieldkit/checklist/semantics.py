@@ -28,6 +28,7 @@ from fieldkit.checklist.models import (
     ToolsStep,
 )
 from fieldkit.checklist.numbers import format_number
+from fieldkit.checklist.step_refs import reference_problems
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -38,6 +39,7 @@ def semantic_problems(checklist: Checklist) -> list[Problem]:
     problems: list[Problem] = []
     problems += _duplicate_ids([tool.id for tool in checklist.tools], "tools", "tool")
     problems += _duplicate_ids([step.id for step in checklist.steps], "steps", "step")
+    problems += reference_problems(checklist)
     for index, step in enumerate(checklist.steps):
         loc: Loc = ("steps", index)
         if step.when is not None:

@@ -313,6 +313,7 @@ def _ask_field(
 # -- the demo ---------------------------------------------------------------------------------
 
 DEMO_ANSWERS: dict[str, Any] = {
+    "data_team_ready": True,
     "customer_ip": "127.0.0.2",
     "subnet_mask": "255.0.0.0",
     "gateway": "127.0.0.1",
