@@ -261,19 +261,19 @@ def test_attach_copies_a_file_into_the_visit(term: Terminal, tmp_path: Path) -> 
 
 def test_a_hidden_step_is_shown_skipped_and_back_brings_it_back(term: Terminal) -> None:
     child = term.spawn("run", "lan-turnup", *VISIT_OPTIONS)
-    for answer in ("127.0.0.2", "/8", "127.0.0.1", "GJ-07/12", "SC", "y"):
+    for answer in ("y", "127.0.0.2", "/8", "127.0.0.1", "GJ-07/12", "SC", "y"):
         child.expect("›")
         child.sendline(answer)
-    child.expect(r"\[7/11\] skipped Seat the pigtail's FC connector")
+    child.expect(r"\[8/12\] skipped Seat the pigtail's FC connector")
     child.expect("condition not met: pigtail_connector ≠ FC")
-    child.expect("step 8 of 11")
+    child.expect("step 9 of 12")
     child.sendline("back")
-    child.expect("step 6 of 11")  # the skipped step is not an answer to go back to
+    child.expect("step 7 of 12")  # the skipped step is not an answer to go back to
     child.sendline("back")
-    child.expect("step 5 of 11")
+    child.expect("step 6 of 12")
     child.expect("Current answer: SC")
     child.sendline("FC")
-    child.expect("step 7 of 11")  # shown now; the power step's answer was kept
+    child.expect("step 8 of 12")  # shown now; the power step's answer was kept
     child.sendline("quit")
     assert finish(child) == 3
     record = term.only_record()

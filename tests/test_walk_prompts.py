@@ -166,7 +166,7 @@ def test_a_backslash_before_a_command_word_makes_it_an_answer(typed: str, stored
 def test_a_command_word_is_never_stored_as_the_pigtail_number(tmp_path: Path) -> None:
     """`跳过` at the required pigtail step was stored as pigtail number 跳过."""
     walk, screen, output = walk_of(tmp_path, "lan-turnup")
-    typist = Typist(["127.0.0.2", "/8", "127.0.0.1", "跳过", "备注", "\\跳过", "quit"])
+    typist = Typist(["y", "127.0.0.2", "/8", "127.0.0.1", "跳过", "备注", "\\跳过", "quit"])
     with pytest.raises(QuitWalk):
         walk_interactively(walk, screen, typist)
     shown = output.getvalue()
@@ -219,7 +219,7 @@ def test_a_walk_from_a_file_with_a_failing_ping_says_so_in_the_summary(tmp_path:
 
 def test_going_back_to_change_the_gateway_asks_for_the_ping_again(tmp_path: Path) -> None:
     walk, screen, output = walk_of(tmp_path, "lan-turnup")
-    answers = ["127.0.0.2", "/8", "127.0.0.1", "GJ-07/12", "FC", "y", "y", "y", "y", ""]
+    answers = ["y", "127.0.0.2", "/8", "127.0.0.1", "GJ-07/12", "FC", "y", "y", "y", "y", ""]
     backs = ["back"] * 8  # customer_device -> ping -> ... -> gateway
     walk_interactively(walk, screen, Typist([*answers, *backs, "127.0.0.3", "", "y"]))
     shown = output.getvalue()
