@@ -350,3 +350,64 @@ def test_an_answers_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path)
     assert result.exit_code == 2 and "answers.yaml:1:1: cannot read: not a regular file" in (
         result.stderr
     )
+
+
+# -- formula injection --------------------------------------------------------------------------
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","Click")', "@SUM(A1:A9)", "+1+1", "-2+3",
+              "\tTAB", "\rCR"]
+
+
+def _injected_records(root: Path) -> None:
+    for number, text in enumerate(INJECTIONS):
+        store = RecordStore(root, clock=lambda: START)
+        visit = fields(text).model_copy(update={"engineer": INJECTIONS[number - 1]})
+        with store.create(visit, snapshot()) as handle:
+            handle.save(completed(handle.record, START))
+
+
+def test_csv_cells_that_would_run_as_formulas_are_text(tmp_path: Path) -> None:
+    import csv
+
+    _injected_records(tmp_path / "records")
+    output = tmp_path / "r.csv"
+    result = invoke("report", "export", str(tmp_path / "records"), "-f", "csv", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(output.open(encoding="utf-8-sig", newline="")))
+    assert sorted(row["customer"] for row in rows) == sorted("'" + text for text in INJECTIONS)
+    assert sorted(row["engineer"] for row in rows) == sorted("'" + text for text in INJECTIONS)
+    number_columns = [name for name, value in rows[0].items() if value.lstrip("-").isdigit()]
+    assert number_columns  # real numbers stay numbers, unquoted
+    assert all(not row[name].startswith("'") for row in rows for name in number_columns)
+
+
+def test_xlsx_cells_that_would_run_as_formulas_are_quoted_text(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    _injected_records(tmp_path / "records")
+    output = tmp_path / "r.xlsx"
+    result = invoke("report", "export", str(tmp_path / "records"), "-f", "xlsx", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(output)["Visits"]
+    header = [cell.value for cell in sheet[1]]
+    customers = [row[header.index("customer")] for row in sheet.iter_rows(min_row=2)]
+    # openpyxl leaves Excel's _x000D_ escape of a carriage return as it is; Excel reads it back
+    values = [cell.value.replace("_x000D_", "\r") for cell in customers]
+    assert sorted(values) == sorted(INJECTIONS)
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in customers)
+    visits = [row[header.index("visit_id")] for row in sheet.iter_rows(min_row=2)]
+    assert not any(cell.quotePrefix for cell in visits)
+    numbers = [c for row in sheet.iter_rows(min_row=2) for c in row if c.data_type == "n"]
+    assert numbers and not any(cell.quotePrefix for cell in numbers)
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [("=1+1", True), ("+1+1", True), ("-2+3", True), ("@SUM(A1)", True), ("\t=1", True),
+     ("\r=1", True), ("-35", False), ("+86", False), ("-3.5", False), ("", False),
+     ("深圳某银行", False), ("a=1", False)],
+)
+def test_which_text_runs_as_a_formula(text: str, runs: bool) -> None:
+    from fieldkit.report.formulas import as_inert_text, runs_as_formula
+
+    assert runs_as_formula(text) is runs
+    assert as_inert_text(text) == ("'" + text if runs else text)

@@ -2,7 +2,8 @@
 item (`--level followup`), streamed.
 
 UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; ISO 8601
-timestamps with the engineer's offset; true/false for booleans; empty for missing values.
+timestamps with the engineer's offset; true/false for booleans; empty for missing values;
+text that a spreadsheet would run as a formula starts with `'` (formulas.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import csv
 from datetime import date, datetime
 from pathlib import Path
 
+from fieldkit.report.formulas import as_inert_text
 from fieldkit.report.kpi import Summary
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import FOLLOWUP_COLUMNS, STEP_COLUMNS, VISIT_COLUMNS, Cell
@@ -24,6 +26,8 @@ def csv_text(value: Cell) -> str:
         return "true" if value else "false"
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, str):
+        return as_inert_text(value)  # see formulas.py
     return str(value)
 
 

@@ -26,6 +26,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from fieldkit.report.formulas import runs_as_formula
 from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
@@ -98,7 +99,10 @@ class _Sheet:
             if value is None or value == "":
                 continue  # an empty cell is not written at all
             if type(value) is str or isinstance(value, str):
-                xml.append(f'<c r="{letter}{number}" t="inlineStr"><is>{_text(value)}</is></c>')
+                quoted = self.book.quote_style if runs_as_formula(value) else ""
+                xml.append(
+                    f'<c r="{letter}{number}"{quoted} t="inlineStr"><is>{_text(value)}</is></c>'
+                )
             elif isinstance(value, bool):
                 xml.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, (int, float)):
@@ -198,6 +202,9 @@ class _Book:
             "percent": add({"num_format": "0.0%"}),
             "int": add({"num_format": "0"}),
         }
+        # Text that a spreadsheet would run as a formula: shown and kept as text (formulas.py).
+        self.quoted = add({"quote_prefix": True})
+        self.quote_style = self.style_attribute(self.quoted)
         self.datetime_style = self.style_attribute(self.formats["datetime"])
         self.date_style = self.style_attribute(self.formats["date"])
 
@@ -244,18 +251,21 @@ class _Book:
         elif isinstance(value, (int, float)):
             sheet.write_number(row, col, value, self.formats.get(kind))
         else:
-            _write_text(sheet, row, col, str(value))
+            text = str(value)
+            _write_text(sheet, row, col, text, self.quoted if runs_as_formula(text) else None)
 
 
-def _write_text(sheet: Worksheet, row: int, col: int, text: str) -> None:
+def _write_text(
+    sheet: Worksheet, row: int, col: int, text: str, cell_format: Format | None = None
+) -> None:
     """write_string, safe for every text: XlsxWriter writes a string that starts with <r> and
     ends with </r> into the sheet as rich-text XML, unescaped (a customer named so would break
     the workbook); such text goes in as three plain rich-string runs, which are escaped."""
     text = _excel_length(text)
     if text.startswith("<r>") and text.endswith("</r>"):
-        sheet.write_rich_string(row, col, text[:1], text[1:-1], text[-1:])
+        sheet.write_rich_string(row, col, text[:1], text[1:-1], text[-1:], cell_format)
     else:
-        sheet.write_string(row, col, text)
+        sheet.write_string(row, col, text, cell_format)
 
 
 def excel_serial(value: date) -> float:
