@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonDict, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from fieldkit.lang import Lang
+
+# What `_not_blank` accepts, for the JSON Schema (its error message stays the validator's).
+_NOT_BLANK: JsonDict = {"pattern": r"\S"}
 
 
 class Text(BaseModel):
@@ -14,8 +26,19 @@ class Text(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    zh: str
-    en: str
+    zh: str = Field(json_schema_extra=_NOT_BLANK)
+    en: str = Field(json_schema_extra=_NOT_BLANK)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The object, or the plain string `_plain_string_is_both` reads as both languages
+        (only where zh and en are all a text needs: a subclass with more keys needs them)."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        if set(cls.model_fields) != {"zh", "en"}:
+            return schema
+        return {"anyOf": [{"type": "string", **_NOT_BLANK}, schema]}
 
     @model_validator(mode="before")
     @classmethod

@@ -180,7 +180,11 @@ class Choice(_Model):
     value: str = Field(min_length=1)
     label: Text | None = None
 
-    @field_validator("value", mode="before")
+    @field_validator(
+        "value",
+        mode="before",
+        json_schema_input_type=Annotated[str, Field(min_length=1)] | int | float,
+    )
     @classmethod
     def _number_as_text(cls, value: Any) -> Any:
         # `value: 10` is meant as the option "10"; answers are matched as text.

@@ -334,15 +334,9 @@ def _report(check: FileCheck, what: str) -> None:
 
 def print_schema() -> None:
     """Print the JSON Schema of the checklist language, for editors (docs/checklist-language.md)."""
-    from fieldkit.checklist.models import SCHEMA_VERSION, Checklist
+    from fieldkit.checklist.schema import checklist_json_schema
 
-    schema = Checklist.model_json_schema()
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"fieldkit checklist (schema {SCHEMA_VERSION})",
-        **{key: value for key, value in schema.items() if key != "title"},
-    }
-    _print_json(schema)
+    _print_json(checklist_json_schema())
 
 
 def show_tools(
