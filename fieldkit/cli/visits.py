@@ -236,7 +236,8 @@ def bundle_visits(
     records: RecordsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Zip the completed visits with a manifest of their digests, for a supervisor."""
+    """Zip the completed visits and follow-up closures with a manifest of their digests, for a
+    supervisor."""
     from datetime import date
 
     from fieldkit.errors import UserInputError
@@ -256,11 +257,15 @@ def bundle_visits(
             {
                 "path": str(result.path),
                 "visits": result.visit_ids,
+                "closed_followups": result.closed_items,
                 "problems": [{"where": w, "problem": p} for w, p in result.problems],
             }
         )
     else:
-        sys.stderr.write(f"wrote {result.path}: {len(result.visit_ids)} completed visits\n")
+        sys.stderr.write(
+            f"wrote {result.path}: {len(result.visit_ids)} completed visits, "
+            f"{len(result.closed_items)} follow-up closures\n"
+        )
 
 
 def print_schema() -> None:

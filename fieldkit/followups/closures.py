@@ -5,20 +5,20 @@ and atomically (temp file, fsync, rename) like visit.json, and sealed with a dig
 content. The visit record itself never changes: a completed record stays as it was sealed.
 
 Reading closures is bounded: at most `MAX_CLOSURE_BYTES` per file, `MAX_CLOSURES_READ` per
-read; only regular files, never through a link, never a FIFO. A file that is not a valid
-closure (broken JSON, a wrong field, a digest that does not match) is skipped and named.
+read; only regular files, never through a link, never a FIFO (fieldkit.safeio). A file that
+is not a valid closure (broken JSON, a wrong field, a digest that does not match) is skipped
+and named.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import stat
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +30,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.followups.items import FollowUp, item_id
 from fieldkit.records.models import VISIT_ID_PATTERN, content_digest, is_visit_id
 from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits, entry_path
-from fieldkit.report.sources import NoteKind, SourceReport
+from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 
 CLOSURES_DIR = "closures"
 CLOSURE_FORMAT = "fieldkit-closure"
@@ -112,15 +112,9 @@ def closure_path(records_root: Path, item: str) -> Path:
 def parse_closure(data: bytes, where: str) -> Closure:
     """A closure from a file's bytes; any fault is a ClosureUnreadable naming `where`."""
     try:
-        raw: Any = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ClosureUnreadable(f"{where}: not UTF-8 text (byte {error.start})") from None
-    except json.JSONDecodeError as error:
-        raise ClosureUnreadable(
-            f"{where}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
-        ) from None
-    except (ValueError, RecursionError) as error:  # an integer of 5,000 digits; deep nesting
-        raise ClosureUnreadable(f"{where}: invalid JSON: {_first_line(error)}") from None
+        raw: Any = parse_json(data)
+    except JsonProblem as error:
+        raise ClosureUnreadable(error.located(where)) from None
     if not isinstance(raw, dict) or raw.get("format") != CLOSURE_FORMAT:
         raise ClosureUnreadable(f"{where}: not a fieldkit closure (no format {CLOSURE_FORMAT!r})")
     try:
@@ -135,28 +129,12 @@ def parse_closure(data: bytes, where: str) -> Closure:
 
 
 def read_closure_file(path: Path) -> Closure:
-    return parse_closure(_read_small_file(path), str(path))
-
-
-def _read_small_file(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_CLOSURE_BYTES, opened without following a
-    link and without blocking on a FIFO."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    """A closure file: a regular file (never through a link) of at most MAX_CLOSURE_BYTES."""
     try:
-        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+        data = read_bounded(path, MAX_CLOSURE_BYTES, follow_symlinks=False)
     except OSError as error:
         raise ClosureUnreadable(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ClosureUnreadable(f"{path}: not a regular file")
-        data = os.read(fd, MAX_CLOSURE_BYTES + 1)
-    except OSError as error:
-        raise ClosureUnreadable(f"{path}: cannot read: {error.strerror or error}") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_CLOSURE_BYTES:
-        raise ClosureUnreadable(f"{path}: larger than {MAX_CLOSURE_BYTES} bytes, not a closure")
-    return data
+    return parse_closure(data, str(path))
 
 
 def iter_closure_files(root: Path) -> Iterator[Path]:
@@ -235,15 +213,6 @@ def read_closures(sources: list[Path], limits: ZipLimits | None = None) -> Closu
     return found
 
 
-def note_closure_problems(closures: ClosureSet, report: SourceReport) -> None:
-    """Closure files that were skipped, as notes of the report on its sources."""
-    for where, reason in closures.problems:
-        report.note(NoteKind.INVALID, where, reason)
-    not_kept = closures.problem_count - len(closures.problems)
-    if not_kept:
-        report.counts[NoteKind.INVALID] += not_kept
-
-
 def _read_bundle(found: ClosureSet, path: Path, limits: ZipLimits | None) -> bool:
     """Add the bundle's closures; False once MAX_CLOSURES_READ is reached."""
     try:
@@ -279,10 +248,52 @@ def _add(found: ClosureSet, where: str, read: Callable[[], Closure]) -> None:
     try:
         closure = read()
     except ClosureUnreadable as error:
-        message = str(error)
-        found.note(where, message[len(where) :].lstrip(": ") or message)
+        found.note(where, _reason(error, where))
         return
     found.add(closure, where)
+
+
+def _reason(error: ClosureUnreadable, where: str) -> str:
+    """The message without the file name it starts with (the note names the file)."""
+    message = str(error)
+    return message[len(where) :].lstrip(": ") if message.startswith(where) else message
+
+
+@dataclass(frozen=True)
+class StoredClosure:
+    """A closure as its file holds it, for a bundle: the bytes go into the zip unchanged."""
+
+    entry_name: str  # closures/<file name>
+    data: bytes
+    closure: Closure
+
+
+def closures_to_bundle(
+    records_root: Path, since: date | None, problems: list[tuple[str, str]]
+) -> list[StoredClosure]:
+    """The valid closures of a records folder closed on or after `since` (this laptop's
+    calendar day, as for visits); an invalid one is left out and added to `problems`."""
+    folder = records_root / CLOSURES_DIR
+    if not folder.is_dir():
+        return []
+    names = sorted(
+        name for name in os.listdir(folder) if name.endswith(".json") and not name.startswith(".")
+    )
+    found: list[StoredClosure] = []
+    for name in names[:MAX_CLOSURES_READ]:
+        path = folder / name
+        try:
+            data = read_bounded(path, MAX_CLOSURE_BYTES, follow_symlinks=False)
+            closure = parse_closure(data, str(path))
+        except OSError as error:
+            problems.append((str(path), f"left out: cannot read: {error.strerror or error}"))
+            continue
+        except ClosureUnreadable as error:
+            problems.append((str(path), f"left out: {_reason(error, str(path))}"))
+            continue
+        if since is None or closure.closed_at.astimezone().date() >= since:
+            found.append(StoredClosure(f"{CLOSURES_DIR}/{name}", data, closure))
+    return found
 
 
 def _first_line(error: BaseException) -> str:

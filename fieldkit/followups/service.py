@@ -12,9 +12,9 @@ from fieldkit.errors import UserInputError
 from fieldkit.followups.closures import (
     MAX_NOTE_CHARS,
     Closure,
+    ClosureSet,
     ClosureUnreadable,
     closure_path,
-    note_closure_problems,
     read_closure_file,
     read_closures,
     remove_leftover_temp_files,
@@ -36,7 +36,7 @@ from fieldkit.records.store import (
     write_atomic,
 )
 from fieldkit.report.safezip import ZipLimits
-from fieldkit.report.sources import SourceReport, VisitReader
+from fieldkit.report.sources import NoteKind, SourceReport, VisitReader
 
 Which = Literal["all", "open", "overdue"]
 _STATUS_ORDER = {"overdue": 0, "open": 1, "closed": 2}
@@ -94,6 +94,15 @@ def list_followups(
         )
     )
     return Listing(items, reader.report)
+
+
+def note_closure_problems(closures: ClosureSet, report: SourceReport) -> None:
+    """Closure files that were skipped, as notes of the report on its sources."""
+    for where, reason in closures.problems:
+        report.note(NoteKind.INVALID, where, reason)
+    not_kept = closures.problem_count - len(closures.problems)
+    if not_kept:
+        report.counts[NoteKind.INVALID] += not_kept
 
 
 def close_item(

@@ -4,11 +4,13 @@ Layout of the zip:
     manifest.json                       what is inside (below)
     <visit_id>/visit.json               the record exactly as stored
     <visit_id>/attachments/<file>       every file the record lists
+    closures/<visit_id>.<step>.<n>.json every valid follow-up closure (docs/followups.md)
 manifest.json:
     {"format": "fieldkit-bundle", "format_version": 1, "created_at": ..., "fieldkit_version": ...,
      "since": "2024-05-01" | null,
      "visits": [{"visit_id", "digest", "checklist_id", "engineer", "started_at", "finished_at",
-                 "outcome", "files": [{"path", "sha256", "size"}]}]}
+                 "outcome", "files": [{"path", "sha256", "size"}]}],
+     "closures": [{"item_id", "path", "sha256", "size"}]}
 The reports (fieldkit/report/sources.py) check each record's digest against the manifest.
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError
+from fieldkit.followups.closures import StoredClosure, closures_to_bundle
 from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, parse_record
 from fieldkit.records.models import Attachment, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import (
@@ -54,12 +57,14 @@ BUNDLE_FORMAT_VERSION = 1
 class BundleResult:
     path: Path
     visit_ids: list[str] = field(default_factory=list)
+    closed_items: list[str] = field(default_factory=list)  # the follow-ups whose closures it holds
     # (visit id or file, reason): records left out, attachments missing or changed
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 def write_bundle(store: RecordStore, output: Path, since: date | None = None) -> BundleResult:
-    """Zip the completed visits (started on or after `since`, local time) into `output`.
+    """Zip the completed visits (started on or after `since`, local time) into `output`, with
+    the follow-up closures (closed on or after `since`).
 
     A record whose digest does not match is left out (a problem): it was changed after it was
     completed. The zip is written to a temporary file and renamed, so `output` is never half.
@@ -83,12 +88,15 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
             result.problems.append((visit_id, "left out: changed after completion (digest)"))
             continue
         chosen.append((record, record_file.parent, data))
-    if not chosen:
+    closures = closures_to_bundle(store.root, since, result.problems)
+    if not chosen and not closures:
         where = f" since {since.isoformat()}" if since else ""
-        raise UserInputError(f"no completed visits{where} in {store.root}: nothing to bundle")
+        raise UserInputError(
+            f"no completed visits or closures{where} in {store.root}: nothing to bundle"
+        )
     chosen.reverse()  # oldest first reads naturally in a manifest
     try:
-        _write_zip(output, chosen, since, result)
+        _write_zip(output, chosen, closures, since, result)
     except OSError as error:
         raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
     return result
@@ -97,6 +105,7 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
 def _write_zip(
     output: Path,
     chosen: list[tuple[VisitRecord, Path, bytes]],
+    closures: list[StoredClosure],
     since: date | None,
     result: BundleResult,
 ) -> None:
@@ -123,7 +132,13 @@ def _write_zip(
                 "fieldkit_version": __version__,
                 "since": since.isoformat() if since else None,
                 "visits": visits,
+                "closures": [
+                    {"item_id": stored.closure.item_id,
+                     **_add(bundle, stored.entry_name, stored.data)}
+                    for stored in closures
+                ],
             }
+            result.closed_items = [stored.closure.item_id for stored in closures]
             bundle.writestr(
                 MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             )

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fieldkit.errors import UserInputError
-from fieldkit.followups.closures import note_closure_problems, read_closures
+from fieldkit.followups.closures import read_closures
+from fieldkit.followups.service import note_closure_problems
 from fieldkit.lang import Lang
 from fieldkit.paths import records_dir
 from fieldkit.records.models import VisitRecord
