@@ -46,6 +46,12 @@ def _units(paragraph: str) -> list[str]:
     return units
 
 
+def unbreakable_width(text: str) -> int:
+    """The cells of the widest piece `wrap_cells` keeps whole (a word, an id, an address)."""
+    return max((cell_width(unit) for paragraph in text.split("\n")
+                for unit in _units(paragraph) if not unit.isspace()), default=0)
+
+
 def _chopped(unit: str, width: int) -> list[str]:
     """A piece wider than a whole line (a long URL), cut into lines."""
     pieces, piece = [], ""

@@ -13,6 +13,7 @@ from rich.text import Text
 from fieldkit.lang import Lang
 from fieldkit.ping.catalogue import PRACTICE_TAG, load_catalogue
 from fieldkit.ping.model import Origin, PingResult, Reply, Statistics, Verdict
+from fieldkit.ui.wrap import Wrapped
 
 _WORDS = {
     "en": {
@@ -105,7 +106,11 @@ def _tag(source: str | None, lang: Lang) -> str:
 
 
 def verdict_panel(result: PingResult, lang: Lang) -> Panel:
-    """Outcome, seed outcome, meaning, next checks, pre-flight findings and statistics."""
+    """Outcome, seed outcome, meaning, next checks, pre-flight findings and statistics.
+
+    Every text wraps at the panel's width (Chinese by character, an address never split):
+    nothing is cut, whatever the terminal's width.
+    """
     words = _WORDS[lang]
     catalogue = load_catalogue()
     explanation = catalogue.explain(result, lang)
@@ -114,39 +119,56 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     table.add_column()
     seed = explanation["seed_outcome"]
     if seed is not None:
-        table.add_row(words["seed"], f"{escape(seed['label'])}: {escape(seed['example'])}")
+        table.add_row(words["seed"], _cell(f"{escape(seed['label'])}: {escape(seed['example'])}"))
         if seed["readings"]:
             table.add_row(
-                words["readings"], escape(seed["readings"]) + _tag(seed["readings_source"], lang)
+                words["readings"],
+                _cell(escape(seed["readings"]) + _tag(seed["readings_source"], lang)),
             )
     table.add_row(
         words["meaning"],
-        escape(explanation["meaning"]) + _tag(explanation["meaning_source"], lang),
+        _cell(escape(explanation["meaning"]) + _tag(explanation["meaning_source"], lang)),
     )
-    checks = "\n".join(
-        f"• {escape(check)}{_tag(source, lang)}"
+    checks = [
+        ("•", f"{escape(check)}{_tag(source, lang)}")
         for check, source in zip(
             explanation["next_checks"], explanation["next_check_sources"], strict=True
         )
-    )
-    table.add_row(words["next"], checks)
+    ]
+    table.add_row(words["next"], _items(checks))
     findings = [
-        ("[yellow]! " if finding.warning else "  ")
-        + escape(catalogue.finding_text(finding, lang))
-        + ("[/yellow]" if finding.warning else "")
+        ("[yellow]![/yellow]" if finding.warning else "",
+         ("[yellow]" if finding.warning else "")
+         + escape(catalogue.finding_text(finding, lang))
+         + ("[/yellow]" if finding.warning else ""))
         for finding in result.preflight
     ]
     if findings:
-        table.add_row(words["preflight"], "\n".join(findings))
+        table.add_row(words["preflight"], _items(findings))
     if result.origin_rule is not None:
-        table.add_row(words["rule"], escape(catalogue.origin_rules[result.origin_rule].get(lang)))
+        table.add_row(words["rule"],
+                      _cell(escape(catalogue.origin_rules[result.origin_rule].get(lang))))
     if result.sent:
         stats = statistics_lines(result.statistics, lang)
         if result.stopped:
             stats.append(words["stopped"])
-        table.add_row(words["statistics"], "\n".join(escape(line) for line in stats))
+        table.add_row(words["statistics"], _cell("\n".join(escape(line) for line in stats)))
     if result.detail:
-        table.add_row("", f"[dim]{escape(result.detail)}[/dim]")
+        table.add_row("", _cell(f"[dim]{escape(result.detail)}[/dim]"))
     style = "green" if result.verdict in _GOOD else "yellow" if result.verdict in _WARN else "red"
     title = f"[bold]{escape(explanation['title'])}[/bold]  [dim]({result.verdict.value})[/dim]"
     return Panel(Group(table), title=title, title_align="left", border_style=style)
+
+
+def _cell(markup: str) -> Wrapped:
+    return Wrapped(Text.from_markup(markup))
+
+
+def _items(items: list[tuple[str, str]]) -> Table:
+    """Marked items (• or !) whose lines wrap under their text, not under the mark."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for mark, markup in items:
+        grid.add_row(Text.from_markup(mark), _cell(markup))
+    return grid

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from fieldkit.cells import cell_width, wrap_cells
 from fieldkit.lang import Lang
+from fieldkit.ui.wrap import lines_of
 
 _GAP = 2  # cells between two columns
 _WRAP_FLOOR = 12  # a wrapping column is not made narrower than this (or its header)
@@ -171,7 +172,7 @@ class FitTable:
         for number, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
             if number:
                 lines.append(Text(""))
-            for part in _wrapped(row[0], width):
+            for part in lines_of(row[0], width):
                 part.stylize("bold")
                 part.stylize(style)
                 lines.append(part)
@@ -191,7 +192,7 @@ class FitTable:
                     lines.append(Text(" " * _INDENT) + packed)
                     packed = Text()
                 hanging = cell_width(label.plain) if cell_width(label.plain) < room // 2 else 0
-                parts = _wrapped(cell, room - hanging)
+                parts = lines_of(cell, room - hanging)
                 if hanging:
                     lines.append(Text(" " * _INDENT) + label + parts[0])
                     parts = parts[1:]
@@ -221,24 +222,9 @@ def _one_line(value: str) -> str:
     return " ".join(value.replace("\t", " ").splitlines())
 
 
-def _wrapped(cell: Text, width: int) -> list[Text]:
-    """`cell` as lines of at most `width` cells, each keeping its styles."""
-    plain = cell.plain
-    pieces = wrap_cells(plain, max(width, 2))
-    lines: list[Text] = []
-    cursor = 0
-    for piece in pieces:
-        start = plain.find(piece, cursor) if piece else cursor
-        if start < 0:  # wrap_cells never changes characters; only spaces fall away
-            start = cursor
-        lines.append(cell[start : start + len(piece)])
-        cursor = start + len(piece)
-    return lines or [Text("")]
-
-
 def _joined_row(cells: list[Text], columns: list[Column], widths: list[int]) -> list[Text]:
     """One row on as many lines as its tallest cell needs, each cell padded to its width."""
-    parts = [_wrapped(cell, width) if column.wrap else [cell]
+    parts = [lines_of(cell, width) if column.wrap else [cell]
              for cell, column, width in zip(cells, columns, widths, strict=True)]
     height = max(len(part) for part in parts)
     lines = []

@@ -125,8 +125,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "in_progress_title": ("进行中的走访", "Visits in progress"),
     "resuming": ("继续走访 {visit}", "Resuming visit {visit}"),
     "quit": (
-        "已保存。走访 {visit} 仍在进行中；继续：fieldkit resume {visit}",
-        "Saved. Visit {visit} is still in progress; continue with: fieldkit resume {visit}",
+        # The command on a line of its own: copied whole, never broken at the id.
+        "已保存。走访 {visit} 仍在进行中。继续：\n  fieldkit resume {visit}",
+        "Saved. Visit {visit} is still in progress. Continue with:\n  fieldkit resume {visit}",
     ),
     # the end
     "summary_passed": ("走访完成：全部通过", "Visit completed: every step passed"),

@@ -16,7 +16,6 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from fieldkit.cells import wrap_cells
 from fieldkit.checklist.answers import Judgement, display_answer
 from fieldkit.checklist.models import (
     AnyStep,
@@ -31,10 +30,12 @@ from fieldkit.checklist.models import (
     ToolsStep,
 )
 from fieldkit.checklist.numbers import format_number
+from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.ui.ping import reply_line, verdict_panel
 from fieldkit.ui.tables import Column, FitTable
 from fieldkit.ui.texts import say
+from fieldkit.ui.wrap import Wrapped
 from fieldkit.walk.answers_file import WalkObserver
 from fieldkit.walk.machine import Position, RedoNotice, SkipNotice, Walkthrough
 
@@ -58,8 +59,9 @@ class WalkScreen(WalkObserver):
         return say(key, self.lang, **values)
 
     def _line(self, text: str, style: str = "") -> None:
-        # Not wrapped: these lines hold paths and commands to copy.
-        self.console.print(Text(text, style=style), soft_wrap=True)
+        # Wrapped between words (Chinese between characters), so an id, a path or a command
+        # to copy stays whole on its line unless it alone is wider than the terminal.
+        self.console.print(Wrapped(text, style))
 
     # -- the step screen ----------------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class WalkScreen(WalkObserver):
             who.append(record.grade.label.get(self.lang))
         if record.order_type is not None:
             who.append(record.order_type.label.get(self.lang))
-        body = " · ".join(escape(part) for part in who if part)
+        body = Wrapped(" · ".join(part for part in who if part))
         title = escape(self.checklist.title.get(self.lang))
         self.console.print(
             Panel(body, title=f"[bold]{title}[/]", subtitle=escape(record.visit_id), expand=True)
@@ -92,19 +94,17 @@ class WalkScreen(WalkObserver):
         title = step.title.get(self.lang)
         if not step.required:
             title += " " + self.say("optional")
-        parts.append(Text(title, style="bold"))
+        parts.append(Wrapped(title, "bold"))
         if step.help is not None:
-            # Wrapped here: Rich cuts Chinese anywhere (inside `LNK`, before 。).
-            inner_width = max(20, self.console.width - 4)  # the panel's borders and padding
-            help_lines = wrap_cells(step.help.get(self.lang), inner_width)
-            parts.append(Text("\n".join(help_lines), style="dim"))
+            # Rich alone would cut Chinese anywhere (inside `LNK`, before 。).
+            parts.append(Wrapped(step.help.get(self.lang), "dim"))
         lights = getattr(step, "lights", None)
         if lights:
             shown = " · ".join(
                 f"{light.name.get(self.lang)} {light.state_label(self.lang)}"
                 for light in lights
             )
-            parts.append(Text(f"{self.say('lights')}: {shown}", style="yellow"))
+            parts.append(Wrapped(f"{self.say('lights')}: {shown}", "yellow"))
         options = self._options(step)
         if options:
             parts.append(options)
@@ -146,7 +146,7 @@ class WalkScreen(WalkObserver):
             return None
         table = Table.grid(padding=(0, 2))
         for number, (value, label) in enumerate(rows, start=1):
-            table.add_row(f"[bold]{number})[/]", escape(value), escape(label))
+            table.add_row(f"[bold]{number})[/]", escape(value), Wrapped(label))
         return table
 
     def prompt_text(self, step: AnyStep) -> str:
@@ -288,7 +288,7 @@ class WalkScreen(WalkObserver):
             lines.append(self.say("failed_steps", steps=", ".join(record.failed_steps)))
         lines += self._ping_lines(record)
         if record.finished_at is not None:
-            duration = _duration(record.finished_at - record.started_at)
+            duration = _duration(record.finished_at - record.started_at, self.lang)
             lines.append(self.say("duration", duration=duration))
         lines.append(self.say("record_path", path=record_file))
         show = f"fieldkit visits show {record.visit_id}"
@@ -320,34 +320,42 @@ class WalkScreen(WalkObserver):
         self.console.print()
         self.console.print(table)
 
+    def _verdict_name(self, verdict: str) -> str:
+        """`连接正常` in zh; `Connection normal (ok)` in en, the code an English report uses."""
+        from fieldkit.ping import Verdict, load_catalogue
+
+        try:
+            name = load_catalogue().verdict_title(Verdict(verdict), self.lang)
+        except ValueError:  # a verdict a newer fieldkit recorded: shown as recorded
+            return verdict
+        return name if self.lang == "zh" else f"{name} ({verdict})"
+
     def _ping_lines(self, record: VisitRecord) -> list[str]:
         lines = []
         for answer in record.answers:
             if answer.ping_attempts:
-                last = answer.ping_attempts[-1]
-                title = last.get("explanation", {}).get("title") or last.get("verdict")
-                lines.append(
-                    self.say(
-                        "ping_summary",
-                        verdict=f"{title} ({last.get('verdict')})",
-                        attempts=len(answer.ping_attempts),
-                    )
-                )
+                verdict = str(answer.ping_attempts[-1].get("verdict"))
+                lines.append(self.say("ping_summary", verdict=self._verdict_name(verdict),
+                                      attempts=len(answer.ping_attempts)))
         return lines
 
 
 _STATES = ("passed", "recorded", "failed", "skipped")
 
 
-def _duration(elapsed: timedelta) -> str:
+_UNITS = {"en": ("h", "min", "s"), "zh": ("小时", "分", "秒")}
+
+
+def _duration(elapsed: timedelta, lang: Lang) -> str:
+    hour, minute, second = _UNITS[lang]
     seconds = max(0, int(elapsed.total_seconds()))
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} {hour} {minutes:02d} {minute}"
     if minutes:
-        return f"{minutes} min {seconds:02d} s"
-    return f"{seconds} s"
+        return f"{minutes} {minute} {seconds:02d} {second}"
+    return f"{seconds} {second}"
 
 
 def _records_option(record_file: Path) -> str:
