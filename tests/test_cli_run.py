@@ -174,7 +174,25 @@ def test_a_list_or_bad_choice_for_a_visit_field_names_the_file_and_line(
     done = fieldkit(env, "run", str(quick), "--answers", str(answers))
     assert done.returncode == 2
     assert f"{answers}:3:1: order_type 'bogus' is not one of" in done.stderr
+    answers = write_yaml(tmp_path, "engineer: e\ncustomer: c\norder_type: 新装\n")
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers), "--lang", "zh")
+    assert done.returncode == 2
+    assert f"{answers}:3:1: 工单类型“新装”不是可选项：1 开通、2 移机、3 拆机、4 改参" in done.stderr
     assert not list(store(env).iter_records())
+
+
+def test_a_visit_field_in_an_answers_file_may_be_given_by_its_number_or_chinese_label(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = write_yaml(
+        tmp_path,
+        "engineer: e\ncustomer: c\norder_type: 移机\ngrade: ３\n"
+        "gateway: 127.0.0.1\ncabled: 好\nremarks: 无\n",
+    )
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers))
+    assert done.returncode == 0, done.stderr
+    [record] = list(store(env).iter_records())
+    assert (record.order_type.value, record.grade.value) == ("relocate", "local-a")  # type: ignore[union-attr]
 
 
 def test_a_number_or_null_as_a_step_id_is_reported_at_its_own_line(

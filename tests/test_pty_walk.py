@@ -27,7 +27,8 @@ VISIT_OPTIONS = [
 class Terminal:
     """One fieldkit process on a pseudo-terminal, and the records folder it writes to."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, lang: str = "en", columns: int = 140) -> None:
+        self.columns = columns
         self.records = tmp_path / "records"
         self.checklist = tmp_path / "quick-turnup.yaml"
         self.checklist.write_text(QUICK_TURNUP, encoding="utf-8")
@@ -35,9 +36,9 @@ class Terminal:
             **os.environ,
             "FIELDKIT_RECORDS": str(self.records),
             "FIELDKIT_CONFIG": str(tmp_path / "config.yaml"),
-            "FIELDKIT_LANG": "en",
+            "FIELDKIT_LANG": lang,
             "NO_COLOR": "1",
-            "COLUMNS": "140",
+            "COLUMNS": str(columns),
             "TERM": "xterm",
         }
 
@@ -48,7 +49,7 @@ class Terminal:
             env=self.env,
             encoding="utf-8",
             timeout=20,
-            dimensions=(50, 140),
+            dimensions=(50, self.columns),
         )
         return child
 

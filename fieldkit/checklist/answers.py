@@ -124,7 +124,7 @@ def parse_answer(
     if nothing and not isinstance(step, (ToolsStep, FollowupsStep)):
         raise _error("需要一个回答", "an answer is needed")
     if isinstance(step, (InstructionStep, CheckStep)):
-        return _parse_bool(raw)
+        return parse_yes_no(raw)
     if isinstance(step, TextRecord):
         return _parse_text(step, raw)
     if isinstance(step, NumberRecord):
@@ -161,7 +161,8 @@ def _as_text(raw: Any) -> str:
     return text
 
 
-def _parse_bool(raw: Any) -> bool:
+def parse_yes_no(raw: Any) -> bool:
+    """`y`, `是`, `对`, `好`, `有`... True; `n`, `否`, `不对`, `没有`... False; else AnswerError."""
     if isinstance(raw, bool):
         return raw
     word = fold_width(_as_text(raw)).casefold()

@@ -89,6 +89,7 @@ def run_checklist(
     request = RunRequest(
         checklist=checklist,
         lang=language(lang),
+        lang_given=lang is not None,
         records=records,
         checklists_dir=checklists,
         answers=answers,
@@ -111,11 +112,16 @@ def resume(
     records: RecordsOption = None,
     lang: LangOption = None,
 ) -> None:
-    """Continue a visit in progress where it stopped (without VISIT: choose from a list)."""
+    """Continue a visit in progress where it stopped (without VISIT: choose from a list).
+
+    The walk goes on in the language the visit was started in, unless --lang is given.
+    """
     from fieldkit.ui.session import resume_visit
 
     raise typer.Exit(
-        resume_visit(visit, lang=language(lang), records=records, answers_path=answers)
+        resume_visit(
+            visit, lang=language(lang) if lang else None, records=records, answers_path=answers
+        )
     )
 
 

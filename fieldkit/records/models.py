@@ -312,6 +312,9 @@ class VisitRecord(VisitFields, _RecordHeader):
     checklist: ChecklistSnapshot
     started_at: AwareDatetime
     finished_at: AwareDatetime | None = None
+    lang: Literal["zh", "en"] | None = Field(
+        default=None, description="The language the visit was walked in; a resume keeps it"
+    )
     status: VisitStatus = VisitStatus.IN_PROGRESS
     abort_reason: str | None = None
     outcome: Outcome | None = None
@@ -354,9 +357,20 @@ def canonical_json(content: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
+# Fields added to schema 1 after records were written: left out of the digest while null, so
+# that a record written before them still matches its digest.
+_ADDED_LATER = ("lang",)
+
+
 def content_digest(content: dict[str, Any]) -> str:
-    """sha256 of a record's JSON content, every field except `digest` itself."""
-    return sha256_hex(canonical_json({k: v for k, v in content.items() if k != "digest"}))
+    """sha256 of a record's JSON content, every field except `digest` itself (and a later
+    field that is null)."""
+    kept = {
+        key: value
+        for key, value in content.items()
+        if key != "digest" and not (key in _ADDED_LATER and value is None)
+    }
+    return sha256_hex(canonical_json(kept))
 
 
 def verify_digest(record: VisitRecord) -> bool:

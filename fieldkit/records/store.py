@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from fieldkit import __version__
 from fieldkit.errors import ExitCode, FieldkitError, UserInputError
+from fieldkit.lang import Lang
 from fieldkit.records import journal
 from fieldkit.records.journal import JOURNAL_FILE
 from fieldkit.records.loading import RECORD_FILE, RecordUnreadable, read_record_file
@@ -107,8 +108,11 @@ class RecordStore:
 
     # -- writing --------------------------------------------------------------------------
 
-    def create(self, fields: VisitFields, checklist: ChecklistSnapshot) -> VisitHandle:
-        """A new visit in progress, saved, with its lock held by the returned handle."""
+    def create(
+        self, fields: VisitFields, checklist: ChecklistSnapshot, *, lang: Lang | None = None
+    ) -> VisitHandle:
+        """A new visit in progress, saved, with its lock held by the returned handle; `lang` is
+        the language it is walked in (a resumed walk keeps it)."""
         started_at = self._clock()
         visit_id = new_visit_id(started_at)
         try:
@@ -126,6 +130,7 @@ class RecordStore:
             fieldkit_version=__version__,
             checklist=checklist,
             started_at=started_at,
+            lang=lang,
         )
         try:
             handle.save(record)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text as RichText
 
+from fieldkit.checklist.handtyped import fold_width, is_plain_number
 from fieldkit.errors import ExitCode, FieldkitError, UserInputError
 from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, VisitFields, VisitRecord
@@ -31,6 +33,7 @@ class RunRequest:
 
     checklist: str
     lang: Lang
+    lang_given: bool = False  # --lang was typed: it also wins over a resumed visit's language
     records: Path | None = None
     checklists_dir: Path | None = None
     answers: Path | None = None
@@ -67,6 +70,10 @@ class StoppedBeforeTheWalk(FieldkitError):
     exit_code = ExitCode.CANNOT_RUN
 
 
+def _stopped() -> StoppedBeforeTheWalk:
+    return StoppedBeforeTheWalk("stopped before the walk began: nothing was recorded")
+
+
 class _QuestionsBeforeTheWalk:
     """The keyboard for the visit fields and for choosing a visit: Ctrl-C and Ctrl-D leave
     with one line and exit 3, as at a step (else Ctrl-D was Click's "Aborted.", exit 1)."""
@@ -80,9 +87,7 @@ class _QuestionsBeforeTheWalk:
             return self.keyboard.ask(prompt, key)
         except (KeyboardInterrupt, EOFError):
             self.console.print()
-            raise StoppedBeforeTheWalk(
-                "stopped before the walk began: nothing was recorded"
-            ) from None
+            raise _stopped() from None
 
 
 def _note(message: str) -> None:
@@ -103,12 +108,16 @@ def run_visit(request: RunRequest) -> int:
     interactive = _interactive(request.answers)
     console = _console()
     keyboard = TerminalKeyboard(console)
-    asking = _QuestionsBeforeTheWalk(keyboard, console)
-    fields = _visit_fields(request, answers, interactive, asking)
+    questions = _VisitFieldQuestions(
+        request, answers, _QuestionsBeforeTheWalk(keyboard, console) if interactive else None
+    )
+    # Who and for whom first: a visit in progress for this customer is offered before the
+    # remaining fields are asked, so that resuming it asks nothing twice.
+    questions.settle(("engineer", "customer"))
     store = RecordStore(records_dir(request.records))
     ping = real_ping()
 
-    unfinished = store.find_in_progress(loaded.checklist.id, fields.customer)
+    unfinished = store.find_in_progress(loaded.checklist.id, questions.values["customer"])
     if unfinished:
         latest = unfinished[0]
         found = say(
@@ -121,20 +130,18 @@ def run_visit(request: RunRequest) -> int:
             done=sum(1 for answer in latest.answers if answer.answered_at or answer.skipped),
             total=len(loaded.checklist.steps),
         )
-        if interactive:
+        if questions.keyboard is not None:
             console.print(found)
-            if asking.ask(say("ask_resume", request.lang), "resume").strip().casefold() in (
-                "",
-                "y",
-                "yes",
-                "是",
-            ):
-                walk = resume_walk(store, latest.visit_id, ping=ping, lang=request.lang)
+            if questions.yes_or_no("ask_resume", "resume", default=True):
+                lang = request.lang if request.lang_given else None
+                walk = resume_walk(store, latest.visit_id, ping=ping, lang=lang)
                 return _walk(walk, console, keyboard, answers, resumed=True)
         else:
             _note(
                 f"{found} Starting a new visit; `fieldkit resume {latest.visit_id}` continues it."
             )
+    questions.settle(_fields_for_kind(loaded.checklist.kind))
+    fields = VisitFields(**questions.values)
     walk = start_walk(store, loaded, fields, ping=ping, lang=request.lang)
     return _walk(walk, console, keyboard if interactive else None, answers)
 
@@ -142,11 +149,13 @@ def run_visit(request: RunRequest) -> int:
 def resume_visit(
     visit: str | None,
     *,
-    lang: Lang,
+    lang: Lang | None,
     records: Path | None = None,
     answers_path: Path | None = None,
 ) -> int:
-    """`fieldkit resume [VISIT]`: continue a visit in progress where its record stops."""
+    """`fieldkit resume [VISIT]`: continue a visit in progress where its record stops, in the
+    language it was started in unless `lang` (--lang) is given."""
+    from fieldkit.lang import resolve_lang
     from fieldkit.paths import records_dir
     from fieldkit.walk.answers_file import load_answers_file
     from fieldkit.walk.visit import checklist_of, in_progress, resume_walk
@@ -157,7 +166,8 @@ def resume_visit(
     if visit is None:
         can_ask = sys.stdin.isatty()
         asking = _QuestionsBeforeTheWalk(keyboard, console)
-        visit = _choose_visit(in_progress(store), store, can_ask, console, asking, lang)
+        shown_in = lang or resolve_lang()
+        visit = _choose_visit(in_progress(store), store, can_ask, console, asking, shown_in)
     walk = resume_walk(store, visit, ping=real_ping(), lang=lang)
     answers = None
     try:
@@ -234,80 +244,171 @@ def _walk(
 
 # -- visit fields -----------------------------------------------------------------------------
 
-
-def _visit_fields(
-    request: RunRequest,
-    answers: AnswersFile | None,
-    interactive: bool,
-    keyboard: Keyboard,
-) -> VisitFields:
-    """Options first, then the answers file, then the config (engineer); ask for the rest."""
-    from fieldkit.config import load_config
-
-    given: dict[str, Any] = dict(answers.visit) if answers else {}
-    for name in ("customer", "site", "order", "order_type", "grade", "engineer"):
-        value = getattr(request, name)
-        if value is not None:
-            given[name] = value
-    if not given.get("engineer"):
-        given["engineer"] = load_config().engineer
-    values: dict[str, Any] = {}
-    for name, kind in _FIELDS:
-        value = given.get(name)
-        value = None if value is None else str(value).strip() or None
-        if value is None and interactive:
-            value = _ask_field(name, kind, keyboard, request.lang)
-        if value is None and name in _NEEDED:
-            where = f" or `{name}:` in {request.answers}" if request.answers else ""
-            article = "an" if name[0] in "aeiou" else "a"
-            raise UserInputError(f"the visit needs {article} {name}: give --{name}{where}")
-        try:
-            values[name] = _labelled(kind, value, name) if kind and value else value
-        except UserInputError as error:
-            if answers is None or getattr(request, name) is not None:
-                raise
-            raise UserInputError(f"{answers.where(name)}: {error}") from None
-    return VisitFields(**values)
-
-
-_FIELDS: tuple[tuple[str, type[OrderType] | type[Grade] | None], ...] = (
-    ("engineer", None),
-    ("customer", None),
-    ("site", None),
-    ("order", None),
-    ("order_type", OrderType),
-    ("grade", Grade),
-)
+_CHOICE_FIELDS: dict[str, type[OrderType] | type[Grade]] = {
+    "order_type": OrderType,
+    "grade": Grade,
+}
 _NEEDED = ("engineer", "customer")
+# Which checklist kinds a field is asked for: an order type (开通/移机/拆机/改参) is a turn-up's,
+# a customer grade every customer's. Given as an option or in a file, a field is kept anyway.
+_ASKED_FOR_KINDS: dict[str, frozenset[str]] = {
+    "order_type": frozenset({"turnup"}),
+    "grade": frozenset({"turnup", "inspection", "visit", "repair"}),
+}
 
 
-def _labelled(kind: type[OrderType] | type[Grade], value: str, name: str) -> Any:
-    wanted = value.strip().casefold()
-    for member in kind:
+def _fields_for_kind(kind: str) -> tuple[str, ...]:
+    """The visit fields after engineer and customer, as they apply to a checklist kind."""
+    return tuple(
+        name
+        for name in ("site", "order", "order_type", "grade")
+        if kind in _ASKED_FOR_KINDS.get(name, frozenset({kind}))
+    )
+
+
+class _Back(Exception):
+    """`back` at a visit-field question: ask the one before it again."""
+
+
+class _VisitFieldQuestions:
+    """The visit fields: options first, then the answers file, then the config (engineer); the
+    rest are asked when there is a keyboard. `settle` fills `values` a group at a time."""
+
+    def __init__(
+        self, request: RunRequest, answers: AnswersFile | None, keyboard: Keyboard | None
+    ) -> None:
+        from fieldkit.config import load_config
+
+        self.request = request
+        self.answers = answers
+        self.keyboard = keyboard
+        self.lang = request.lang
+        self.console = _console()
+        self.given: dict[str, Any] = dict(answers.visit) if answers else {}
+        for name in ("customer", "site", "order", "order_type", "grade", "engineer"):
+            value = getattr(request, name)
+            if value is not None:
+                self.given[name] = value
+        if not self.given.get("engineer"):
+            self.given["engineer"] = load_config().engineer
+        self.values: dict[str, Any] = {}
+
+    def settle(self, names: tuple[str, ...]) -> None:
+        """Every field of `names` from what was given, else asked (`back` re-asks the one
+        before); a missing needed field without a keyboard is an error."""
+        asked = [name for name in names if self._given(name) is None]
+        for name in names:
+            if name not in asked:
+                self.values[name] = self._checked(name, self._given(name))
+        index = 0
+        while index < len(asked):
+            name = asked[index]
+            try:
+                value = self._ask(name) if self.keyboard is not None else None
+            except _Back:
+                index = max(0, index - 1)
+                continue
+            if value is None and name in _NEEDED:
+                where = f" or `{name}:` in {self.request.answers}" if self.request.answers else ""
+                article = "an" if name[0] in "aeiou" else "a"
+                raise UserInputError(f"the visit needs {article} {name}: give --{name}{where}")
+            self.values[name] = self._checked(name, value)
+            index += 1
+
+    def yes_or_no(self, key: str, ask_key: str, *, default: bool) -> bool:
+        """A yes/no question before the walk (`是`, `对`, `好`, `不`...); Enter is `default`."""
+        from fieldkit.checklist.answers import AnswerError, parse_yes_no
+        from fieldkit.ui.prompts import parse_command
+
+        assert self.keyboard is not None
+        while True:
+            text = self.keyboard.ask(say(key, self.lang), ask_key).strip()
+            command = parse_command(text)
+            if command is not None and command.name == "quit":
+                raise _stopped()
+            if not text:
+                return default
+            try:
+                return parse_yes_no(text)
+            except AnswerError as refused:
+                self._say("refused", "red", reason=refused.reason.get(self.lang))
+
+    def _given(self, name: str) -> str | None:
+        value = self.given.get(name)
+        return None if value is None else str(value).strip() or None
+
+    def _checked(self, name: str, value: str | None) -> Any:
+        kind = _CHOICE_FIELDS.get(name)
+        if kind is None or value is None:
+            return value
+        try:
+            return _labelled(kind, value, name, self.lang)
+        except UserInputError as error:
+            if self.answers is None or getattr(self.request, name) is not None:
+                raise
+            raise UserInputError(f"{self.answers.where(name)}: {error}") from None
+
+    def _say(self, key: str, style: str = "", **values: Any) -> None:
+        self.console.print(RichText(say(key, self.lang, **values), style=style))
+
+    def _ask(self, name: str) -> str | None:
+        """One field asked until it is answered, left empty (when it may be), or `back`."""
+        from fieldkit.ui.prompts import parse_command, typed_answer
+
+        assert self.keyboard is not None
+        kind = _CHOICE_FIELDS.get(name)
+        if kind is not None:  # the choices, numbered, on their own line (it wraps at 80 columns)
+            self.console.print(
+                "  ".join(
+                    f"{number}) {member.label.get(self.lang)}"
+                    for number, member in enumerate(list[Any](kind), start=1)
+                ),
+                highlight=False,
+            )
+        while True:
+            text = self.keyboard.ask(say(f"ask_{name}", self.lang), f"field:{name}")
+            command = parse_command(text)
+            if command is not None:
+                if command.name == "quit":
+                    raise _stopped()
+                if command.name == "back":
+                    raise _Back()
+                if command.name == "skip" and name not in _NEEDED:
+                    return None
+                self._say(f"why_{name}" if command.name == "skip" else "field_commands", "yellow")
+                continue
+            text = typed_answer(text).strip()
+            if not text:
+                if name in _NEEDED:
+                    self._say(f"why_{name}", "yellow")  # asked again: say why
+                    continue
+                return None
+            if kind is not None:
+                try:
+                    _labelled(kind, text, name, self.lang)
+                except UserInputError as error:
+                    self._say("refused", "red", reason=str(error))
+                    continue
+            return text
+
+
+def _labelled(kind: type[OrderType] | type[Grade], value: str, name: str, lang: Lang) -> Any:
+    """The member named by its id, its label (zh or en) or its number in the list."""
+    wanted = fold_width(value).strip().casefold()
+    members: list[Any] = list(kind)
+    for member in members:
         names = {member.value, member.label.zh.casefold(), member.label.en.casefold()}
         if wanted in names:
             return member
-    choices = ", ".join(member.value for member in kind)
-    raise UserInputError(f"{name} {value!r} is not one of {choices}")
-
-
-def _ask_field(
-    name: str, kind: type[OrderType] | type[Grade] | None, keyboard: Keyboard, lang: Lang
-) -> str | None:
-    prompt = say(f"ask_{name}", lang)
-    if kind is not None:
-        prompt += " " + " / ".join(f"{member.value} {member.label.get(lang)}" for member in kind)
-    while True:
-        text = keyboard.ask(prompt, f"field:{name}").strip()
-        if not text and name in _NEEDED:
-            continue
-        if text and kind is not None:
-            try:
-                _labelled(kind, text, name)
-            except UserInputError as error:
-                sys.stdout.write(f"{error}\n")
-                continue
-        return text or None
+    if is_plain_number(wanted) and 1 <= int(wanted) <= len(members):
+        return members[int(wanted) - 1]
+    if lang == "zh":
+        choices = "、".join(
+            f"{number} {member.label.zh}" for number, member in enumerate(members, start=1)
+        )
+        raise UserInputError(f"{say(f'field_{name}', 'zh')}“{value}”不是可选项：{choices}")
+    choices = ", ".join(member.value for member in members)
+    raise UserInputError(f"{name} {value!r} is not one of {choices} (or 1..{len(members)})")
 
 
 # -- the demo ---------------------------------------------------------------------------------

@@ -13,11 +13,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "optional": ("（可跳过）", "(optional)"),
     "commands": (
         "命令：返回（上一步） · 跳过 · 备注 文字 · 附件 路径 · 帮助 · 退出（保存并退出）；"
-        "也可用英文 back、skip、note、attach、help、quit。"
-        "回答本身就是命令词时前面加 \\，如 \\跳过",
+        "英文 back skip note attach help quit 亦可；\\跳过 表示回答就是“跳过”二字",
         "Commands: back (previous step) · skip · note TEXT · attach PATH · help · "
-        "quit (save and leave); Chinese words too (返回 跳过 备注 附件 帮助 退出). "
-        "An answer that is a command word: type \\ before it, e.g. \\skip",
+        "quit (save and leave); or 返回 跳过 备注 附件 帮助 退出; \\skip answers the word skip",
     ),
     "revisit": ("当前回答：{value}（直接回车保留）", "Current answer: {value} (Enter keeps it)"),
     "revisit_ping": (
@@ -109,9 +107,31 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ask_customer": ("客户名称", "Customer"),
     "ask_site": ("地址/站点（可留空）", "Site or address (Enter to leave empty)"),
     "ask_order": ("工单号（可留空）", "Order number (Enter to leave empty)"),
-    "ask_order_type": ("工单类型（可留空）", "Order type (Enter to leave empty)"),
-    "ask_grade": ("客户等级（可留空）", "Customer grade (Enter to leave empty)"),
+    "ask_order_type": (
+        "工单类型：输入序号（可留空）",
+        "Order type: its number (Enter to leave empty)",
+    ),
+    "ask_grade": (
+        "客户等级：输入序号（可留空）",
+        "Customer grade: its number (Enter to leave empty)",
+    ),
     "ask_engineer": ("工程师姓名", "Engineer's name"),
+    "field_order_type": ("工单类型", "order type"),
+    "field_grade": ("客户等级", "customer grade"),
+    "why_engineer": (
+        "需要工程师姓名：记录和报表按它写明是谁做的"
+        "（可在配置文件中写 engineer: 姓名，以后不再询问）",
+        "the engineer's name is needed: the record and the reports say who did the work "
+        "(put `engineer: NAME` in the config file and it is not asked again)",
+    ),
+    "why_customer": (
+        "需要客户名称：记录按客户查找、继续和汇总",
+        "the customer is needed: records are found, resumed and reported by customer",
+    ),
+    "field_commands": (
+        "这里可用：返回（上一项）、跳过（留空）、退出",
+        "here: back (the question before), skip (leave it empty), quit",
+    ),
     "not_a_choice": ("不是可选项", "not one of the choices"),
     # starting and leaving
     "in_progress_found": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fieldkit.checklist.load import LoadedChecklist, checklist_from_text
 from fieldkit.checklist.models import Checklist
-from fieldkit.lang import Lang
+from fieldkit.lang import Lang, resolve_lang
 from fieldkit.records.models import ChecklistSnapshot, VisitFields, VisitRecord, VisitStatus
 from fieldkit.records.store import RecordStore, VisitFinished
 from fieldkit.walk.machine import PingFunction, Walkthrough
@@ -37,7 +37,7 @@ def start_walk(
     lang: Lang,
 ) -> Walkthrough:
     """Create the visit (saved, locked) and the walk over it."""
-    handle = store.create(fields, snapshot_of(loaded))
+    handle = store.create(fields, snapshot_of(loaded), lang=lang)
     try:
         return Walkthrough(loaded.checklist, handle, ping=ping, lang=lang)
     except BaseException:
@@ -50,9 +50,11 @@ def resume_walk(
     visit_id: str,
     *,
     ping: PingFunction,
-    lang: Lang,
+    lang: Lang | None,
 ) -> Walkthrough:
-    """Open an in-progress visit (taking its lock) and continue where its record stops."""
+    """Open an in-progress visit (taking its lock) and continue where its record stops.
+
+    `lang` None: the language the visit was started in (else FIELDKIT_LANG, then the locale)."""
     handle = store.open(visit_id)
     try:
         record = handle.record
@@ -61,6 +63,7 @@ def resume_walk(
                 f"visit {record.visit_id} is {record.status.value}; only a visit in progress "
                 "can be resumed"
             )
+        lang = lang or record.lang or resolve_lang()
         return Walkthrough(checklist_of(record), handle, ping=ping, lang=lang)
     except BaseException:
         handle.close()
