@@ -1,6 +1,7 @@
 """A checklist that uses every derived value the checklist language has, for the binding tests.
 
-Each later step depends on earlier answers in one way: a ping's target and mask, and a `when`
+Each later step depends on earlier answers in one way: a ping's target, mask and own_ip (and
+the gateway record, checked against the customer IP and mask), and a `when`
 of every kind (equals on a yes/no, a choice and a multi-choice, one_of, a number range, all,
 any, not). `DEPENDENT` names, for each kind, the earlier step to change and the later step whose
 result must then be done again.
@@ -57,6 +58,7 @@ steps:
     title: {zh: ping网关, en: Ping the gateway}
     target: gateway
     mask: subnet_mask
+    own_ip: customer_ip
     count: 2
   - id: when_equals_check
     type: instruction
@@ -117,6 +119,9 @@ ANSWERS: dict[str, object] = {
 STILL_SHOWN: list[tuple[str, object, str]] = [
     ("gateway", "192.0.2.2", "ping_gateway"),
     ("subnet_mask", "/25", "ping_gateway"),
+    ("customer_ip", "192.0.2.11", "ping_gateway"),
+    ("subnet_mask", "/25", "gateway"),  # the gateway was checked against the subnet
+    ("customer_ip", "192.0.2.11", "gateway"),
     ("connector", "SC", "when_one_of"),
     ("faults", ["dirty"], "when_multi"),
     ("rx_power", -10, "when_range"),

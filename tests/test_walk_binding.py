@@ -84,7 +84,9 @@ def test_changing_the_gateway_after_an_ok_ping_asks_for_the_ping_again(tmp_path:
     )
     [old] = entry.superseded
     assert old.value == "ok" and old.passed is True
-    assert old.inputs == {"gateway": "192.0.2.1", "subnet_mask": "255.255.255.0"}
+    assert old.inputs == {
+        "gateway": "192.0.2.1", "subnet_mask": "255.255.255.0", "customer_ip": "192.0.2.10"
+    }
     assert old.ping_attempts[0]["target"] == "192.0.2.1"
     assert old.reason == "gateway changed: 192.0.2.1 → 192.0.2.2"
     notices = walk.take_notices()
@@ -97,13 +99,15 @@ def test_changing_the_gateway_after_an_ok_ping_asks_for_the_ping_again(tmp_path:
     walk.close()
     final = record.answer_for("ping_gateway")
     assert final is not None and final.passed is True
-    assert final.inputs == {"gateway": "192.0.2.2", "subnet_mask": "255.255.255.0"}
+    assert final.inputs == {
+        "gateway": "192.0.2.2", "subnet_mask": "255.255.255.0", "customer_ip": "192.0.2.10"
+    }
     assert len(final.superseded) == 1
     assert stale_results(record) == []
     view = visit_view(record, "en")
     shown = "\n".join(line for step in view.steps for _, line in detail_lines(view, step))
     assert "No longer counts" in shown and "gateway changed: 192.0.2.1 → 192.0.2.2" in shown
-    assert "computed from gateway = 192.0.2.1, subnet_mask = 255.255.255.0" in shown
+    assert "computed from gateway = 192.0.2.1, subnet_mask = 255.255.255.0, customer_ip" in shown
 
 
 def test_the_same_answer_again_keeps_every_later_result(tmp_path: Path) -> None:
@@ -202,7 +206,9 @@ def test_an_answers_file_walk_redoes_a_step_left_stale(tmp_path: Path) -> None:
     assert ping.calls[-1]["mask"] == "255.255.255.128"
     entry = record.answer_for("ping_gateway")
     assert entry is not None and entry.passed is True
-    assert entry.inputs == {"gateway": "192.0.2.1", "subnet_mask": "255.255.255.128"}
+    assert entry.inputs == {
+        "gateway": "192.0.2.1", "subnet_mask": "255.255.255.128", "customer_ip": "192.0.2.10"
+    }
 
 
 def test_failed_ping_attempts_of_the_old_target_cannot_be_accepted_for_the_new(

@@ -229,5 +229,7 @@ def test_going_back_to_change_the_gateway_asks_for_the_ping_again(tmp_path: Path
     assert "Asked again: gateway changed: 127.0.0.1 → 127.0.0.3" in shown
     record = walk.finish()
     ping = record.answer_for("ping_gateway")
-    assert ping is not None and ping.inputs == {"gateway": "127.0.0.3", "subnet_mask": "255.0.0.0"}
+    assert ping is not None and ping.inputs == {
+        "gateway": "127.0.0.3", "subnet_mask": "255.0.0.0", "customer_ip": "127.0.0.2"
+    }
     assert [old.ping_attempts[0]["target"] for old in ping.superseded] == ["127.0.0.1"]

@@ -320,11 +320,17 @@ AnyRecord = Annotated[
 
 
 class PingStep(Step):
-    """Ping the address recorded by the `target` step; `mask` names a netmask record if any."""
+    """Ping the address recorded by the `target` step; `mask` names a netmask record if any.
+
+    `own_ip` names the record of the address the laptop takes for the test (the customer IP):
+    the walk then refuses a target equal to it, and with `mask` one outside that subnet or on
+    its network or broadcast address.
+    """
 
     type: Literal["ping"]
     target: StepId
     mask: StepId | None = None
+    own_ip: StepId | None = None
     count: int = Field(default=4, ge=1, le=100)
     interval_s: float = Field(default=1, gt=0, le=60)
     timeout_s: float = Field(default=2, gt=0, le=60)

@@ -197,6 +197,14 @@ def _ping_problems(checklist: Checklist, index: int, step: PingStep, loc: Loc) -
             problems.append(
                 ((*loc, "mask"), f"mask {step.mask!r} must be a record step with `input: netmask`")
             )
+    if step.own_ip is not None:
+        own_ip, found = _earlier_step(checklist, index, step.own_ip, (*loc, "own_ip"), "own_ip")
+        problems += found
+        if own_ip is not None and getattr(own_ip, "input", None) != "ipv4":
+            message = f"own_ip {step.own_ip!r} must be a record step with `input: ipv4`"
+            problems.append(((*loc, "own_ip"), message))
+        elif step.own_ip == step.target:
+            problems.append(((*loc, "own_ip"), "own_ip and target name the same step"))
     return problems
 
 
