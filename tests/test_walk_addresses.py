@@ -23,6 +23,7 @@ def at_gateway(tmp_path: Path, customer_ip: str, mask: str, lang: str = "en") ->
         RecordStore(tmp_path / "records"), lan_turnup(), fields(), ping=ScriptedPing(),
         lang=lang,  # type: ignore[arg-type]
     )  # fmt: skip
+    walk.answer("data_team_ready", True)
     walk.answer("customer_ip", customer_ip)
     walk.answer("subnet_mask", mask)
     return walk
