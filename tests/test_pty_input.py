@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from test_pty_walk import Terminal, finish
+from test_pty_walk import VISIT_OPTIONS, Terminal, finish
 from walk_support import SMALL_CHECKLIST
 
 pytestmark = pytest.mark.slow
@@ -179,3 +179,30 @@ def test_dates_units_dragged_files_and_follow_ups(tmp_path: Path, lang: str) -> 
         "2026-06-01",
         f"{year}-06-08",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "described", "refused"),
+    [
+        ("zh", "请输入（1 到 24 位字母或数字", "不符合格式：1 到 24 位字母或数字"),
+        ("en", r"Type it \(1 to 24 letters and digits", "does not match the format: 1 to 24"),
+    ],
+)
+def test_the_loid_prompt_describes_the_format_in_words(
+    tmp_path: Path, lang: str, described: str, refused: str
+) -> None:
+    term = NarrowTerminal(tmp_path, lang)
+    child = term.spawn("run", "ftto-turnup", *VISIT_OPTIONS)
+    child.expect("›")
+    child.sendline("y")  # the back office has registered the ONU
+    child.logfile_read = shown = io.StringIO()
+    child.expect(described)
+    child.sendline("ZTEG-1A2B")
+    child.expect(refused)
+    child.sendline("ＺＴＥＧ１Ａ２Ｂ３Ｃ４Ｄ")  # full width: read as ASCII
+    child.expect("›")
+    child.sendline("quit")
+    assert finish(child) == 3
+    assert "^[A-Za-z0-9]" not in shown.getvalue()  # never the raw regular expression
+    entry = term.only_record().answer_for("onu_loid_or_sn")
+    assert entry is not None and entry.value == "ZTEG1A2B3C4D"

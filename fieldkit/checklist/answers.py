@@ -370,6 +370,11 @@ def _iso_minutes(moment: datetime) -> str:
 def _parse_serial(step: SerialRecord, raw: Any) -> str:
     text = fold_width(_as_text(raw))
     if re.fullmatch(step.pattern, text) is None:
+        if step.pattern_help is not None:
+            raise _error(
+                f"{text} 不符合格式：{step.pattern_help.zh}",
+                f"{text} does not match the format: {step.pattern_help.en}",
+            )
         raise _error(
             f"{text} 不符合格式 {step.pattern}", f"{text} does not match the pattern {step.pattern}"
         )

@@ -292,10 +292,12 @@ class DateRecord(RecordStep):
 
 
 class SerialRecord(RecordStep):
-    """A serial number; the whole answer must match `pattern`."""
+    """A serial number; the whole answer must match `pattern`. `pattern_help` says the format
+    in words: the engineer sees it at the prompt and in a refusal, instead of the regex."""
 
     input: Literal["serial"]
     pattern: str
+    pattern_help: Text | None = None
 
     @field_validator("pattern")
     @classmethod

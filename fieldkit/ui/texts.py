@@ -44,6 +44,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Date and time (e.g. 2024-05-01 14:30, or now)",
     ),
     "ask_serial": ("序列号（格式 {pattern}）", "Serial number (pattern {pattern})"),
+    "ask_serial_help": ("请输入（{format}）", "Type it ({format})"),
     "ask_tools": (
         "未带齐的工具序号，用逗号分隔；全部带齐请输入 none",
         "Numbers of the tools NOT packed, comma separated; none if all are packed",

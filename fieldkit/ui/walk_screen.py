@@ -162,6 +162,8 @@ class WalkScreen(WalkObserver):
                 band = f" [{low}..{high}]"
             return self.say("ask_number", unit=unit, band=band)
         if isinstance(step, SerialRecord):
+            if step.pattern_help is not None:
+                return self.say("ask_serial_help", format=step.pattern_help.get(self.lang))
             return self.say("ask_serial", pattern=step.pattern)
         if isinstance(step, AttachmentStep):
             accept = f" ({', '.join(step.accept)})" if step.accept else ""
