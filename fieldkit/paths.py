@@ -51,6 +51,17 @@ def records_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "records"
 
 
+def demo_records_dir() -> Path:
+    """Where `fieldkit demo` keeps its visits, apart from real ones (a supervisor's report of
+    the records folder must not count a demo): FIELDKIT_DEMO_RECORDS or the user's data folder."""
+    env = os.environ.get("FIELDKIT_DEMO_RECORDS")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "demo-records"
+
+
 def config_file() -> Path:
     """The user's settings (the engineer's name): FIELDKIT_CONFIG or the platform config dir."""
     env = os.environ.get("FIELDKIT_CONFIG")

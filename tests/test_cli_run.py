@@ -287,3 +287,27 @@ def test_without_a_terminal_and_without_answers_nothing_is_started(
     assert done.returncode == 2
     assert "no terminal to ask on: give the answers with --answers FILE" in done.stderr
     assert not Path(env["FIELDKIT_RECORDS"]).exists()
+
+
+def test_the_demo_keeps_its_visits_in_the_folder_it_names_and_the_quick_start_report_reads_them(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """After `make demo`, the quick start's `report summary` line failed: the demo had written
+    to a new temporary folder; now it uses one demo folder, apart from real records."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**env, "XDG_DATA_HOME": str(tmp_path / "data"), "TMPDIR": str(scratch)}
+    env.pop("FIELDKIT_DEMO_RECORDS", None)
+    folder = tmp_path / "data" / "fieldkit" / "demo-records"
+    for _ in range(2):
+        done = fieldkit(env, "demo")
+        assert done.returncode == 0, done.stderr
+        assert f"Demo records go to {folder}" in done.stdout
+    assert len(list(RecordStore(folder).iter_records())) == 2  # the same folder, reused
+    assert not list(scratch.iterdir())  # nothing left in the temporary folder
+    assert not Path(env["FIELDKIT_RECORDS"]).exists()  # real records stay apart
+    report_line = done.stdout.strip().splitlines()[-1]
+    assert report_line == f"A report of the demo visits: fieldkit report summary {folder}"
+    report = fieldkit(env, "report", "summary", str(folder))
+    assert report.returncode == 0, report.stderr
+    assert "visits\t2\n" in report.stdout and "lan-turnup\tturnup\t2\t2" in report.stdout

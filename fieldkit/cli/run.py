@@ -131,16 +131,20 @@ def demo(
 ) -> None:
     """Walk the LAN turn-up with sample answers, pinging 127.0.0.1, then show the record.
 
-    Needs no network, no root and no input; records go to a new temporary folder unless
-    --records is given.
+    Needs no network, no root and no input. Its visits go to the demo folder (printed first;
+    the same one every time, apart from real records) unless --records is given.
     """
-    import tempfile
-
     from fieldkit.cli.visits import show_visit
+    from fieldkit.paths import demo_records_dir
     from fieldkit.ui.session import demo_visit
+    from fieldkit.ui.texts import say
 
-    folder = records or Path(tempfile.mkdtemp(prefix="fieldkit-demo-"))
-    record, code = demo_visit(folder, language(lang))
+    folder = records or demo_records_dir()
+    shown_lang = language(lang)
+    record, code = demo_visit(folder, shown_lang)
     typer.echo()
     show_visit(record.visit_id, records=folder, lang=lang)
+    quoted = f'"{folder}"' if " " in str(folder) else str(folder)
+    typer.echo()
+    typer.echo(say("demo_report", shown_lang, command=f"fieldkit report summary {quoted}"))
     raise typer.Exit(code)

@@ -170,6 +170,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "show_command": ("查看：{command}", "Show it: {command}"),
     "bundle_command": ("打包交给主管：{command}", "Bundle it for a supervisor: {command}"),
     "demo_records": ("演示记录保存在 {folder}", "Demo records go to {folder}"),
+    "demo_report": ("演示走访的汇总报表：{command}", "A report of the demo visits: {command}"),
     "demo_loopback": (
         "演示 ping 的是本机回环地址 {gateway}（不是真实网关）："
         "它只演示 ping 步骤，不测试任何线路。",
