@@ -206,3 +206,22 @@ def test_the_loid_prompt_describes_the_format_in_words(
     assert "^[A-Za-z0-9]" not in shown.getvalue()  # never the raw regular expression
     entry = term.only_record().answer_for("onu_loid_or_sn")
     assert entry is not None and entry.value == "ZTEG1A2B3C4D"
+
+
+def test_zh_choosing_a_visit_to_resume_by_a_full_width_number(tmp_path: Path) -> None:
+    term = NarrowTerminal(tmp_path, "zh")
+    child = term.run()
+    child.expect("第 1 步")
+    child.sendline("127.0.0.1")
+    child.expect("第 2 步")
+    child.sendline("退出")
+    assert finish(child) == 3
+
+    child = term.spawn("resume")
+    child.expect("继续哪一次走访")
+    child.sendline("²")  # `isdigit()` but not a number: refused, no traceback
+    child.expect("不是可选项")
+    child.sendline("１")
+    child.expect("第 2 步，共 4 步")
+    child.sendline("退出")
+    assert finish(child) == 3

@@ -200,10 +200,15 @@ def _choose_visit(
 
     table = resume_table(visits, lang, say("in_progress_title", lang))
     console.print(table)
+    from fieldkit.ui.prompts import parse_command
+
     while True:
-        text = keyboard.ask(say("ask_which", lang), "which").strip()
-        if text.isdigit() and 1 <= int(text) <= len(visits):
+        text = fold_width(keyboard.ask(say("ask_which", lang), "which")).strip()
+        if is_plain_number(text) and 1 <= int(text) <= len(visits):
             return visits[int(text) - 1].visit_id
+        command = parse_command(text)
+        if command is not None and command.name == "quit":
+            raise _stopped()
         console.print(say("refused", lang, reason=say("not_a_choice", lang)), style="red")
 
 

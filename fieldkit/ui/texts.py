@@ -24,8 +24,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "asked_again": ("需重做：{reason}", "Asked again: {reason}"),
     # prompts by step type
-    "ask_instruction": ("完成了吗？(y/n)", "Done? (y/n)"),
-    "ask_check": ("是否？(y/n)", "Yes or no? (y/n)"),
+    "ask_instruction": ("完成了吗？（是/否，y/n）", "Done? (y/n)"),
+    "ask_check": ("是否正常？（是/否，y/n）", "Yes or no? (y/n)"),
     "ask_text": ("请输入", "Type it"),
     "ask_number": ("请输入数值{unit}{band}", "Type the reading{unit}{band}"),
     "ask_ipv4": ("IPv4 地址（例如 192.168.1.10）", "IPv4 address (e.g. 192.168.1.10)"),
@@ -38,10 +38,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "输入一个或多个序号，用逗号分隔",
         "Type one or more numbers, comma separated",
     ),
-    "ask_date": ("日期（例如 2024-05-01 或 today）", "Date (e.g. 2024-05-01, or today)"),
+    "ask_date": (
+        "日期（如 2024-05-01、5月1日、今天）",
+        "Date (e.g. 2024-05-01, 2024/5/1, today, yesterday)",
+    ),
     "ask_datetime": (
-        "日期时间（例如 2024-05-01 14:30 或 now）",
-        "Date and time (e.g. 2024-05-01 14:30, or now)",
+        "日期时间（如 2024-05-01 14:30、9:30、昨天 18:00、现在）",
+        "Date and time (e.g. 2024-05-01 14:30, 9:30, now)",
     ),
     "ask_serial": ("序列号（格式 {pattern}）", "Serial number (pattern {pattern})"),
     "ask_serial_help": ("请输入（{format}）", "Type it ({format})"),
