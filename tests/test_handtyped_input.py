@@ -160,6 +160,8 @@ def test_what_is_typed_by_habit_is_stored_as_meant(
         ("vlan", "100 m", "wrong unit: m"),
         ("connector", "²", "not one of the choices: ²"),
         ("pack", "³", "no tool ³"),
+        ("mask", "9" * 5000, "not a subnet mask"),
+        ("connector", "1" * 5000, "not one of the choices"),
         ("visit_day", "下周", "not a date: 下周"),
         ("visit_day", "2026年2月30日", "no such date or time: 2026-02-30"),
         ("arrived_at", "25:00", "no such date or time: 25:00"),

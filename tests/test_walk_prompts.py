@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from records_factory import fields
 from rich.console import Console
 from walk_support import ScriptedPing, small_checklist
@@ -14,6 +16,7 @@ from fieldkit.checklist.registry import open_checklist
 from fieldkit.records.models import Outcome
 from fieldkit.records.store import RecordStore
 from fieldkit.ui.prompts import (
+    COMMAND_WORDS,
     Command,
     QuitWalk,
     parse_command,
@@ -141,6 +144,7 @@ def test_a_failed_check_shows_its_guidance_and_ends_the_visit(tmp_path: Path) ->
         ("backup line", None),
         ("跳过了两次", None),
         ("返回值正常", None),
+        ("附件齐全", None),
         ("127.0.0.1", None),
         ("\\跳过", None),  # the escape: an answer
         ("\\skip", None),
@@ -233,3 +237,16 @@ def test_going_back_to_change_the_gateway_asks_for_the_ping_again(tmp_path: Path
         "gateway": "127.0.0.3", "subnet_mask": "255.0.0.0", "customer_ip": "127.0.0.2"
     }
     assert [old.ping_attempts[0]["target"] for old in ping.superseded] == ["127.0.0.1"]
+
+
+@given(word=st.sampled_from([w for words in COMMAND_WORDS.values() for w in words]))
+def test_every_command_word_is_a_command_and_with_the_escape_an_answer(word: str) -> None:
+    assert parse_command(word) is not None
+    assert parse_command(f"\\{word}") is None
+    assert typed_answer(f"\\{word}") == word
+
+
+@given(text=st.text(max_size=30))
+def test_a_line_that_is_no_command_is_stored_as_typed(text: str) -> None:
+    if parse_command(text) is None and not text.strip().startswith("\\"):
+        assert typed_answer(text) == text

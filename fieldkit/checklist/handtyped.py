@@ -62,8 +62,9 @@ def describe_character(char: str) -> str:
 
 
 def is_plain_number(text: str) -> bool:
-    """ASCII digits only: `isdigit()` also says yes to `²`, on which `int()` then fails."""
-    return re.fullmatch(r"[0-9]+", text) is not None
+    """A small count in ASCII digits: `isdigit()` also says yes to `²`, on which `int()` then
+    fails, and `int()` refuses a string of more than 4300 digits."""
+    return re.fullmatch(r"[0-9]{1,9}", text) is not None
 
 
 def dragged_path(text: str) -> str:

@@ -74,8 +74,9 @@ def parse_command(text: str) -> Command | None:
         if not head.startswith(word):
             continue
         rest = line[len(word) :]
-        # No spaces in Chinese: `备注机柜已满` is a note; `跳过了两次` and `backup` are answers.
-        glued = not word.isascii() and name in ("note", "attach")
+        # No spaces in Chinese: `备注机柜已满` is a note; `跳过了两次`, `附件齐全` and `backup`
+        # are answers.
+        glued = word == "备注"
         if rest and not (rest[0].isspace() or rest[0] in ":：" or glued):
             continue
         return Command(name, rest.strip().lstrip(":：").strip())
