@@ -39,7 +39,7 @@ PRACTICE_TAG = Text(zh="现场做法", en="field practice")
 VERDICT_PLACEHOLDERS = frozenset({"target", "router", "slow_ms"})
 FINDING_PLACEHOLDERS = frozenset(
     {"target", "address", "interface", "source", "via", "network", "local_address",
-     "local_interface"}
+     "local_interface", "reason"}
 )
 
 

@@ -9,12 +9,22 @@ from datetime import datetime
 from functools import lru_cache
 
 from fieldkit.errors import UserInputError
-from fieldkit.ping.model import Finding, PingResult, ProbePlan, Reply, Verdict
+from fieldkit.ping.model import Finding, FindingCode, PingResult, ProbePlan, Reply, Verdict
 from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
 from fieldkit.ping.verdicts import decide
 
 BACKENDS: tuple[str, ...] = ("auto", "ping3", "system")
 StopSignal = Callable[[], bool] | object  # a threading.Event, a callable, or None
+
+
+class _IcmpRefusal:
+    """Why this process may not open an ICMP socket, once it has been refused one.
+
+    Privileges do not change while fieldkit runs: after the first refusal (Windows without
+    administrator rights) `auto` goes straight to the system ping, and only the first
+    result says why."""
+
+    reason: str | None = None
 
 
 def _now() -> datetime:
@@ -101,7 +111,7 @@ def run_ping(
     if on_preflight is not None:
         describe_route(preflight, source=source, mask=mask)
         on_preflight(preflight.findings)
-        _probe(result, preflight.address, backend, on_reply, stop, plan)
+        fallback = _probe(result, preflight.address, backend, on_reply, stop, plan)
     else:
         # Describing the route runs `ip`: let it run while the first echo is already out.
         route_lookup = threading.Thread(
@@ -110,9 +120,11 @@ def run_ping(
         )
         route_lookup.start()
         try:
-            _probe(result, preflight.address, backend, on_reply, stop, plan)
+            fallback = _probe(result, preflight.address, backend, on_reply, stop, plan)
         finally:
             route_lookup.join()
+    if fallback is not None:  # after the route's findings, whichever thread finished first
+        result.preflight.append(fallback)
     result.source_address, result.interface = preflight.source_address, preflight.interface
     if preflight.answered_by_itself:
         result.verdict = Verdict.OWN_ADDRESS  # whatever came back came from the laptop itself
@@ -120,13 +132,17 @@ def run_ping(
 
 
 def _probe(result: PingResult, address: str, backend: str,
-           on_reply: Callable[[Reply], None] | None, stop: StopSignal, plan: ProbePlan) -> None:
-    """Run the chosen backend and put its replies and verdict into `result`."""
+           on_reply: Callable[[Reply], None] | None, stop: StopSignal,
+           plan: ProbePlan) -> Finding | None:
+    """Run the chosen backend and put its replies and verdict into `result`; return the
+    finding that says the system ping stood in for a refused ICMP socket, if it did."""
+    fallback = None
     should_stop = _stop_checker(stop)
     ipv6 = ipaddress.ip_address(address).version == 6
     if backend == "ping3" and ipv6:
         raise UserInputError("the ping3 backend tests IPv4 only; use --backend system for IPv6")
-    if backend in ("auto", "ping3") and not ipv6:
+    already_refused = backend == "auto" and _IcmpRefusal.reason is not None
+    if backend in ("auto", "ping3") and not ipv6 and not already_refused:
         from fieldkit.ping.icmp_backend import IcmpUnavailable, run_icmp
 
         try:
@@ -135,27 +151,30 @@ def _probe(result: PingResult, address: str, backend: str,
         except IcmpUnavailable as error:
             if backend == "ping3":
                 _cannot_test(result, f"cannot open an ICMP socket: {error}")
-                return
+                return None
+            _IcmpRefusal.reason = str(error)
+            fallback = Finding(FindingCode.SYSTEM_PING_FALLBACK, False, {"reason": str(error)})
         else:
             result.backend, result.socket_kind = "ping3", icmp.socket_kind
             result.replies, result.sent, result.stopped = icmp.replies, icmp.sent, icmp.stopped
             _conclude(result)
-            return
+            return None
     from fieldkit.ping.system_backend import find_system_ping, run_system
 
     ping = find_system_ping()
     if ping is None:
         _cannot_test(result, "no ICMP socket allowed and no system ping command")
-        return
+        return None  # nothing stood in: the verdict says why
     system = run_system(ping, address, plan, on_reply=on_reply, stop=should_stop,
                         is_local=_is_local)
     result.backend = "system"
     if system.failure is not None:
         _cannot_test(result, system.failure)
-        return
+        return fallback
     result.replies, result.sent, result.stopped = system.replies, system.sent, system.stopped
     result.reported, result.detail = system.reported, system.detail
     _conclude(result)
+    return fallback
 
 
 def _cannot_test(result: PingResult, detail: str) -> None:

@@ -58,11 +58,13 @@ def open_icmp_socket(source: str | None) -> tuple[socket.socket, str]:
     try:
         sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
         kind = "raw"
-    except OSError:
+    except OSError as raw_refused:
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
-        except OSError as error:
-            raise IcmpUnavailable(str(error)) from None
+        except OSError:
+            # The raw socket's refusal is the one to show: Windows has no unprivileged ICMP
+            # socket, and its raw one is refused without administrator rights.
+            raise IcmpUnavailable(str(raw_refused)) from None
         kind = "dgram"
         if sys.platform.startswith("linux"):
             # Without IP_RECVERR Linux drops ICMP errors for unconnected ICMP sockets.

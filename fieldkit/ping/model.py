@@ -90,6 +90,7 @@ class FindingCode(str, Enum):
     NOT_IN_SUBNET = "not_in_subnet"  # the laptop's source address is outside the target's subnet
     OTHER_INTERFACE_IN_SUBNET = "other_interface_in_subnet"  # another NIC is in the subnet
     NO_ROUTE = "no_route"  # the kernel has no route to the target
+    SYSTEM_PING_FALLBACK = "system_ping_fallback"  # no ICMP socket allowed: the system ping ran
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Before the first echo: is the target usable, and which way would the packets leave?
 
-The route lookup sends nothing: a UDP socket's connect() makes the kernel choose the source
-address, and on Linux `ip route get` names the interface and next hop. Windows and macOS
-get the source address only (best effort).
+The route lookup sends nothing: a UDP socket's connect() makes the system choose the source
+address, and where iproute2 is installed (Linux) `ip route get` names the interface and next
+hop. The laptop's own addresses and masks come from psutil on every system, so Windows and
+macOS get the interface (the one holding the source address) and every subnet warning too;
+only the next hop stays unnamed where `ip` is missing.
 """
 
 from __future__ import annotations
@@ -142,6 +144,8 @@ def describe_route(report: Preflight, *, source: str | None = None,
         report.source_address = route.get("prefsrc") or report.source_address
         if route.get("type") in ("unreachable", "prohibit", "blackhole"):
             report.no_route = True
+    elif report.source_address:
+        report.interface = interface_of(report.source_address)
     if report.no_route:
         report.findings.append(Finding(FindingCode.NO_ROUTE, True, {"target": report.target}))
         return
@@ -193,17 +197,24 @@ def _ip_route_get(address: str, source: str | None) -> dict[str, str] | None:
 
 
 def local_addresses() -> list[tuple[ipaddress.IPv4Interface | ipaddress.IPv6Interface, str]]:
-    """This laptop's addresses with their prefix and interface (Linux; empty elsewhere)."""
+    """This laptop's addresses with their prefix and interface, up or down (every system)."""
+    import psutil
+
     found: list[tuple[ipaddress.IPv4Interface | ipaddress.IPv6Interface, str]] = []
-    for link in _ip_json("addr", "show") or []:
-        infos = link.get("addr_info")
-        if not isinstance(infos, list):
-            continue
-        for info in infos:
-            with contextlib.suppress(KeyError, ValueError, TypeError):
-                interface = ipaddress.ip_interface(f"{info['local']}/{info['prefixlen']}")
-                found.append((interface, str(link.get("ifname", "?"))))
+    for name, entries in psutil.net_if_addrs().items():
+        for entry in entries:
+            if entry.family not in (socket.AF_INET, socket.AF_INET6) or not entry.netmask:
+                continue
+            with contextlib.suppress(ValueError):
+                address = entry.address.partition("%")[0]  # fe80::1%eth0: drop the scope
+                prefix = bin(int(ipaddress.ip_address(entry.netmask))).count("1")
+                found.append((ipaddress.ip_interface(f"{address}/{prefix}"), name))
     return found
+
+
+def interface_of(address: str) -> str | None:
+    """The name of the interface that holds `address`."""
+    return next((name for local, name in local_addresses() if str(local.ip) == address), None)
 
 
 def _check_subnet(
@@ -215,13 +226,14 @@ def _check_subnet(
     if source and ipaddress.ip_address(source) in network and not report.via:
         return
     params = route_params | {"network": str(network)}
-    for local, interface in local_addresses():
+    own_addresses = local_addresses()
+    for local, interface in own_addresses:
         if local.ip in network and interface != report.interface:
             params |= {"local_address": str(local.ip), "local_interface": interface}
             report.findings.append(Finding(FindingCode.OTHER_INTERFACE_IN_SUBNET, True, params))
             return
     if source:
         # Name the subnet the laptop is actually in, as the engineer configured it.
-        own = next((local for local, _ in local_addresses() if str(local.ip) == source), None)
+        own = next((local for local, _ in own_addresses if str(local.ip) == source), None)
         params["network"] = str(own) if own else f"{source}/{network.prefixlen}"
     report.findings.append(Finding(FindingCode.NOT_IN_SUBNET, True, params))

@@ -7,6 +7,7 @@ parser line by line, so each reply reaches `on_reply` as the system prints it.
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import shutil
@@ -18,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fieldkit.errors import UserInputError
 from fieldkit.ping.model import ProbePlan, Reply, Statistics
 from fieldkit.ping.transcript import TranscriptParser, decode
 
 _STOP_POLL_S = 0.1
+_READ_SIZE = 1 << 16
 
 
 @dataclass
@@ -87,12 +90,17 @@ def run_system(
     watcher.start()
     assert process.stdout is not None
     last_line = ""
-    for raw in process.stdout:
-        line = decode(raw)
-        last_line = line.strip() or last_line
-        reply = parser.feed(line)
-        if reply is not None and on_reply is not None:
-            on_reply(reply)
+    output = OutputLines()
+    while True:
+        # What has arrived so far, so that each reply is shown as the system prints it.
+        chunk = os.read(process.stdout.fileno(), _READ_SIZE)
+        for line in output.feed(chunk):
+            last_line = line.strip() or last_line
+            reply = parser.feed(line)
+            if reply is not None and on_reply is not None:
+                on_reply(reply)
+        if not chunk:
+            break
     process.wait()
     watcher.join()
     if not parser.recognised:
@@ -103,6 +111,60 @@ def run_system(
     run.detail = parser.detail
     run.reported = parser.reported
     return run
+
+
+class OutputLines:
+    """The system ping's output as text lines, each as soon as it is complete.
+
+    Windows' ping writes the console's code page (GBK on a Chinese laptop, where a line is
+    decoded as UTF-8 or else GBK, as a saved transcript is), and UTF-16 when a shell
+    re-encodes it. UTF-16 cannot be cut into lines at the newline byte, so the encoding is
+    settled from the first bytes and UTF-16 is decoded as a stream."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._settled = False
+        self._utf16: codecs.IncrementalDecoder | None = None
+        self._text = ""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """The lines that `chunk` completes; an empty chunk (end of output) flushes the rest."""
+        end = not chunk
+        if not self._settled:
+            self._pending += chunk
+            if len(self._pending) < 4 and not end:
+                return []
+            self._settled = True
+            self._utf16 = _utf16_decoder(self._pending)
+            chunk, self._pending = self._pending, b""
+        if self._utf16 is not None:
+            self._text += self._utf16.decode(chunk, final=end)
+            *lines, self._text = self._text.split("\n")
+            if end and self._text:
+                lines.append(self._text)
+            return lines
+        self._pending += chunk
+        *raw_lines, self._pending = self._pending.split(b"\n")
+        if end and self._pending:
+            raw_lines.append(self._pending)
+        return [_decode_line(raw) for raw in raw_lines]
+
+
+def _utf16_decoder(start: bytes) -> codecs.IncrementalDecoder | None:
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return codecs.getincrementaldecoder("utf-16")()
+    if start[1:2] == b"\x00" and start[0:1] != b"\x00":
+        return codecs.getincrementaldecoder("utf-16-le")()
+    if start[0:1] == b"\x00" and start[1:2] != b"\x00":
+        return codecs.getincrementaldecoder("utf-16-be")()
+    return None
+
+
+def _decode_line(raw: bytes) -> str:
+    try:
+        return decode(raw)
+    except UserInputError:  # neither UTF-8 nor GBK: keep what can be read
+        return raw.decode("utf-8", "replace")
 
 
 def _stop_when_asked(process: subprocess.Popen[bytes], stop: Callable[[], bool],
