@@ -1,14 +1,21 @@
-"""Service levels from data/sla.yaml: customer grades, repair time limits, fault-process windows.
+"""Service levels from data/sla.yaml: grades, business categories, circuit grades, the repair
+time limits keyed on them, the fault-process windows and the order types.
 
 The values are the centre's to change, so they live in a data file validated like a checklist
 (file:line:col problems through fieldkit.yamlsafe), never in code. The file is also the one
 place for the zh/en wording of customer grades and order types; their ids are fixed by the
 visit record (fieldkit.records.models.Grade / OrderType) and the file must list exactly those.
+
+A repair's limit is the first `repair_limits` row matching its business category and, where
+the row lists them, its customer grade, circuit grade and customer class (`repair_limit_for`);
+no row means no limit is known. A row gives hours, or working days (Monday to Friday; the
+file knows no public holidays).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -17,6 +24,7 @@ from typing import Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fieldkit.errors import UserInputError
+from fieldkit.lang import Lang
 from fieldkit.paths import data_dir
 from fieldkit.text import Text
 from fieldkit.yamlsafe import load_model
@@ -34,7 +42,106 @@ class Grade(_Strict):
     id: str = Field(pattern=_GRADE_ID)
     label: Text
     description: Text | None = None
-    repair_limit_hours: float = Field(gt=0)
+
+
+class Choice(_Strict):
+    """An id a repair record holds (a choice value of fault-repair) and its wording."""
+
+    id: str = Field(pattern=_STEP_ID)
+    label: Text
+
+
+class BusinessCategory(Choice):
+    members: Text  # the services the seed lists under it
+
+
+class CircuitGrades(_Strict):
+    source: Literal["seed", "practice"]
+    grades: list[Choice] = Field(min_length=1)
+
+
+class RepairKeys(_Strict):
+    """The fault-repair step ids whose answers a repair's limit depends on."""
+
+    business_category: str = Field(pattern=_STEP_ID)
+    circuit_grade: str = Field(pattern=_STEP_ID)
+    customer_class: str = Field(pattern=_STEP_ID)
+    fault_channel: str = Field(pattern=_STEP_ID)
+
+
+@dataclass(frozen=True)
+class RepairKey:
+    """What one repair's limit depends on, as its record holds it (None: not recorded)."""
+
+    business_category: str | None
+    grade: str | None
+    circuit_grade: str | None
+    customer_class: str | None
+
+
+LimitSource = Literal["seed", "assumed"]
+_WORDS = {
+    "hours": Text(zh="{n}小时", en="{n} h"),
+    "working_days": Text(zh="{n}个工作日", en="{n} working days"),
+    "feedback": Text(zh="{n}个工作日内反馈", en="feedback within {n} working day(s)"),
+}
+
+
+class RepairLimit(_Strict):
+    """One row of the time-limit table: a limit in hours or working days, and whom it is for."""
+
+    business_category: str = Field(pattern=_STEP_ID)
+    grades: list[str] | None = Field(default=None, min_length=1)
+    circuit_grades: list[str] | None = Field(default=None, min_length=1)
+    customer_classes: list[str] | None = Field(default=None, min_length=1)
+    hours: float | None = Field(default=None, gt=0)
+    working_days: int | None = Field(default=None, ge=1)
+    feedback_working_days: int | None = Field(default=None, ge=1)
+    source: LimitSource
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _hours_or_working_days(self) -> RepairLimit:
+        if (self.hours is None) == (self.working_days is None):
+            raise ValueError("give exactly one of `hours` and `working_days`")
+        return self
+
+    def matches(self, key: RepairKey) -> bool:
+        if key.business_category != self.business_category:
+            return False
+        required = (
+            (self.grades, key.grade),
+            (self.circuit_grades, key.circuit_grade),
+            (self.customer_classes, key.customer_class),
+        )
+        return all(listed is None or value in listed for listed, value in required)
+
+    def deadline(self, start: datetime) -> datetime:
+        """When a repair that started at `start` must be done."""
+        if self.hours is not None:
+            return start + timedelta(hours=self.hours)
+        assert self.working_days is not None
+        return add_working_days(start, self.working_days)
+
+    def describe(self, lang: Lang) -> str:
+        """`12 h` / `3 working days` (`12小时` / `3个工作日`)."""
+        if self.hours is not None:
+            return _WORDS["hours"].get(lang).format(n=f"{self.hours:g}")
+        return _WORDS["working_days"].get(lang).format(n=self.working_days)
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """`days` working days (Monday to Friday) after `start`, at the same clock time; a start on
+    a weekend counts from the start of the next Monday."""
+    moment = start
+    while moment.weekday() >= 5:
+        moment = (moment + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    added = 0
+    while added < days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            added += 1
+    return moment
 
 
 class Window(_Strict):
@@ -79,10 +186,15 @@ class OrderType(_Strict):
 
 
 class Sla(_Strict):
-    schema_version: Literal[1] = Field(alias="schema")
+    schema_version: Literal[2] = Field(alias="schema")
     source: Text
     grades: list[Grade] = Field(min_length=1)
-    repair_limits_source: Text
+    business_categories: list[BusinessCategory] = Field(min_length=1)
+    circuit_grades: CircuitGrades
+    customer_classes: list[Choice] = Field(min_length=1)
+    fault_channels: list[Choice] = Field(min_length=1)
+    repair_keys: RepairKeys
+    repair_limits: list[RepairLimit]
     fault_process: FaultProcess
     order_types: list[OrderType] = Field(min_length=1)
 
@@ -90,6 +202,10 @@ class Sla(_Strict):
     def _consistent(self) -> Sla:
         _require_unique("grade", [grade.id for grade in self.grades])
         _require_unique("order type", [order.id for order in self.order_types])
+        _require_unique("business category", [c.id for c in self.business_categories])
+        _require_unique("circuit grade", [c.id for c in self.circuit_grades.grades])
+        _require_unique("customer class", [c.id for c in self.customer_classes])
+        _require_unique("fault channel", [c.id for c in self.fault_channels])
         # Records store these ids (fieldkit.records.models), and reports look each one up here.
         from fieldkit.records.models import Grade as RecordGrade
         from fieldkit.records.models import OrderType as RecordOrderType
@@ -101,7 +217,30 @@ class Sla(_Strict):
             total = sum(share for share in shares if share is not None)
             if abs(total - 100) > 0.01:
                 raise ValueError(f"order type reference shares add up to {total:g} %, not 100 %")
+        self._limits_name_known_ids()
         return self
+
+    def _limits_name_known_ids(self) -> None:
+        known = {
+            "business category": {c.id for c in self.business_categories},
+            "grade": {grade.id for grade in self.grades},
+            "circuit grade": {c.id for c in self.circuit_grades.grades},
+            "customer class": {c.id for c in self.customer_classes},
+        }
+        for number, row in enumerate(self.repair_limits, start=1):
+            named = {
+                "business category": [row.business_category],
+                "grade": row.grades or [],
+                "circuit grade": row.circuit_grades or [],
+                "customer class": row.customer_classes or [],
+            }
+            for what, ids in named.items():
+                unknown = [item for item in ids if item not in known[what]]
+                if unknown:
+                    raise ValueError(
+                        f"repair limit #{number} names unknown {what} {unknown[0]!r} "
+                        f"(known: {', '.join(sorted(known[what]))})"
+                    )
 
     def grade(self, grade_id: str) -> Grade:
         return _by_id(self.grades, grade_id, "customer grade")
@@ -109,12 +248,25 @@ class Sla(_Strict):
     def order_type(self, order_type_id: str) -> OrderType:
         return _by_id(self.order_types, order_type_id, "order type")
 
-    def repair_limit_hours(self, grade_id: str) -> float:
-        """How many hours a fault of a customer of this grade may take to repair."""
-        return self.grade(grade_id).repair_limit_hours
+    def business_category(self, category_id: str) -> BusinessCategory:
+        return _by_id(self.business_categories, category_id, "business category")
 
-    def repair_limit(self, grade_id: str) -> timedelta:
-        return timedelta(hours=self.repair_limit_hours(grade_id))
+    def applies_to(self, limit: RepairLimit, lang: Lang) -> str:
+        """Whom a row is for, as a reader sees it: `800、4008 · 行业及高端聚类客户`."""
+        parts = [self.business_category(limit.business_category).label.get(lang)]
+        for ids, choices in (
+            (limit.grades, self.grades),
+            (limit.circuit_grades, self.circuit_grades.grades),
+            (limit.customer_classes, self.customer_classes),
+        ):
+            if ids is not None:
+                labels = {choice.id: choice.label.get(lang) for choice in choices}
+                parts.append(", ".join(labels[item] for item in ids))
+        return " · ".join(parts)
+
+    def repair_limit_for(self, key: RepairKey) -> RepairLimit | None:
+        """The first row of the time-limit table that matches; None when no limit is known."""
+        return next((row for row in self.repair_limits if row.matches(key)), None)
 
 
 class _HasId(Protocol):

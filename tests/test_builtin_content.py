@@ -400,3 +400,47 @@ def test_packing_check_carries_the_lan_turnup_list() -> None:
     # The seed's list serves fault calls too; fault-repair adds only a fibre cleaner.
     fault_tools = builtin("fault-repair").tools
     assert fault_tools[:-1] == packing.tools and fault_tools[-1].id == "fibre_cleaner"
+
+
+
+def _dbm_figures(text: str) -> set[int]:
+    """Every negative dBm figure a text names (`-27 dBm`, `-8 至 -27 dBm`, `-8 to -27 dBm`)."""
+    return {-int(n) for n in re.findall(r"[-−](\d+)(?= ?(?:dBm|至|to))", text)}
+
+
+def test_ftto_received_power_is_one_practice_band_everywhere() -> None:
+    ftto = builtin("ftto-turnup")
+    power = ftto.step("rx_power")
+    assert isinstance(power, NumberRecord) and power.expect and power.warn
+    band = {power.expect.min, power.expect.max, power.warn.min}
+    assert band == {-27, -8, -25}
+    assert ftto.source is not None and power.help is not None
+    for text in (ftto.source.zh, ftto.source.en, power.help.zh, power.help.en):
+        assert _dbm_figures(text) <= band, text
+        assert "27" in text and ("B+" in text)
+    assert "practice" in power.help.en and "常用做法" in power.help.zh
+
+
+def test_fault_repair_applies_the_received_power_band_of_the_access_type() -> None:
+    repair = builtin("fault-repair")
+    access = repair.step("access_type")
+    assert isinstance(access, ChoiceRecord)
+    assert [choice.value for choice in access.choices] == ["lan_p2p", "ftto_gpon"]
+    bands = {}
+    for step_id in ("rx_power_p2p", "rx_power_gpon"):
+        step = repair.step(step_id)
+        assert isinstance(step, NumberRecord) and isinstance(step.when, StepCondition)
+        assert step.when.step == "access_type" and step.expect is not None and step.help
+        assert "practice" in step.help.en and "常用做法" in step.help.zh
+        bands[step.when.equals] = (step.expect, step.warn)
+    ftto_power = builtin("ftto-turnup").step("rx_power")
+    assert isinstance(ftto_power, NumberRecord)
+    assert bands["ftto_gpon"] == (ftto_power.expect, ftto_power.warn)  # one GPON band
+    assert bands["lan_p2p"] != bands["ftto_gpon"]
+    assert repair.step_index("access_type") < repair.step_index("rx_power_p2p")  # type: ignore[operator]
+
+
+def test_fault_repair_cause_list_is_marked_as_practice() -> None:
+    cause = builtin("fault-repair").step("cause")
+    assert isinstance(cause, ChoiceRecord) and cause.help is not None
+    assert "field practice" in cause.help.en and "常用做法" in cause.help.zh

@@ -311,3 +311,40 @@ def test_the_demo_keeps_its_visits_in_the_folder_it_names_and_the_quick_start_re
     report = fieldkit(env, "report", "summary", str(folder))
     assert report.returncode == 0, report.stderr
     assert "visits\t2\n" in report.stdout and "lan-turnup\tturnup\t2\t2" in report.stdout
+
+
+def test_a_fault_repair_records_what_its_limit_depends_on_and_the_report_measures_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # Choices by number, as typed at the prompt: 2 = the account manager, 5 = 800/4008,
+    # 1 = industry and high-end customers, 4 = ordinary circuit, 2 = FTTO (GPON).
+    answers = answers_file(tmp_path, {
+        "customer": "深圳某银行", "engineer": "李工", "grade": "local-b",
+        "fault_reported_at": "2024-05-09T08:00+08:00", "fault_channel": 2,
+        "business_category": 5, "customer_class": 1, "circuit_grade": 4,
+        "dispatched_at": "2024-05-09T08:10+08:00", "accepted_at": "2024-05-09T08:30+08:00",
+        "arrived_at": "2024-05-09T09:30+08:00", "fault_symptom": "业务中断",
+        "access_type": 2, "optical_light": True, "rx_power_gpon": -26.5,
+        "ethernet_link": True, "customer_ip": "127.0.0.2", "subnet_mask": "/8",
+        "gateway": "127.0.0.1", "cause": "connector_dirty", "action_taken": "清洁接头",
+        "restored_at": "2024-05-09T19:00+08:00",
+        "customer_confirmed_at": "2024-05-09T19:10+08:00", "customer_signature": "陈经理",
+    })  # fmt: skip
+    done = fieldkit(env, "run", "fault-repair", "--answers", str(answers))
+    assert done.returncode == 0, done.stderr
+    [record] = list(store(env).iter_records())
+    stored = {a.step_id: a.value for a in record.answers if not a.skipped}
+    assert (stored["fault_channel"], stored["business_category"]) == (
+        "account_manager", "number_800_4008"
+    )
+    assert (stored["customer_class"], stored["circuit_grade"]) == ("industry_high_end", "ordinary")
+    # The GPON band was applied (-26.5 dBm passes with a thin-margin warning), not the LAN one.
+    gpon = record.answer_for("rx_power_gpon")
+    assert gpon is not None and gpon.passed is True and gpon.warning
+    assert record.answer_for("rx_power_p2p").skipped  # type: ignore[union-attr]
+
+    report = fieldkit(env, "report", "summary", env["FIELDKIT_RECORDS"], "--json")
+    repairs = json.loads(report.stdout)["summary"]["repairs"]
+    # 11 hours against the seed's 12 h for 800/4008 industry and high-end customers.
+    assert (repairs["measured"], repairs["within_limit"], repairs["measured_assumed"]) == (1, 1, 0)
+    assert repairs["by_limit"][0]["limit"] == "12 h" and repairs["by_limit"][0]["source"] == "seed"

@@ -11,6 +11,7 @@ from fieldkit.records.models import (
     ChecklistSnapshot,
     Grade,
     Note,
+    OrderType,
     Outcome,
     StepAnswer,
     VisitRecord,
@@ -51,6 +52,17 @@ title: {zh: 故障修复, en: Repair}
 description: {zh: 测试用, en: for tests}
 steps:
   - {id: fault_reported_at, type: record, title: reported, input: datetime}
+  - id: business_category
+    type: record
+    title: category
+    input: choice
+    choices: [{value: bandwidth}, {value: industry_apps}, {value: navigator_ict},
+              {value: number_800_4008}]
+  - id: customer_class
+    type: record
+    title: class
+    input: choice
+    choices: [{value: industry_high_end}, {value: brand}]
   - {id: dispatched_at, type: record, title: dispatched, input: datetime}
   - {id: accepted_at, type: record, title: accepted, input: datetime}
   - {id: restored_at, type: record, title: restored, input: datetime}
@@ -113,6 +125,7 @@ def make(
     site: str = "福田区深南大道 1 号",
     grade: Grade | None = Grade.PROVINCE,
     answers: list[StepAnswer] | None = None,
+    order_type: OrderType | None = None,
 ) -> VisitRecord:
     answers = answers or []
     failed = [answer.step_id for answer in answers if answer.passed is False]
@@ -123,6 +136,7 @@ def make(
         site=site,
         order="GD-0001",
         grade=grade,
+        order_type=order_type,
         visit_id=visit_id(started),
         fieldkit_version="0.1.0",
         checklist=snapshot(kind),
@@ -154,16 +168,29 @@ def turnup_answers(
     ]
 
 
-def repair_answers(reported: datetime, minutes: dict[str, float]) -> list[StepAnswer]:
-    """Datetime answers at `minutes` after the fault was reported (fault_reported_at = 0)."""
+def repair_answers(
+    reported: datetime,
+    minutes: dict[str, float],
+    category: str | None = "bandwidth",
+    customer_class: str | None = None,
+) -> list[StepAnswer]:
+    """Datetime answers at `minutes` after the fault was reported (fault_reported_at = 0),
+    and the business category (and customer class) the repair's time limit depends on."""
     times = {"fault_reported_at": 0.0, **minutes}
-    return [
+    answers = [
         StepAnswer(
             step_id=step_id, step_type="record", answered_at=reported,
             value=(reported + timedelta(minutes=offset)).isoformat(),
         )
         for step_id, offset in times.items()
     ]
+    choices = {"business_category": category, "customer_class": customer_class}
+    answers[1:1] = [
+        StepAnswer(step_id=step_id, step_type="record", answered_at=reported, value=value)
+        for step_id, value in choices.items()
+        if value is not None
+    ]
+    return answers
 
 
 def visit_answers(at: datetime, contact: str, items: list[dict[str, str]]) -> list[StepAnswer]:

@@ -19,7 +19,13 @@ from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
-from fieldkit.report.tables import SummaryTable, as_text, notes_table, summary_tables
+from fieldkit.report.tables import (
+    SummaryTable,
+    as_text,
+    notes_table,
+    repairs_within_notes,
+    summary_tables,
+)
 
 HTML_VISIT_ROWS = 2000
 _VISIT_TABLE_COLUMNS = [
@@ -28,7 +34,8 @@ _VISIT_TABLE_COLUMNS = [
 ]
 # The summary tables shown as tables (ping verdicts and visits per week are charts here).
 _TABLES_SHOWN = [
-    "by_checklist", "top_failing", "windows", "followups", "followups_closed", "engineers"
+    "by_checklist", "top_failing", "windows", "repair_limits", "order_mix", "followups",
+    "followups_closed", "engineers"
 ]
 _COLUMN_INDEX = {column.name: index for index, column in enumerate(VISIT_COLUMNS)}
 
@@ -171,7 +178,10 @@ class HtmlExporter:
             (self.t("aborted"), str(totals.aborted)),
             (self.t("first_time_pass"), as_text(summary.first_time_pass_rate, "percent")),
             (self.t("ping_ok_share"), as_text(ok_share, "percent")),
-            (self.t("repairs_within"), as_text(summary.repairs.within_limit_rate, "percent")),
+            (self.t("repairs_within") + "".join(
+                f'<div class="note">{escape(note)}</div>'
+                for note in repairs_within_notes(summary, self.lang)),
+             as_text(summary.repairs.within_limit_rate, "percent")),
             (self.t("mean_repair_hours"), as_text(summary.repairs.mean_repair_hours, "number")),
             (self.t("open_followups"), str(summary.followups_open)),
             (self.t("overdue"), str(summary.followups_overdue)),

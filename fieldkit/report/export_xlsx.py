@@ -391,6 +391,8 @@ class _SummaryWriter:
             ("kpi_repairs_completed", summary.repairs.completed_repairs, "int"),
             ("kpi_repairs_within", summary.repairs.within_limit, "int"),
             ("kpi_repairs_within_rate", summary.repairs.within_limit_rate, "percent"),
+            ("kpi_repairs_assumed", summary.repairs.measured_assumed, "int"),
+            ("kpi_repairs_no_limit", summary.repairs.no_limit_known, "int"),
             ("kpi_mean_repair_hours", summary.repairs.mean_repair_hours, "number"),
             ("open_followups", summary.followups_open, "int"),
             ("kpi_overdue_followups", summary.followups_overdue, "int"),
@@ -405,6 +407,7 @@ class _SummaryWriter:
         self.chart("pie", tables["ping_verdicts"], "verdict", "count")
         self.chart("column", tables["visits_per_week"], "week", "visits")
         self.chart("bar", tables["top_failing"], "step", "count")
-        for key in ("by_checklist", "windows", "engineers", "followups", "followups_closed"):
+        for key in ("by_checklist", "windows", "repair_limits", "order_mix", "engineers",
+                    "followups", "followups_closed"):
             self.table(tables[key])
         self.table(notes_table(sources))

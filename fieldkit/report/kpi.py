@@ -21,8 +21,9 @@ from typing import Any
 from fieldkit.followups.items import FollowUp, followup_items
 from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
+from fieldkit.report.labels import label
 from fieldkit.report.titles import StepTitles
-from fieldkit.sla import Sla
+from fieldkit.sla import RepairKey, Sla
 
 TOP_FAILING_STEPS = 10
 OPEN_FOLLOWUPS_KEPT = 50
@@ -79,23 +80,50 @@ def _hours_between(start: datetime | None, end: datetime | None) -> float | None
 
 @dataclass(frozen=True)
 class RepairFacts:
-    """A repair visit measured against its grade's limit and the fault-process windows."""
+    """A repair visit measured against the time-limit row that matches it, and the
+    fault-process windows."""
 
     repair_hours: float | None  # from the SLA's repair clock: restored_at − fault_reported_at
-    limit_hours: float | None  # the customer grade's repair limit
-    within_limit: bool | None  # None when either figure is missing
+    limit_row: int | None  # index into sla.repair_limits; None: no limit known
+    limit_hours: float | None  # the row's hours (None for a row in working days)
+    limit_text: str | None  # the row's limit as read: "12 h", "3 working days"
+    limit_source: str | None  # the row's source: seed or assumed
+    within_limit: bool | None  # None when no limit is known or a clock time is missing
     windows: dict[str, bool | None]  # window id -> end − start within its minutes
+    business_category: str | None
+    fault_channel: str | None
 
 
-def repair_facts(record: VisitRecord, sla: Sla) -> RepairFacts | None:
+def answer_choice(record: VisitRecord, step_id: str) -> str | None:
+    """A choice step's answer, or None when missing, skipped or not a single value."""
+    answer = record.answer_for(step_id)
+    if answer is None or answer.skipped or not isinstance(answer.value, str):
+        return None
+    return answer.value
+
+
+def repair_key(record: VisitRecord, sla: Sla) -> RepairKey:
+    keys = sla.repair_keys
+    return RepairKey(
+        business_category=answer_choice(record, keys.business_category),
+        grade=record.grade.value if record.grade else None,
+        circuit_grade=answer_choice(record, keys.circuit_grade),
+        customer_class=answer_choice(record, keys.customer_class),
+    )
+
+
+def repair_facts(record: VisitRecord, sla: Sla, lang: Lang = "en") -> RepairFacts | None:
     """Only completed repair visits are measured; None for anything else. The step ids come
-    from data/sla.yaml (fault_process.repair and fault_process.windows)."""
+    from data/sla.yaml (repair_keys, fault_process.repair and fault_process.windows)."""
     if record.checklist.kind != "repair" or record.status is not VisitStatus.COMPLETED:
         return None
     clock = sla.fault_process.repair
-    hours = _hours_between(answer_datetime(record, clock.start), answer_datetime(record, clock.end))
-    limits = {grade.id: grade.repair_limit_hours for grade in sla.grades}
-    limit = limits.get(record.grade.value) if record.grade else None
+    reported = answer_datetime(record, clock.start)
+    restored = answer_datetime(record, clock.end)
+    limit = sla.repair_limit_for(repair_key(record, sla))
+    within = None
+    if limit is not None and reported is not None and restored is not None:
+        within = restored <= limit.deadline(reported)
     windows: dict[str, bool | None] = {}
     for window in sla.fault_process.windows:
         span = _hours_between(
@@ -103,10 +131,15 @@ def repair_facts(record: VisitRecord, sla: Sla) -> RepairFacts | None:
         )
         windows[window.id] = None if span is None else span * 60 <= window.minutes
     return RepairFacts(
-        repair_hours=hours,
-        limit_hours=limit,
-        within_limit=None if hours is None or limit is None else hours <= limit,
+        repair_hours=_hours_between(reported, restored),
+        limit_row=None if limit is None else sla.repair_limits.index(limit),
+        limit_hours=None if limit is None else limit.hours,
+        limit_text=None if limit is None else limit.describe(lang),
+        limit_source=None if limit is None else limit.source,
+        within_limit=within,
         windows=windows,
+        business_category=answer_choice(record, sla.repair_keys.business_category),
+        fault_channel=answer_choice(record, sla.repair_keys.fault_channel),
     )
 
 
@@ -179,7 +212,7 @@ def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) 
         failed_steps=[(step_id, step_titles.get(step_id, step_id)) for step_id in failed],
         ping_verdicts=[verdict for answer in answers for verdict in ping_verdicts(answer)],
         first_time_pass=is_first_time_pass(record),
-        repair=repair_facts(record, sla),
+        repair=repair_facts(record, sla, titles.lang),
         followups=followup_items(record, today),
     )
 
@@ -271,13 +304,41 @@ class WindowFigures:
 
 
 @dataclass
+class LimitFigures:
+    """The repairs measured against one row of the time-limit table; the last line (row None)
+    counts the completed repairs that no row matched: no limit known."""
+
+    row: int | None  # index into sla.repair_limits
+    applies_to: str  # business category and the row's keys, in the report's language
+    limit: str | None  # "12 h", "3 working days"
+    source: str | None  # seed or assumed
+    repairs: int = 0  # measured: both clock times known (no limit known: every such repair)
+    within: int | None = 0
+    within_rate: float | None = None
+
+
+@dataclass
+class OrderMixShare:
+    """One order type: its share of the visits that name an order type, beside the seed's."""
+
+    order_type: str
+    label: str
+    visits: int
+    share: float | None
+    reference_share: float | None  # data/sla.yaml reference_share_percent, as a fraction
+
+
+@dataclass
 class RepairFigures:
     completed_repairs: int = 0
-    measured: int = 0  # had both clock times, a grade and a limit for that grade
+    measured: int = 0  # both clock times and a matching time-limit row
     within_limit: int = 0
     within_limit_rate: float | None = None
+    measured_assumed: int = 0  # of `measured`: against a row whose source is `assumed`
+    no_limit_known: int = 0  # completed repairs that no time-limit row matches
     mean_repair_hours: float | None = None  # over repairs with both clock times (障碍处理平均时长)
     windows: list[WindowFigures] = field(default_factory=list)
+    by_limit: list[LimitFigures] = field(default_factory=list)
 
 
 @dataclass
@@ -308,6 +369,7 @@ class Summary:
     ping_verdicts: list[VerdictShare]
     top_failing_steps: list[FailingStep]
     repairs: RepairFigures
+    order_mix: list[OrderMixShare]
     followups_open: int
     followups_overdue: int
     followups_most_urgent: list[FollowUp]
@@ -335,6 +397,8 @@ class SummaryBuilder:
     """Folds visits one at a time into the figures of a `Summary`."""
 
     def __init__(self, sla: Sla, lang: Lang, today: date) -> None:
+        self.sla = sla
+        self.lang = lang
         self.today = today
         self.totals = StatusCounts()
         self.by_kind: Counter[str] = Counter()
@@ -352,6 +416,8 @@ class SummaryBuilder:
             ]
         )
         self.repair_hours: list[float] = []
+        self.by_limit: dict[int, LimitFigures] = {}
+        self.order_types: Counter[str] = Counter()
         self.followups_open = 0
         self.followups_overdue = 0
         # The OPEN_FOLLOWUPS_KEPT most urgent items, as a max-heap on urgency (negated keys):
@@ -402,6 +468,8 @@ class SummaryBuilder:
 
         if visit.repair is not None:
             self._add_repair(visit.repair, engineer)
+        if visit.order_type is not None:
+            self.order_types[visit.order_type.value] += 1
 
         for item in visit.followups:
             self._add_followup(item)
@@ -411,17 +479,49 @@ class SummaryBuilder:
         figures.completed_repairs += 1
         if repair.repair_hours is not None:
             self.repair_hours.append(repair.repair_hours)
-        if repair.within_limit is not None:
+        if repair.limit_row is None:
+            figures.no_limit_known += 1
+        if repair.within_limit is not None and repair.limit_row is not None:
             figures.measured += 1
+            figures.measured_assumed += repair.limit_source == "assumed"
             engineer.repairs_measured += 1
+            row = self._limit_figures(repair.limit_row)
+            row.repairs += 1
             if repair.within_limit:
                 figures.within_limit += 1
                 engineer.repairs_within_limit += 1
+                row.within = (row.within or 0) + 1
         for window in figures.windows:
             ok = repair.windows.get(window.window_id)
             if ok is not None:
                 window.measured += 1
                 window.within += ok
+
+    def _limit_figures(self, index: int) -> LimitFigures:
+        figures = self.by_limit.get(index)
+        if figures is None:
+            limit = self.sla.repair_limits[index]
+            figures = LimitFigures(
+                index, self.sla.applies_to(limit, self.lang), limit.describe(self.lang),
+                limit.source,
+            )  # fmt: skip
+            self.by_limit[index] = figures
+        return figures
+
+    def _order_mix(self) -> list[OrderMixShare]:
+        named = sum(self.order_types.values())
+        return [
+            OrderMixShare(
+                order.id,
+                order.label.get(self.lang),
+                self.order_types[order.id],
+                rate(self.order_types[order.id], named),
+                None
+                if order.reference_share_percent is None
+                else order.reference_share_percent / 100,
+            )
+            for order in self.sla.order_types
+        ]
 
     def _add_followup(self, item: FollowUp) -> None:
         self._seen_followups += 1
@@ -456,6 +556,14 @@ class SummaryBuilder:
         repairs.within_limit_rate = rate(repairs.within_limit, repairs.measured)
         for window in repairs.windows:
             window.within_rate = rate(window.within, window.measured)
+        repairs.by_limit = [self.by_limit[index] for index in sorted(self.by_limit)]
+        for limit in repairs.by_limit:
+            limit.within_rate = rate(limit.within or 0, limit.repairs)
+        if repairs.no_limit_known:
+            repairs.by_limit.append(
+                LimitFigures(None, label("no_limit_known", self.lang), None, None,
+                             repairs.no_limit_known, None)
+            )  # fmt: skip
         if self.repair_hours:
             repairs.mean_repair_hours = sum(self.repair_hours) / len(self.repair_hours)
         attempts = sum(self.verdicts.values())
@@ -480,6 +588,7 @@ class SummaryBuilder:
                 )[:TOP_FAILING_STEPS]
             ],
             repairs=repairs,
+            order_mix=self._order_mix(),
             followups_open=self.followups_open,
             followups_overdue=self.followups_overdue,
             followups_most_urgent=[item for _, item in urgent],

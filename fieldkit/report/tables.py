@@ -87,6 +87,18 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
              for w in summary.repairs.windows],
         ),
         SummaryTable(
+            "repair_limits",
+            _columns("applies_to", "limit", "limit_source", "repairs:int", "within:int",
+                     "within_rate:percent"),
+            [[r.applies_to, r.limit, r.source, r.repairs, r.within, r.within_rate]
+             for r in summary.repairs.by_limit],
+        ),
+        SummaryTable(
+            "order_mix",
+            _columns("order_type", "visits:int", "share:percent", "reference_share:percent"),
+            [[o.label, o.visits, o.share, o.reference_share] for o in summary.order_mix],
+        ),
+        SummaryTable(
             "followups",
             _columns("due:date", "overdue:bool", "owner", "problem", "customer", "engineer",
                      "item"),
@@ -114,6 +126,18 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
         ),
     ]
     return {table.key: table for table in tables}
+
+
+def repairs_within_notes(summary: Summary, lang: Lang) -> list[str]:
+    """What goes next to "repairs within the limit": how many were measured against assumed
+    limits, and how many had no limit known (the figure never stands without them)."""
+    repairs = summary.repairs
+    notes = []
+    if repairs.measured_assumed:
+        notes.append(label("against_assumed", lang).format(n=repairs.measured_assumed))
+    if repairs.no_limit_known:
+        notes.append(f"{label('no_limit_known', lang)}: {repairs.no_limit_known}")
+    return notes
 
 
 def notes_table(sources: SourceReport) -> SummaryTable:

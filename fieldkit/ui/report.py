@@ -12,7 +12,7 @@ from rich.text import Text
 from fieldkit.lang import Lang
 from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
-from fieldkit.report.tables import SummaryTable, as_text, summary_tables
+from fieldkit.report.tables import SummaryTable, as_text, repairs_within_notes, summary_tables
 from fieldkit.ui.tables import Column, FitTable, print_tables
 
 _NUMERIC = ("int", "number", "percent")
@@ -20,8 +20,8 @@ _NUMERIC = ("int", "number", "percent")
 _OPTIONAL = frozenset({"in_progress", "aborted", "p90_min", "measured", "turnups_decided",
                        "failed_steps", "repairs_measured", "engineer", "visit", "kind",
                        "item", "closed_by", "due", "customer"})
-_ORDER = ("totals", "by_checklist", "ping_verdicts", "top_failing", "windows", "followups",
-          "followups_closed", "engineers")
+_ORDER = ("totals", "by_checklist", "ping_verdicts", "top_failing", "windows", "repair_limits",
+          "order_mix", "followups", "followups_closed", "engineers")
 
 
 def fit_table(figures: SummaryTable, lang: Lang) -> FitTable:
@@ -71,6 +71,7 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
         ("ping_ok_share", as_text(ok_share, "percent")),
         ("repairs_within", f"{as_text(summary.repairs.within_limit_rate, 'percent')} "
                            f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
+        *(("", note) for note in repairs_within_notes(summary, lang)),
         ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
         ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
                            f"{label('overdue', lang)}, {summary.followups_closed} "
@@ -81,7 +82,9 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
                       Column("value", "", keep=True)], title=heading, lang=lang,
                       show_header=False, key="totals")
     for key, value in figures:
-        table.add_row(Text(label(key, lang)), Text(value, style="bold"), piped=[key, value])
+        name = label(key, lang) if key else ""
+        table.add_row(Text(name), Text(value, style="bold" if key else "yellow"),
+                      piped=[key or "note", value])
     return table
 
 
