@@ -358,8 +358,32 @@ def test_customer_visit_satisfaction_passes_unless_dissatisfied() -> None:
     satisfaction = builtin("customer-visit").step("satisfaction")
     assert isinstance(satisfaction, ChoiceRecord)
     labels = {choice.value: choice.label_in("zh") for choice in satisfaction.choices}
-    assert labels == {"very_satisfied": "满意", "satisfied": "基本满意", "dissatisfied": "不满意"}
-    assert satisfaction.expect == ["very_satisfied", "satisfied"]
+    # The ids mean their labels (1.0 had very_satisfied = 满意, satisfied = 基本满意).
+    assert labels == {"satisfied": "满意", "mostly_satisfied": "基本满意", "dissatisfied": "不满意"}
+    assert satisfaction.expect == ["satisfied", "mostly_satisfied"]
+
+
+def test_customer_visit_records_the_seeds_visit_modes_and_signs_only_on_site() -> None:
+    visit = builtin("customer-visit")
+    mode = visit.step("visit_mode")
+    assert isinstance(mode, ChoiceRecord) and mode.help is not None
+    labels = [choice.label_in("zh") for choice in mode.choices]
+    assert labels == ["短信回访", "电话回访", "上门回访"]
+    assert "短信、电话、上门回访" in mode.help.zh
+    signature = visit.step("customer_signature")
+    assert signature is not None and isinstance(signature.when, StepCondition)
+    assert (signature.when.step, signature.when.equals) == ("visit_mode", "on_site")
+
+
+def test_customer_visit_claims_no_seed_text_the_seed_does_not_hold() -> None:
+    # The seed has the norm's table of contents only: no chapter text, no form fields.
+    source = (builtin_checklists_dir() / "customer-visit.yaml").read_text(encoding="utf-8")
+    header = "\n".join(line for line in source.splitlines() if line.startswith("#"))
+    assert "follow the norm's chapter" not in header
+    assert "table of contents" in header and "field practice" in header
+    visit = builtin("customer-visit")
+    assert visit.source is not None
+    assert "field practice" in visit.source.en and "常用做法" in visit.source.zh
 
 
 def test_fault_repair_records_the_six_times_in_order() -> None:

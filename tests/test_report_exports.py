@@ -337,8 +337,9 @@ def test_summary_command_piped_is_tab_separated_sections(team: list[Path]) -> No
         for block in result.stdout.split("\n\n")
     }
     assert list(sections) == ["# totals", "# by_checklist", "# ping_verdicts", "# top_failing",
-                              "# windows", "# repair_limits", "# order_mix", "# followups",
-                              "# followups_closed", "# engineers"]
+                              "# windows", "# repair_limits", "# order_mix",
+                              "# satisfaction_by_month", "# satisfaction_by_engineer",
+                              "# followups", "# followups_closed", "# engineers"]
     assert ["visits", "10"] in sections["# totals"]
     verdicts = sections["# ping_verdicts"]
     assert verdicts[0] == ["verdict", "count", "share"]

@@ -58,11 +58,12 @@ def test_the_customer_visit_with_choices_follow_ups_and_a_signature(tmp_path: Pa
     walk, screen, output = walk_of(tmp_path, "customer-visit")
     steps = [step.id for step in walk.checklist.steps]
     assert steps == [
-        "contact_person", "visit_topics", "satisfaction", "customer_comments",
+        "visit_mode", "contact_person", "visit_topics", "satisfaction", "customer_comments",
         "problems_raised", "customer_signature",
     ]  # fmt: skip
     typist = Typist(
         [
+            "3",  # on site: the customer signs at the end
             "王经理",
             "1, 2",
             "42",  # not a choice: asked again
@@ -78,7 +79,7 @@ def test_the_customer_visit_with_choices_follow_ups_and_a_signature(tmp_path: Pa
     walk_interactively(walk, screen, typist)
     record = walk.finish()
     shown = output.getvalue()
-    assert "step 3 of 6" in shown and "not one of the choices: 42" in shown
+    assert "step 4 of 7" in shown and "not one of the choices: 42" in shown
     assert "problem ; owner ; due" in shown
     problems = record.answer_for("problems_raised")
     assert problems is not None
@@ -185,7 +186,7 @@ def test_a_bad_follow_up_is_asked_again_alone_and_the_ones_before_it_are_kept(
     walk, screen, output = walk_of(tmp_path, "customer-visit")
     typist = Typist(
         [
-            "王经理", "1", "1", "skip 没有意见",
+            "3", "王经理", "1", "1", "skip 没有意见",
             "UPS 电池老化 ; 李工 ; 2024年6月1日",
             "空调漏水 ; 王工 ; 下周",  # not a date: only this item is asked again
             "空调漏水 ; 王工 ; 2024-06-08",

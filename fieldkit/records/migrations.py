@@ -46,3 +46,21 @@ def migrate(raw: RawRecord) -> RawRecord:
         version += 1
         raw["schema_version"] = version
     return raw
+
+
+# Choice ids whose meaning changed in a later version of a built-in checklist: (checklist id,
+# version, step id) -> {id as that version wrote it: the id with that meaning today}. A record
+# keeps what it wrote (its own checklist copy labels it correctly, so it is never rewritten);
+# readers that count answers by id, like the reports, read it through `current_choice`.
+RENAMED_CHOICES: dict[tuple[str, str, str], dict[str, str]] = {
+    # customer-visit 1.0 stored 满意 as very_satisfied and 基本满意 as satisfied.
+    ("customer-visit", "1.0", "satisfaction"): {
+        "very_satisfied": "satisfied",
+        "satisfied": "mostly_satisfied",
+    },
+}
+
+
+def current_choice(checklist_id: str, version: str, step_id: str, value: str) -> str:
+    """The id that means today what `value` meant in that checklist version."""
+    return RENAMED_CHOICES.get((checklist_id, version, step_id), {}).get(value, value)

@@ -34,8 +34,9 @@ _VISIT_TABLE_COLUMNS = [
 ]
 # The summary tables shown as tables (ping verdicts and visits per week are charts here).
 _TABLES_SHOWN = [
-    "by_checklist", "top_failing", "windows", "repair_limits", "order_mix", "followups",
-    "followups_closed", "engineers"
+    "by_checklist", "top_failing", "windows", "repair_limits", "order_mix",
+    "satisfaction_by_month", "satisfaction_by_engineer", "followups", "followups_closed",
+    "engineers"
 ]
 _COLUMN_INDEX = {column.name: index for index, column in enumerate(VISIT_COLUMNS)}
 
@@ -183,6 +184,10 @@ class HtmlExporter:
                 for note in repairs_within_notes(summary, self.lang)),
              as_text(summary.repairs.within_limit_rate, "percent")),
             (self.t("mean_repair_hours"), as_text(summary.repairs.mean_repair_hours, "number")),
+            (self.t("satisfied_share"),
+             as_text(summary.satisfaction.satisfied_share, "percent")),
+            (self.t("dissatisfied_share"),
+             as_text(summary.satisfaction.dissatisfied_share, "percent")),
             (self.t("open_followups"), str(summary.followups_open)),
             (self.t("overdue"), str(summary.followups_overdue)),
             (self.t("closed_followups"), str(summary.followups_closed)),

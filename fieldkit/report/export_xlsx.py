@@ -394,6 +394,9 @@ class _SummaryWriter:
             ("kpi_repairs_assumed", summary.repairs.measured_assumed, "int"),
             ("kpi_repairs_no_limit", summary.repairs.no_limit_known, "int"),
             ("kpi_mean_repair_hours", summary.repairs.mean_repair_hours, "number"),
+            ("kpi_rated", summary.satisfaction.rated, "int"),
+            ("kpi_satisfied_share", summary.satisfaction.satisfied_share, "percent"),
+            ("kpi_dissatisfied_share", summary.satisfaction.dissatisfied_share, "percent"),
             ("open_followups", summary.followups_open, "int"),
             ("kpi_overdue_followups", summary.followups_overdue, "int"),
             ("closed_followups", summary.followups_closed, "int"),
@@ -407,7 +410,8 @@ class _SummaryWriter:
         self.chart("pie", tables["ping_verdicts"], "verdict", "count")
         self.chart("column", tables["visits_per_week"], "week", "visits")
         self.chart("bar", tables["top_failing"], "step", "count")
-        for key in ("by_checklist", "windows", "repair_limits", "order_mix", "engineers",
-                    "followups", "followups_closed"):
+        self.chart("column", tables["satisfaction_by_month"], "month", "dissatisfied_share")
+        for key in ("by_checklist", "windows", "repair_limits", "order_mix",
+                    "satisfaction_by_engineer", "engineers", "followups", "followups_closed"):
             self.table(tables[key])
         self.table(notes_table(sources))

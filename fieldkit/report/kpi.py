@@ -20,6 +20,7 @@ from typing import Any
 
 from fieldkit.followups.items import FollowUp, followup_items
 from fieldkit.lang import Lang
+from fieldkit.records.migrations import current_choice
 from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.report.labels import label
 from fieldkit.report.titles import StepTitles
@@ -143,6 +144,25 @@ def repair_facts(record: VisitRecord, sla: Sla, lang: Lang = "en") -> RepairFact
     )
 
 
+SATISFACTION_STEP = "satisfaction"
+VISIT_MODE_STEP = "visit_mode"
+# customer-visit's scale (满意 / 基本满意 / 不满意); the first two count as satisfied.
+SATISFACTION_LEVELS = ("satisfied", "mostly_satisfied", "dissatisfied")
+
+
+def satisfaction(record: VisitRecord) -> str | None:
+    """The customer's rating of a visit that is not in progress, read with today's ids
+    (customer-visit 1.0 records through records.migrations); None when not rated."""
+    if record.status is VisitStatus.IN_PROGRESS:
+        return None
+    value = answer_choice(record, SATISFACTION_STEP)
+    if value is None:
+        return None
+    checklist = record.checklist
+    value = current_choice(checklist.id, checklist.version, SATISFACTION_STEP, value)
+    return value if value in SATISFACTION_LEVELS else None
+
+
 def iso_week(moment: datetime) -> str:
     """`2024-W19`: the ISO week of the visit's start, in the engineer's own time zone."""
     year, week, _ = moment.isocalendar()
@@ -181,6 +201,8 @@ class VisitFacts:
     first_time_pass: bool | None
     repair: RepairFacts | None
     followups: list[FollowUp]
+    satisfaction: str | None  # one of SATISFACTION_LEVELS, or None when not rated
+    visit_mode: str | None  # customer-visit's visit_mode: sms, phone, on_site
 
 
 def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) -> VisitFacts:
@@ -214,6 +236,8 @@ def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) 
         first_time_pass=is_first_time_pass(record),
         repair=repair_facts(record, sla, titles.lang),
         followups=followup_items(record, today),
+        satisfaction=satisfaction(record),
+        visit_mode=answer_choice(record, VISIT_MODE_STEP),
     )
 
 
@@ -342,6 +366,35 @@ class RepairFigures:
 
 
 @dataclass
+class SatisfactionFigures:
+    """Customers' ratings of one group of visits: all, one engineer's, or one month's.
+    The satisfied share counts 满意 and 基本满意; the dissatisfied share (不满意率) is what the
+    centre is assessed on."""
+
+    group: str  # "all", the engineer, or the month (2024-05)
+    rated: int = 0
+    satisfied: int = 0
+    mostly_satisfied: int = 0
+    dissatisfied: int = 0
+    satisfied_share: float | None = None
+    dissatisfied_share: float | None = None
+
+    def add(self, level: str) -> None:
+        self.rated += 1
+        if level == "satisfied":
+            self.satisfied += 1
+        elif level == "mostly_satisfied":
+            self.mostly_satisfied += 1
+        else:
+            self.dissatisfied += 1
+
+    def finish(self) -> SatisfactionFigures:
+        self.satisfied_share = rate(self.satisfied + self.mostly_satisfied, self.rated)
+        self.dissatisfied_share = rate(self.dissatisfied, self.rated)
+        return self
+
+
+@dataclass
 class EngineerFigures:
     engineer: str
     counts: StatusCounts = field(default_factory=StatusCounts)
@@ -370,6 +423,9 @@ class Summary:
     top_failing_steps: list[FailingStep]
     repairs: RepairFigures
     order_mix: list[OrderMixShare]
+    satisfaction: SatisfactionFigures
+    satisfaction_by_engineer: list[SatisfactionFigures]
+    satisfaction_by_month: list[SatisfactionFigures]
     followups_open: int
     followups_overdue: int
     followups_most_urgent: list[FollowUp]
@@ -418,6 +474,9 @@ class SummaryBuilder:
         self.repair_hours: list[float] = []
         self.by_limit: dict[int, LimitFigures] = {}
         self.order_types: Counter[str] = Counter()
+        self.satisfaction = SatisfactionFigures("all")
+        self.satisfaction_by_engineer: dict[str, SatisfactionFigures] = {}
+        self.satisfaction_by_month: dict[str, SatisfactionFigures] = {}
         self.followups_open = 0
         self.followups_overdue = 0
         # The OPEN_FOLLOWUPS_KEPT most urgent items, as a max-heap on urgency (negated keys):
@@ -470,6 +529,8 @@ class SummaryBuilder:
             self._add_repair(visit.repair, engineer)
         if visit.order_type is not None:
             self.order_types[visit.order_type.value] += 1
+        if visit.satisfaction is not None:
+            self._add_satisfaction(visit)
 
         for item in visit.followups:
             self._add_followup(item)
@@ -496,6 +557,14 @@ class SummaryBuilder:
             if ok is not None:
                 window.measured += 1
                 window.within += ok
+
+    def _add_satisfaction(self, visit: VisitFacts) -> None:
+        assert visit.satisfaction is not None
+        month = f"{visit.started_at:%Y-%m}"  # in the engineer's own time zone, like the weeks
+        for group, groups in ((visit.engineer, self.satisfaction_by_engineer),
+                              (month, self.satisfaction_by_month)):  # fmt: skip
+            groups.setdefault(group, SatisfactionFigures(group)).add(visit.satisfaction)
+        self.satisfaction.add(visit.satisfaction)
 
     def _limit_figures(self, index: int) -> LimitFigures:
         figures = self.by_limit.get(index)
@@ -589,6 +658,16 @@ class SummaryBuilder:
             ],
             repairs=repairs,
             order_mix=self._order_mix(),
+            satisfaction=self.satisfaction.finish(),
+            satisfaction_by_engineer=[
+                figures.finish()
+                for _, figures in sorted(
+                    self.satisfaction_by_engineer.items(), key=lambda kv: kv[0].casefold()
+                )
+            ],
+            satisfaction_by_month=[
+                figures.finish() for _, figures in sorted(self.satisfaction_by_month.items())
+            ],
             followups_open=self.followups_open,
             followups_overdue=self.followups_overdue,
             followups_most_urgent=[item for _, item in urgent],

@@ -98,6 +98,20 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
             _columns("order_type", "visits:int", "share:percent", "reference_share:percent"),
             [[o.label, o.visits, o.share, o.reference_share] for o in summary.order_mix],
         ),
+        *(
+            SummaryTable(
+                key,
+                _columns(first_column, "rated:int", "satisfied:int", "mostly_satisfied:int",
+                         "dissatisfied:int", "satisfied_share:percent",
+                         "dissatisfied_share:percent"),
+                [[f.group, f.rated, f.satisfied, f.mostly_satisfied, f.dissatisfied,
+                  f.satisfied_share, f.dissatisfied_share] for f in groups],
+            )
+            for key, first_column, groups in (
+                ("satisfaction_by_month", "month", summary.satisfaction_by_month),
+                ("satisfaction_by_engineer", "engineer", summary.satisfaction_by_engineer),
+            )
+        ),
         SummaryTable(
             "followups",
             _columns("due:date", "overdue:bool", "owner", "problem", "customer", "engineer",
@@ -138,6 +152,16 @@ def repairs_within_notes(summary: Summary, lang: Lang) -> list[str]:
     if repairs.no_limit_known:
         notes.append(f"{label('no_limit_known', lang)}: {repairs.no_limit_known}")
     return notes
+
+
+def satisfaction_text(summary: Summary, lang: Lang) -> str:
+    """`satisfied 90.0% · dissatisfied 10.0% (10 rated)`."""
+    figures = summary.satisfaction
+    return label("satisfaction_value", lang).format(
+        satisfied=as_text(figures.satisfied_share, "percent"),
+        dissatisfied=as_text(figures.dissatisfied_share, "percent"),
+        rated=figures.rated,
+    )
 
 
 def notes_table(sources: SourceReport) -> SummaryTable:

@@ -12,7 +12,13 @@ from rich.text import Text
 from fieldkit.lang import Lang
 from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
-from fieldkit.report.tables import SummaryTable, as_text, repairs_within_notes, summary_tables
+from fieldkit.report.tables import (
+    SummaryTable,
+    as_text,
+    repairs_within_notes,
+    satisfaction_text,
+    summary_tables,
+)
 from fieldkit.ui.tables import Column, FitTable, print_tables
 
 _NUMERIC = ("int", "number", "percent")
@@ -21,7 +27,8 @@ _OPTIONAL = frozenset({"in_progress", "aborted", "p90_min", "measured", "turnups
                        "failed_steps", "repairs_measured", "engineer", "visit", "kind",
                        "item", "closed_by", "due", "customer"})
 _ORDER = ("totals", "by_checklist", "ping_verdicts", "top_failing", "windows", "repair_limits",
-          "order_mix", "followups", "followups_closed", "engineers")
+          "order_mix", "satisfaction_by_month", "satisfaction_by_engineer", "followups",
+          "followups_closed", "engineers")
 
 
 def fit_table(figures: SummaryTable, lang: Lang) -> FitTable:
@@ -73,6 +80,7 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
                            f"({summary.repairs.within_limit}/{summary.repairs.measured})"),
         *(("", note) for note in repairs_within_notes(summary, lang)),
         ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
+        ("satisfaction", satisfaction_text(summary, lang)),
         ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
                            f"{label('overdue', lang)}, {summary.followups_closed} "
                            f"{label('closed', lang)})"),
