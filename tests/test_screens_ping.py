@@ -111,3 +111,32 @@ def test_ping_interpret_on_a_terminal_in_zh(width: int) -> None:
     assert widest_line(shown) <= width
     assert reads(shown, load_catalogue().explain(result_for("remote_unreachable"), "zh")["meaning"])
     assert "已发送 4，已接收 0，丢失 100%" in shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "hint"), [
+    ("en", "Paste the ping output, then Ctrl-D (Ctrl-Z Enter on Windows)."),
+    ("zh", "请粘贴 ping 的输出，然后按 Ctrl-D（Windows 上按 Ctrl-Z 再回车）。"),
+])
+def test_interpret_from_a_terminal_says_how_to_end_the_paste(lang: str, hint: str) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "fieldkit", "ping", "interpret", "-",
+                                           "--lang", lang],
+                          env={**os.environ, "NO_COLOR": "1", "TERM": "xterm"},
+                          encoding="utf-8", timeout=30, dimensions=(50, 120))
+    child.expect_exact(hint)
+    for line in (CORPUS / "linux-iputils-ok.txt").read_text(encoding="utf-8").splitlines():
+        child.sendline(line)
+    child.sendeof()
+    child.expect("ok")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_interpret_from_a_pipe_prints_no_hint() -> None:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "fieldkit", "ping", "interpret", "-", "--json"],
+                          input=(CORPUS / "linux-iputils-ok.txt").read_bytes(),
+                          capture_output=True, check=False)
+    assert done.returncode == 0 and done.stderr == b""

@@ -92,8 +92,9 @@ def test_at_the_prompt_a_silent_gateway_is_re_tested_then_recorded_as_failed(
     child.expect(f"Press Enter to ping {SILENT}")
     child.sendline("")
     child.expect(r"Request timed out.*\(timeout\)")
-    child.expect("re-test")
-    child.sendline("r")
+    child.expect("quick re-test")
+    child.sendline("k")  # the quick re-test, as after re-seating a connector
+    child.expect(f"quick re-test of {SILENT}: 4 echoes 0.2 s apart")
     child.expect(r"Request timed out.*\(timeout\)")
     child.expect("record as failed")
     child.sendline("f")
@@ -107,3 +108,6 @@ def test_at_the_prompt_a_silent_gateway_is_re_tested_then_recorded_as_failed(
     ping = record.answer_for("ping_gateway")
     assert ping is not None and ping.passed is False
     assert [attempt["verdict"] for attempt in ping.ping_attempts] == ["timeout", "timeout"]
+    full, quick = ping.ping_attempts
+    assert (quick["count"], quick["interval_s"], quick["timeout_s"]) == (4, 0.2, 1.0)
+    assert full["interval_s"] == 1.0

@@ -114,6 +114,7 @@ class ScriptedPing:
         mask: str | None,
         on_reply: Callable[[Reply], None] | None,
         on_preflight: Callable[[list[Finding]], None] | None = None,
+        until_certain: bool = False,
     ) -> PingResult:
         self.calls.append({"target": target, "mask": mask, "count": count})
         verdict = Verdict(self._verdicts.pop(0) if len(self._verdicts) > 1 else self._verdicts[0])

@@ -21,13 +21,15 @@ from typer.core import TyperGroup
 from fieldkit.cli.checklists import LangChoice, language
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from fieldkit.lang import Lang
     from fieldkit.ping.model import PingResult, Reply
 
 _DEFAULT_COMMAND = "test"
 _MAX_TRANSCRIPT_BYTES = 1_000_000
+_PASTE_HINT = {
+    "en": "Paste the ping output, then Ctrl-D (Ctrl-Z Enter on Windows).",
+    "zh": "请粘贴 ping 的输出，然后按 Ctrl-D（Windows 上按 Ctrl-Z 再回车）。",
+}
 
 
 class _TargetOrSubcommand(TyperGroup):
@@ -99,44 +101,63 @@ def test_command(
                                     "command), or auto: ping3, else system.")
     ] = BackendChoice.auto,
     watch: Annotated[
-        bool, typer.Option("--watch", help="Keep pinging until Ctrl-C, with a running summary.")
+        bool, typer.Option("--watch", help="Keep pinging until Ctrl-C: a line per reply, the "
+                           "running verdict over the last replies and how often it changed.")
+    ] = False,
+    window: Annotated[
+        int, typer.Option("--window", metavar="N", help="--watch: the running verdict is over "
+                          "the last N replies.")
+    ] = 10,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Four requests 0.2 s apart, 1 s timeout, stopping "
+                           "as soon as the verdict is certain (overrides -c, -i, -W).")
     ] = False,
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
     """Ping TARGET, show each reply as it comes, then the verdict and what to check next."""
+    from fieldkit.errors import UserInputError
     from fieldkit.ping import EXIT_CODE, run_ping
+    from fieldkit.ping.model import QUICK_PLAN
+    from fieldkit.ping.watch import Watch
 
+    if watch and quick:
+        raise UserInputError("--watch and --quick do not go together: choose one")
+    if not 1 <= window <= 1000:
+        raise UserInputError("--window must be between 1 and 1000 replies")
+    if quick:
+        count, interval, timeout = QUICK_PLAN
     warm_up = _warm_up(as_json)
     chosen = language(lang)
-    seen: list[Reply] = []
     stop = threading.Event()
-    live: Any = None
+    running = Watch(window, slow_ms) if watch else None
+    screen: Any = None
 
     def show(reply: Reply) -> None:
-        nonlocal live
-        seen.append(reply)
+        nonlocal screen
+        if running is not None:
+            running.add(reply)
         if as_json:
             return
-        from fieldkit.ui.ping import console, reply_line
+        from fieldkit.ui.ping import ReplyScreen
 
-        if watch and live is None:
-            live = _live_summary(console(), chosen)
-        (live.console if live else console()).print(reply_line(reply, chosen, slow_ms))
-        if live:
-            live.update(_running_summary(seen, chosen))
+        if screen is None:
+            screen = ReplyScreen(chosen, slow_ms, running)
+        screen.reply(reply)
 
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         result = run_ping(
             target, count=None if watch else count, interval_s=interval, timeout_s=timeout,
             size=size, slow_ms=slow_ms, source=source, mask=mask, backend=backend.value,
-            on_reply=show, stop=stop,
+            on_reply=show, stop=stop, until_certain=quick,
         )
     finally:
-        if live:
-            live.stop()
+        if screen is not None:
+            screen.close()
         signal.signal(signal.SIGINT, previous)
+    if running is not None:
+        running.conclude(result)
     warm_up.join()
     _print_result(result, chosen, as_json)
     raise typer.Exit(int(EXIT_CODE[result.verdict]))
@@ -181,6 +202,8 @@ def interpret_command(
     from fieldkit.ping import EXIT_CODE, interpret_transcript
 
     if transcript == "-":
+        if sys.stdin.isatty():
+            sys.stderr.write(_PASTE_HINT[language(lang)] + "\n")
         data = sys.stdin.buffer.read(_MAX_TRANSCRIPT_BYTES + 1)
     else:
         try:
@@ -208,23 +231,3 @@ def _print_result(result: PingResult, lang: Lang, as_json: bool) -> None:
     from fieldkit.ui.ping import console, verdict_panel
 
     console().print(verdict_panel(result, lang))
-
-
-def _live_summary(console: Console, lang: Lang) -> Any:
-    """A running summary under the reply lines on a terminal; None when output is piped."""
-    if not console.is_terminal:
-        return None
-    from rich.live import Live
-
-    return Live(_running_summary([], lang), console=console, transient=True,
-                refresh_per_second=4)
-
-
-def _running_summary(seen: list[Reply], lang: Lang) -> Any:
-    from rich.text import Text
-
-    from fieldkit.ping.model import Statistics
-    from fieldkit.ui.ping import statistics_lines
-
-    lines = statistics_lines(Statistics.of(seen, len(seen)), lang)
-    return Text("  ".join(lines) + "   (Ctrl-C)", style="dim")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from fieldkit.errors import UserInputError
 from fieldkit.ping.model import Finding, FindingCode, PingResult, ProbePlan, Reply, Verdict
 from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
+from fieldkit.ping.system_backend import system_ping_honours_interval
 from fieldkit.ping.verdicts import decide
 
 BACKENDS: tuple[str, ...] = ("auto", "ping3", "system")
@@ -79,15 +80,19 @@ def run_ping(
     on_reply: Callable[[Reply], None] | None = None,
     on_preflight: Callable[[list[Finding]], None] | None = None,
     stop: StopSignal = None,
+    until_certain: bool = False,
 ) -> PingResult:
     """Ping `target` and return the verdict; `count=None` pings until `stop` is set.
 
-    `on_reply` is called with each request's outcome as soon as it is known (from the
-    engine's thread). `on_preflight` is called with the pre-flight findings once they are
-    all known, before the first echo (the route lookup then runs first instead of
-    alongside). `stop` (a threading.Event or a callable) ends the test early; requests
-    still within their timeout then count neither as sent nor lost. Bad options raise
-    UserInputError; a target that cannot be tested is a verdict, not an exception.
+    `on_reply` is called with each request's outcome in request order (a reply that comes
+    while an earlier request may still answer waits for it), from the engine's thread.
+    `until_certain` stops as soon as no outcome of the requests left can change the verdict
+    (one lost and one answered is partial loss, whatever follows). `on_preflight` is called
+    with the pre-flight findings once they are all known, before the first echo (the route
+    lookup then runs first instead of alongside). `stop` (a threading.Event or a callable)
+    ends the test early; requests still within their timeout then count neither as sent nor
+    lost. Bad options raise UserInputError; a target that cannot be tested is a verdict, not
+    an exception.
     """
     _check_options(count, interval_s, timeout_s, size, slow_ms, backend)
     started = _now()
@@ -108,10 +113,13 @@ def run_ping(
         return result
     assert preflight.address is not None
     plan = ProbePlan(count, interval_s, timeout_s, size, source)
+    in_order = _InOrder(on_reply)
+    should_stop = _stop_checker(stop)
+    stop = (lambda: should_stop() or in_order.certain) if until_certain else should_stop
     if on_preflight is not None:
         describe_route(preflight, source=source, mask=mask)
         on_preflight(preflight.findings)
-        fallback = _probe(result, preflight.address, backend, on_reply, stop, plan)
+        fallback = _probe(result, preflight.address, backend, in_order, stop, plan)
     else:
         # Describing the route runs `ip`: let it run while the first echo is already out.
         route_lookup = threading.Thread(
@@ -120,24 +128,59 @@ def run_ping(
         )
         route_lookup.start()
         try:
-            fallback = _probe(result, preflight.address, backend, on_reply, stop, plan)
+            fallback = _probe(result, preflight.address, backend, in_order, stop, plan)
         finally:
             route_lookup.join()
     if fallback is not None:  # after the route's findings, whichever thread finished first
         result.preflight.append(fallback)
+    in_order.flush()
+    if until_certain and in_order.certain and not should_stop():
+        result.stopped = False  # it ended because the verdict was known, not at the user's word
+    if interval_s < 1 and result.backend == "system" and not system_ping_honours_interval():
+        result.caveats.append("interval_1s")
     result.source_address, result.interface = preflight.source_address, preflight.interface
     if preflight.answered_by_itself:
         result.verdict = Verdict.OWN_ADDRESS  # whatever came back came from the laptop itself
     return result
 
 
+class _InOrder:
+    """Hands replies on in request order, and knows when the verdict can no longer change."""
+
+    def __init__(self, deliver: Callable[[Reply], None] | None) -> None:
+        self.deliver = deliver
+        self.next_seq = 1
+        self.held: dict[int, Reply] = {}
+        self.answered = self.lost = False
+
+    def __call__(self, reply: Reply) -> None:
+        self.answered |= reply.answered
+        self.lost |= not reply.answered
+        self.held[reply.seq] = reply
+        while self.next_seq in self.held:
+            self._hand_on(self.held.pop(self.next_seq))
+            self.next_seq += 1
+
+    @property
+    def certain(self) -> bool:
+        return self.answered and self.lost
+
+    def flush(self) -> None:
+        """At the end: what is still held (a request before it was never settled)."""
+        for seq in sorted(self.held):
+            self._hand_on(self.held.pop(seq))
+
+    def _hand_on(self, reply: Reply) -> None:
+        if self.deliver is not None:
+            self.deliver(reply)
+
+
 def _probe(result: PingResult, address: str, backend: str,
-           on_reply: Callable[[Reply], None] | None, stop: StopSignal,
+           on_reply: Callable[[Reply], None] | None, should_stop: Callable[[], bool],
            plan: ProbePlan) -> Finding | None:
     """Run the chosen backend and put its replies and verdict into `result`; return the
     finding that says the system ping stood in for a refused ICMP socket, if it did."""
     fallback = None
-    should_stop = _stop_checker(stop)
     ipv6 = ipaddress.ip_address(address).version == 6
     if backend == "ping3" and ipv6:
         raise UserInputError("the ping3 backend tests IPv4 only; use --backend system for IPv6")

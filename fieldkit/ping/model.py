@@ -10,11 +10,17 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.lang import Lang
 
+if TYPE_CHECKING:
+    from fieldkit.ping.watch import WatchSummary
+
 SCHEMA = "fieldkit.ping/1"
+# `ping --quick` and the walk's quick re-test: count, interval (s), timeout (s). A gateway
+# that answers gives its verdict ~0.6 s after the first echo, a silent one ~1.6 s.
+QUICK_PLAN: tuple[int, float, float] = (4, 0.2, 1.0)
 
 
 class Verdict(str, Enum):
@@ -211,6 +217,9 @@ class PingResult:
     # The statistics a transcript printed itself, when they differ from what its lines show.
     reported: Statistics | None = None
     detail: str | None = None  # the system's own words for a failure before sending
+    watch: WatchSummary | None = None  # --watch: the verdict is the running one at Ctrl-C
+    # What the platform did not allow of the plan: "interval_1s" (one echo a second only).
+    caveats: list[str] = field(default_factory=list)
 
     @property
     def statistics(self) -> Statistics:
@@ -278,6 +287,8 @@ class PingResult:
             },
             "stopped": self.stopped,
             "detail": self.detail,
+            "watch": None if self.watch is None else self.watch.to_json(),
+            "caveats": list(self.caveats),
             "started": self.started.isoformat(timespec="milliseconds"),
             "finished": self.finished.isoformat(timespec="milliseconds"),
         }

@@ -179,3 +179,12 @@ def _stop_when_asked(process: subprocess.Popen[bytes], stop: Callable[[], bool],
                 process.send_signal(signal.SIGINT)
             return
         threading.Event().wait(_STOP_POLL_S)
+
+
+def system_ping_honours_interval() -> bool:
+    """False where the system ping sends one echo a second whatever it is asked: Windows'
+    (no interval option) and BusyBox's (fieldkit passes it none)."""
+    ping = find_system_ping()
+    if sys.platform == "win32" or ping is None:
+        return False
+    return not Path(os.path.realpath(ping)).name.startswith("busybox")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from rich.console import Console, Group
+from rich.live import Live
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -13,6 +14,7 @@ from rich.text import Text
 from fieldkit.lang import Lang
 from fieldkit.ping.catalogue import PRACTICE_TAG, load_catalogue
 from fieldkit.ping.model import Origin, PingResult, Reply, Statistics, Verdict
+from fieldkit.ping.watch import Watch
 from fieldkit.ui.wrap import Wrapped
 
 _WORDS = {
@@ -31,6 +33,16 @@ _WORDS = {
         "rule": "Judged by",
         "statistics": "Statistics",
         "readings": "Two readings",
+        "running": "Last {judged} of {window}: {verdict} · changed {changes}× · {stats}  "
+                   "(Ctrl-C stops)",
+        "now": "→ now: {verdict} (change {changes})",
+        "first": "→ {verdict}",
+        "judged": "Judged over",
+        "judged_over": "the last {judged} replies (#{first}–#{last}; window {window}); "
+                       "the verdict changed {changes} times",
+        "note": "Note",
+        "interval_1s": "this platform's ping sends one echo a second, so the quick test "
+                       "takes about 4 s",
     },
     "zh": {
         "reply": "来自 {address} 的回复: 时间{op}{rtt} ms TTL={ttl}",
@@ -47,6 +59,15 @@ _WORDS = {
         "rule": "判断依据",
         "statistics": "统计",
         "readings": "两种读法",
+        "running": "最近 {judged}/{window} 次：{verdict} · 变化 {changes} 次 · {stats}"
+                   "（Ctrl-C 结束）",
+        "now": "→ 现在：{verdict}（第 {changes} 次变化）",
+        "first": "→ {verdict}",
+        "judged": "判断范围",
+        "judged_over": "最近 {judged} 次回复（#{first}–#{last}，窗口 {window} 次）；"
+                       "结论变化 {changes} 次",
+        "note": "注意",
+        "interval_1s": "此平台的 ping 每秒只能发一次，快速测试约需 4 秒",
     },
 }
 _GOOD = {Verdict.OK}
@@ -105,6 +126,61 @@ def _tag(source: str | None, lang: Lang) -> str:
     return f"  [dim italic]({PRACTICE_TAG.get(lang)})[/dim italic]" if source == "practice" else ""
 
 
+def verdict_name(verdict: Verdict, lang: Lang) -> str:
+    return load_catalogue().verdict_title(verdict, lang)
+
+
+class ReplyScreen:
+    """A line per reply as it comes; with a Watch, the running verdict too: a line each time
+    it changes, and on a terminal a status line under the replies until `close()`."""
+
+    def __init__(self, lang: Lang, slow_ms: float, watch: Watch | None = None,
+                 out: Console | None = None) -> None:
+        self.lang, self.slow_ms, self.watch = lang, slow_ms, watch
+        self.console = out or console()
+        self.seen: list[Reply] = []
+        self.shown_verdict: Verdict | None = None
+        self.live: Live | None = None
+        if watch is not None and self.console.is_terminal:
+            self.live = Live(Text(""), console=self.console, transient=True,
+                             refresh_per_second=8)
+            self.live.start()
+
+    def reply(self, reply: Reply) -> None:
+        """Show one reply; `watch` must already have taken it."""
+        self.seen.append(reply)
+        self.console.print(reply_line(reply, self.lang, self.slow_ms))
+        if self.watch is None or self.watch.verdict is None:
+            return
+        words = _WORDS[self.lang]
+        verdict = self.watch.verdict
+        if verdict is not self.shown_verdict:
+            name = f"{verdict_name(verdict, self.lang)} ({verdict.value})"
+            line = (words["first"].format(verdict=name) if self.shown_verdict is None
+                    else words["now"].format(verdict=name, changes=self.watch.changes))
+            self.console.print(Wrapped(line, "bold " + _style(verdict)))
+            self.shown_verdict = verdict
+        if self.live is not None:
+            self.live.update(Wrapped(self.status(), "dim"))
+
+    def status(self) -> str:
+        """The running line: the window's verdict, its changes, the session's statistics."""
+        assert self.watch is not None and self.watch.verdict is not None
+        stats = statistics_lines(Statistics.of(self.seen, len(self.seen)), self.lang)[0]
+        return _WORDS[self.lang]["running"].format(
+            judged=len(self.watch.judged), window=self.watch.window,
+            verdict=verdict_name(self.watch.verdict, self.lang), changes=self.watch.changes,
+            stats=stats)
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+
+def _style(verdict: Verdict) -> str:
+    return "green" if verdict in _GOOD else "yellow" if verdict in _WARN else "red"
+
+
 def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     """Outcome, seed outcome, meaning, next checks, pre-flight findings and statistics.
 
@@ -148,14 +224,21 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     if result.origin_rule is not None:
         table.add_row(words["rule"],
                       _cell(escape(catalogue.origin_rules[result.origin_rule].get(lang))))
+    if result.watch is not None and result.watch.replies:
+        judged = result.watch.replies
+        table.add_row(words["judged"], _cell(escape(words["judged_over"].format(
+            judged=len(judged), first=judged[0].seq, last=judged[-1].seq,
+            window=result.watch.window, changes=result.watch.changes))))
+    for caveat in result.caveats:
+        table.add_row(words["note"], _cell(f"[yellow]{escape(words.get(caveat, caveat))}[/]"))
     if result.sent:
         stats = statistics_lines(result.statistics, lang)
-        if result.stopped:
+        if result.stopped and result.watch is None:
             stats.append(words["stopped"])
         table.add_row(words["statistics"], _cell("\n".join(escape(line) for line in stats)))
     if result.detail:
         table.add_row("", _cell(f"[dim]{escape(result.detail)}[/dim]"))
-    style = "green" if result.verdict in _GOOD else "yellow" if result.verdict in _WARN else "red"
+    style = _style(result.verdict)
     title = f"[bold]{escape(explanation['title'])}[/bold]  [dim]({result.verdict.value})[/dim]"
     return Panel(Group(table), title=title, title_align="left", border_style=style)
 
@@ -164,8 +247,10 @@ def _cell(markup: str) -> Wrapped:
     return Wrapped(Text.from_markup(markup))
 
 
-def _items(items: list[tuple[str, str]]) -> Table:
+def _items(items: list[tuple[str, str]]) -> Table | Group:
     """Marked items (• or !) whose lines wrap under their text, not under the mark."""
+    if not any(mark for mark, _ in items):
+        return Group(*(_cell(markup) for _, markup in items))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column()

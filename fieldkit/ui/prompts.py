@@ -243,11 +243,12 @@ def _ping_step(
                 return
         except AnswerError as refused:
             screen.refused(refused.reason.get(walk.lang))
+    quick = False
     while True:
-        if _run_ping_once(walk, screen, position, target):
+        if _run_ping_once(walk, screen, position, target, quick=quick):
             return
         choice = ""
-        while choice not in ("r", "f", "q"):
+        while choice not in ("k", "r", "f", "q"):
             choice = keyboard.ask(screen.say("ask_ping_failed"), f"ping-failed:{step.id}")
             choice = choice.strip().casefold()[:1]
         if choice == "q":
@@ -255,13 +256,17 @@ def _ping_step(
         if choice == "f":
             walk.accept_ping_failure(step.id)
             return
+        quick = choice == "k"
 
 
-def _run_ping_once(walk: Walkthrough, screen: WalkScreen, position: Position, target: str) -> bool:
-    """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed."""
-    screen.ping_started(position, target)
+def _run_ping_once(walk: Walkthrough, screen: WalkScreen, position: Position, target: str,
+                   *, quick: bool = False) -> bool:
+    """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed.
+    `quick`: the quick re-test (fieldkit.ping.engine.QUICK_PLAN)."""
+    screen.ping_started(position, target, quick=quick)
     result = walk.run_ping(
-        position.step.id, on_reply=screen.ping_reply, on_preflight=screen.ping_preflight
+        position.step.id, on_reply=screen.ping_reply, on_preflight=screen.ping_preflight,
+        quick=quick,
     )
     screen.ping_finished(position, result)
     return result.verdict.value == "ok"

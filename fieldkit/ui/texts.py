@@ -84,9 +84,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Press Enter to ping {target} (or type a command)",
     ),
     "ask_ping_failed": (
-        "r 重新测试（如重新插拔接头后） · f 记为未通过并继续 · q 退出，稍后继续",
-        "r re-test (e.g. after re-seating a connector) · f record as failed and go on · "
-        "q quit, resume later",
+        "k 快速重测（约 1 秒，如重新插拔接头后） · r 完整重测 · f 记为未通过并继续 · "
+        "q 退出，稍后继续",
+        "k quick re-test (about 1 s, e.g. after re-seating a connector) · r full re-test · "
+        "f record as failed and go on · q quit, resume later",
     ),
     # answers
     "saved": ("✓ 已保存", "✓ saved"),
@@ -106,6 +107,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "save_failed": ("✗ 未能保存：{error}", "✗ not saved: {error}"),
     # ping
     "ping_start": ("ping {target}，共 {count} 次", "pinging {target}, {count} echoes"),
+    "ping_start_quick": (
+        "快速重测 {target}：{count} 次，间隔 0.2 秒，结论确定即停",
+        "quick re-test of {target}: {count} echoes 0.2 s apart, stopping once the verdict "
+        "is certain",
+    ),
     "preflight": ("预检", "Pre-flight"),
     # visit fields
     "ask_customer": ("客户名称", "Customer"),

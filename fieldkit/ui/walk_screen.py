@@ -31,6 +31,7 @@ from fieldkit.checklist.models import (
 )
 from fieldkit.checklist.numbers import format_number
 from fieldkit.lang import Lang
+from fieldkit.ping.model import QUICK_PLAN
 from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.ui.ping import reply_line, verdict_panel
 from fieldkit.ui.tables import Column, FitTable
@@ -239,13 +240,16 @@ class WalkScreen(WalkObserver):
 
     # -- ping ---------------------------------------------------------------------------------
 
-    def ping_started(self, position: Position, target: str) -> None:
-        """The ping's first line: what is pinged."""
+    def ping_started(self, position: Position, target: str, *, quick: bool = False) -> None:
+        """The ping's first line: what is pinged, and how often."""
         step = position.step
         assert isinstance(step, PingStep)
         number = f"[{position.index + 1}/{position.total}]"
         title = step.title.get(self.lang)
-        started = self.say("ping_start", target=target, count=step.count)
+        if quick:
+            started = self.say("ping_start_quick", target=target, count=QUICK_PLAN[0])
+        else:
+            started = self.say("ping_start", target=target, count=step.count)
         self._line(f"{number} {title}: {started}", "bold")
 
     def ping_preflight(self, findings: list[Finding]) -> None:

@@ -45,6 +45,7 @@ from fieldkit.checklist.models import (
     ToolsStep,
 )
 from fieldkit.lang import Lang
+from fieldkit.ping.model import QUICK_PLAN
 from fieldkit.records.models import (
     Attachment,
     Note,
@@ -76,6 +77,7 @@ class PingFunction(Protocol):
         mask: str | None,
         on_reply: Callable[[Reply], None] | None,
         on_preflight: Callable[[list[Finding]], None] | None,
+        until_certain: bool = False,
     ) -> PingResult: ...
 
 
@@ -397,8 +399,12 @@ class Walkthrough:
         *,
         on_reply: Callable[[Reply], None] | None = None,
         on_preflight: Callable[[list[Finding]], None] | None = None,
+        quick: bool = False,
     ) -> PingResult:
         """Run the current ping step once and keep the attempt; `ok` passes the step.
+
+        `quick` (a re-test): the quick plan of `ping --quick` instead of the step's own count,
+        interval and timeout, stopping as soon as the verdict is certain.
 
         Any other verdict leaves the step open: the engineer re-tests (call again), accepts the
         failure (`accept_ping_failure`) or quits. Every attempt stays in the record.
@@ -408,16 +414,20 @@ class Walkthrough:
         if not isinstance(step, PingStep):
             raise _refused("这不是 ping 步骤", "this is not a ping step")
         target, mask = self.ping_target(step)
+        count, interval_s, timeout_s = (
+            QUICK_PLAN if quick else (step.count, step.interval_s, step.timeout_s)
+        )
         result = self._ping(
             target,
-            count=step.count,
-            interval_s=step.interval_s,
-            timeout_s=step.timeout_s,
+            count=count,
+            interval_s=interval_s,
+            timeout_s=timeout_s,
             size=step.size,
             slow_ms=step.slow_ms,
             mask=mask,
             on_reply=on_reply,
             on_preflight=on_preflight,
+            until_certain=quick,
         )
         entry = self._entry_for(position)
         passed = result.verdict.value == "ok"
