@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import shutil
 import signal
 import sys
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -98,3 +101,17 @@ def test_until_certain_stops_at_the_first_loss_after_an_answer(netlab: Lab) -> N
     sent, stopped, verdict = done.stdout.split()
     assert verdict == "partial_loss" and stopped == "False"
     assert int(sent) < 20
+
+
+@pytest.mark.skipif(shutil.which("busybox") is None, reason="no busybox")
+def test_quick_says_when_the_system_ping_cannot_send_faster(netlab: Lab, tmp_path: Path) -> None:
+    (tmp_path / "ping").symlink_to(shutil.which("busybox") or "")
+    path = f"PATH={tmp_path}:{os.environ.get('PATH', '')}"
+    done = netlab.run(netlab.laptop, "env", path, sys.executable, "-m", "fieldkit", "ping",
+                      GATEWAY, "--backend", "system", "--quick", "--json")
+    assert json.loads(done.stdout)["caveats"] == ["interval_1s"]
+    shown = netlab.run(netlab.laptop, "env", path, "COLUMNS=100", sys.executable, "-m",
+                       "fieldkit", "ping", GATEWAY, "--backend", "system", "--quick",
+                       "--lang", "en").stdout
+    assert "this platform's ping sends one echo a second" in " ".join(
+        line.strip("│ ") for line in shown.splitlines())
