@@ -123,6 +123,9 @@ class ScriptedPing:
         for seq in range(1, count + 1):
             if verdict is Verdict.OK:
                 reply = Reply(seq=seq, rtt_ms=0.5, from_address=target, ttl=64)
+            elif verdict is Verdict.SLOW:  # every reply in, the last one slow
+                rtt = slow_ms + 12 if seq == count else 0.5
+                reply = Reply(seq=seq, rtt_ms=rtt, from_address=target, ttl=64)
             else:
                 reply = Reply(seq=seq, error=ReplyError.TIMEOUT)
             replies.append(reply)

@@ -327,6 +327,10 @@ class PingStep(Step):
     `own_ip` names the record of the address the laptop takes for the test (the customer IP):
     the walk then refuses a target equal to it, and with `mask` one outside that subnet or on
     its network or broadcast address.
+
+    Every reply in but one at or over `slow_ms` (verdict `slow`) passes with a warning: the
+    seed's normal outcome is time<50ms, but it never calls a slower complete reply a failure.
+    `slow_fails: true` makes a slow reply fail the step instead.
     """
 
     type: Literal["ping"]
@@ -337,7 +341,12 @@ class PingStep(Step):
     interval_s: float = Field(default=1, gt=0, le=60)
     timeout_s: float = Field(default=2, gt=0, le=60)
     slow_ms: float = Field(default=50, gt=0)
+    slow_fails: bool = False
     size: int = Field(default=32, ge=0, le=65500)
+
+    def passes(self, verdict: str) -> bool:
+        """Whether an attempt with this verdict passes the step."""
+        return verdict == "ok" or (verdict == "slow" and not self.slow_fails)
 
 
 class ToolsStep(Step):

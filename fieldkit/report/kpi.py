@@ -47,9 +47,18 @@ def ping_verdicts(answer: StepAnswer) -> list[str]:
     return [str(attempt.get("verdict") or "unknown") for attempt in answer.ping_attempts]
 
 
+def first_attempt_passed(answer: StepAnswer) -> bool:
+    """Whether a ping step's first attempt passed it: as the walk judged it (`passes_step`; a
+    slow reply passes unless the step says `slow_fails`), or for records from before that
+    judgement was kept, when its verdict was `ok`."""
+    first = answer.ping_attempts[0]
+    judged = first.get("passes_step")
+    return judged if isinstance(judged, bool) else first.get("verdict") == "ok"
+
+
 def is_first_time_pass(record: VisitRecord) -> bool | None:
     """For a turn-up: completed, outcome passed, no step failed, and every ping step that ran
-    had `ok` on its first attempt (at least one ping step must have run). None for other kinds
+    passed on its first attempt (at least one ping step must have run). None for other kinds
     and for turn-ups still in progress; False for aborted turn-ups."""
     if record.checklist.kind != "turnup" or record.status is VisitStatus.IN_PROGRESS:
         return None
@@ -57,8 +66,8 @@ def is_first_time_pass(record: VisitRecord) -> bool | None:
         return False
     if record.outcome.value != "passed" or any(a.passed is False for a in record.answers):
         return False
-    first_verdicts = [ping_verdicts(a)[0] for a in record.answers if a.ping_attempts]
-    return bool(first_verdicts) and all(verdict == "ok" for verdict in first_verdicts)
+    pinged = [answer for answer in record.answers if answer.ping_attempts]
+    return bool(pinged) and all(first_attempt_passed(answer) for answer in pinged)
 
 
 def answer_datetime(record: VisitRecord, step_id: str) -> datetime | None:

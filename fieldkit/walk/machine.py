@@ -401,7 +401,8 @@ class Walkthrough:
         on_preflight: Callable[[list[Finding]], None] | None = None,
         quick: bool = False,
     ) -> PingResult:
-        """Run the current ping step once and keep the attempt; `ok` passes the step.
+        """Run the current ping step once and keep the attempt; `ok` passes the step, and so
+        does `slow` (with a warning) unless the step says `slow_fails`.
 
         `quick` (a re-test): the quick plan of `ping --quick` instead of the step's own count,
         interval and timeout, stopping as soon as the verdict is certain.
@@ -430,16 +431,21 @@ class Walkthrough:
             until_certain=quick,
         )
         entry = self._entry_for(position)
-        passed = result.verdict.value == "ok"
+        passed = step.passes(result.verdict.value)
+        # The walk's judgement beside the engine's JSON: whether this attempt passed the step
+        # (a slow reply does by default, and then the first-time pass still holds).
+        attempt = {**result.to_json(self.lang), "passes_step": passed}
+        slow_warning = passed and result.verdict.value == "slow"
         self._store(
             entry.model_copy(
                 update={
                     "value": result.verdict.value,
                     "passed": True if passed else None,
+                    "warning": _slow_warning(result, self.lang) if slow_warning else None,
                     "answered_at": local_now() if passed else None,
                     "skipped": False,
                     "skip_reason": None,
-                    "ping_attempts": [*entry.ping_attempts, result.to_json(self.lang)],
+                    "ping_attempts": [*entry.ping_attempts, attempt],
                     "inputs": self._inputs(step),
                 }
             ),
@@ -612,6 +618,22 @@ class Walkthrough:
                 en=f"no address to ping: {step.target} was not answered",
             ).get(self.lang)
         return None
+
+
+_SLOW_WARNING = Text(
+    zh="时延偏大:有往返时间达到或超过 {slow_ms} ms(最长 {max_ms} ms);培训资料的正常结果为 "
+    "time<50ms,但未把较慢的完整回复列为失败,故通过并提示。",
+    en="Slow: some round trips took {slow_ms} ms or more (longest {max_ms} ms); the seed's "
+    "normal outcome is time<50ms, but it never calls a slower complete reply a failure, so the "
+    "step passes with this warning.",
+)
+
+
+def _slow_warning(result: PingResult, lang: Lang) -> str:
+    longest = result.statistics.max_ms
+    return _SLOW_WARNING.get(lang).format(
+        slow_ms=f"{result.slow_ms:g}", max_ms="?" if longest is None else f"{longest:g}"
+    )
 
 
 def _shown(value: Any, lang: Lang) -> str:
