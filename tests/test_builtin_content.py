@@ -468,3 +468,17 @@ def test_fault_repair_cause_list_is_marked_as_practice() -> None:
     cause = builtin("fault-repair").step("cause")
     assert isinstance(cause, ChoiceRecord) and cause.help is not None
     assert "field practice" in cause.help.en and "常用做法" in cause.help.zh
+
+
+def test_room_inspection_records_the_cycle_and_the_next_due_date_before_signing() -> None:
+    room = builtin("room-inspection")
+    cycle, due = room.step("inspection_cycle"), room.step("next_inspection_due")
+    assert isinstance(cycle, ChoiceRecord) and cycle.help is not None
+    assert [c.value for c in cycle.choices] == ["monthly", "quarterly", "half_yearly", "yearly"]
+    assert "巡查周期" in cycle.help.zh and "field practice" in cycle.help.en
+    assert isinstance(due, DateRecord) and due.input == "date" and due.required
+    order = [step.id for step in room.steps]
+    assert order[-3:] == ["inspection_cycle", "next_inspection_due", "customer_signature"]
+    source = (builtin_checklists_dir() / "room-inspection.yaml").read_text(encoding="utf-8")
+    header = "\n".join(line for line in source.splitlines() if line.startswith("#"))
+    assert "follow the norm's chapter" not in header and "table of contents" in header
