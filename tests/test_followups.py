@@ -18,7 +18,9 @@ from test_report_helpers import TODAY, at, write
 from fieldkit.followups.closures import (
     CLOSURES_DIR,
     Closure,
+    ClosureUnreadable,
     closure_path,
+    parse_closure,
     read_closure_file,
 )
 from fieldkit.followups.items import followup_items, parse_item_ref
@@ -300,3 +302,53 @@ def test_a_changed_visit_record_cannot_be_closed(tmp_path: Path) -> None:
     result = invoke("followups", "close", f"{record.visit_id}#problems_found-1", "--note", "x",
                     "--records", str(tmp_path))
     assert result.exit_code == 2 and "digest" in result.stderr
+
+
+@given(st.binary(max_size=3000))
+def test_any_bytes_are_a_closure_or_one_clear_error(data: bytes) -> None:
+    try:
+        parse_closure(data, "closures/x.json")
+    except ClosureUnreadable as error:
+        assert str(error).startswith("closures/x.json") and "\n" not in str(error)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=10,
+)
+
+
+@given(field=st.sampled_from(sorted(Closure.model_fields)), value=_JSON_VALUES)
+def test_a_closure_with_any_field_changed_is_refused_with_one_line(
+    field: str, value: object
+) -> None:
+    """Whatever one field holds, a changed closure never counts: its digest no longer matches
+    (or the field is refused first), and reading it is one line, never a traceback."""
+    content = json.loads(_SAMPLE_CLOSURE.model_dump_json())
+    if content.get(field) == value:
+        return
+    content[field] = value
+    data = json.dumps(content, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    with pytest.raises(ClosureUnreadable) as raised:
+        parse_closure(data, "x.json")
+    assert "\n" not in str(raised.value)
+
+
+_SAMPLE_CLOSURE = Closure(
+    item_id="20240512T083012Z-K3M9Q2XAB7#problems_found-2",
+    visit_id="20240512T083012Z-K3M9Q2XAB7",
+    step_id="problems_found",
+    number=2,
+    problem="UPS 电池鼓包",
+    closed_at=AFTER,
+    closed_by="李工",
+    note="换了新电池",
+    fieldkit_version="0.1.0",
+).sealed()
+
+
+def test_the_sample_closure_reads_back() -> None:
+    data = _SAMPLE_CLOSURE.model_dump_json().encode("utf-8")
+    assert parse_closure(data, "x.json") == _SAMPLE_CLOSURE

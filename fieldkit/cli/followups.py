@@ -55,6 +55,7 @@ def list_command(
     from fieldkit.cli.report import print_source_notes
     from fieldkit.followups.service import Which, list_followups
     from fieldkit.paths import records_dir
+    from fieldkit.report.workers import default_workers
 
     if sources:
         where = sources
@@ -67,7 +68,7 @@ def list_command(
             return
         where = [folder]
     which: Which = "overdue" if overdue else "open" if open_only else "all"
-    listing = list_followups(where, today=date.today(), which=which)
+    listing = list_followups(where, today=date.today(), which=which, workers=default_workers())
     if as_json:
         data = [item.to_json() for item in listing.items]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
