@@ -482,3 +482,19 @@ def test_room_inspection_records_the_cycle_and_the_next_due_date_before_signing(
     source = (builtin_checklists_dir() / "room-inspection.yaml").read_text(encoding="utf-8")
     header = "\n".join(line for line in source.splitlines() if line.startswith("#"))
     assert "follow the norm's chapter" not in header and "table of contents" in header
+
+
+# The seed's LAN turn-up steps, copied exactly from ../shared/seed/000_9c88d9c00414d5ec.txt
+# (专线LAN及FTTO培训内容, 3)开通用户调测操作步骤).
+SEED_LAN_STEPS = (Path(__file__).parent / "fixtures" / "seed-lan-turnup-steps.txt").read_text(
+    encoding="utf-8"
+)
+
+
+def test_what_lan_turnup_calls_the_seeds_text_is_the_seeds_text_exactly() -> None:
+    quoted = [text.zh for text in texts(builtin("lan-turnup")) if SEED_QUOTE_ZH in text.zh]
+    assert len(quoted) == 8  # steps 1 (twice), 2, 3, 4, 5 (twice: the laptop, the ping), 6
+    for text in quoted:
+        for line in text.split(SEED_QUOTE_ZH, 1)[1].splitlines():
+            # A quote cut at a comma of the seed ends with 。 here.
+            assert line.strip().removesuffix("。") in SEED_LAN_STEPS, line
