@@ -352,3 +352,32 @@ _SAMPLE_CLOSURE = Closure(
 def test_the_sample_closure_reads_back() -> None:
     data = _SAMPLE_CLOSURE.model_dump_json().encode("utf-8")
     assert parse_closure(data, "x.json") == _SAMPLE_CLOSURE
+
+
+@pytest.mark.skipif(os.name == "nt", reason="resource limits")
+def test_reading_closures_is_bounded_in_memory_and_time(records: Path) -> None:
+    """A sparse 8 GB closure and 150 nested 40,000 deep: `followups list` reads within 1 GB of
+    address space and a minute of CPU, names them, and lists the items."""
+    import resource
+    import subprocess
+    import sys
+
+    folder = records / CLOSURES_DIR
+    folder.mkdir()
+    with (folder / "sparse.json").open("wb") as handle:
+        handle.truncate(8 * 1024**3)
+    for number in range(150):
+        (folder / f"junk{number}.json").write_bytes(b"[" * 40_000)
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
+        resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "fieldkit", "followups", "list", str(records), "--json"],
+        capture_output=True, text=True, preexec_fn=limits, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 6
+    assert "sparse.json: cannot read: larger than" in done.stderr
+    assert "notes: 151 invalid" in done.stderr
