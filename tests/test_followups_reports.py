@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from cli_runner import invoke
 from followups_support import team
-from test_report_helpers import TODAY
+from test_report_helpers import TODAY, write
 
 from fieldkit.followups.closures import CLOSURES_DIR
 from fieldkit.followups.service import close_item
@@ -135,3 +135,25 @@ def test_dashboard_shows_closed_and_a_bad_closure_is_named(
     assert "invalid: " in result.stderr and "torn.json" in result.stderr
     report = summarize(ReportOptions(sources=[root], today=TODAY)).sources
     assert report.counts[NoteKind.INVALID] == 1
+
+
+def test_a_closure_of_a_problem_the_record_no_longer_reads_closes_nothing(
+    closed_team: tuple[Path, dict[str, VisitRecord]],
+) -> None:
+    """Someone edits the inspection after its UPS item was closed: with --include-changed
+    the record is read, and the closure, naming another problem, is noted, not applied."""
+    root, made = closed_team
+    record = made["inspection"]
+    content = record.model_dump(mode="json")
+    content["answers"][1]["value"][0]["problem"] = "机柜门锁坏"
+    write(root, record, json.dumps(content, ensure_ascii=False).encode())
+    ups = f"{record.visit_id}#problems_found-1"
+    result = summarize(ReportOptions(sources=[root], today=TODAY, include_changed=True))
+    assert result.summary.followups_closed == 1  # the repair's item only
+    notes = [note for note in result.sources.notes if note.kind is NoteKind.INVALID]
+    assert [note.message for note in notes] == [
+        f"closes {ups} as 'UPS 电池鼓包', but the record reads '机柜门锁坏'; not applied"
+    ]
+    # Without --include-changed the edited record is left out, and so is its item.
+    plain = summarize(ReportOptions(sources=[root], today=TODAY)).sources
+    assert plain.counts[NoteKind.CHANGED] == 1 and not plain.counts[NoteKind.INVALID]

@@ -165,7 +165,7 @@ def remove_leftover_temp_files(folder: Path) -> None:
 class ClosureSet:
     """The closures read from some sources, by item id; the first one read of an item wins."""
 
-    by_item: dict[str, Closure] = field(default_factory=dict)
+    by_item: dict[str, tuple[Closure, str]] = field(default_factory=dict)  # and where read
     problems: list[tuple[str, str]] = field(default_factory=list)  # (where, reason), kept ones
     problem_count: int = 0
     files_read: int = 0
@@ -176,16 +176,27 @@ class ClosureSet:
             self.problems.append((where, reason))
 
     def add(self, closure: Closure, where: str) -> None:
-        kept = self.by_item.setdefault(closure.item_id, closure)
+        kept, _ = self.by_item.setdefault(closure.item_id, (closure, where))
         if kept.digest != closure.digest:
             self.note(where, f"a second closure of {closure.item_id}; the first one read is kept")
 
     def apply(self, items: list[FollowUp]) -> list[FollowUp]:
-        """The items with their closures (closed items are never overdue)."""
+        """The items with their closures (closed items are never overdue). A closure that names
+        another problem than the item's (the record was changed, and kept by
+        --include-changed) closes nothing and is noted."""
         result = []
         for item in items:
-            closure = self.by_item.get(item.item_id)
-            result.append(item if closure is None else item.closed_by_closure(closure))
+            found = self.by_item.get(item.item_id)
+            if found is None:
+                result.append(item)
+                continue
+            closure, where = found
+            if closure.problem != item.problem[:MAX_NOTE_CHARS]:
+                self.note(where, f"closes {item.item_id} as {closure.problem!r}, but the record "
+                                 f"reads {item.problem!r}; not applied")
+                result.append(item)
+                continue
+            result.append(item.closed_by_closure(closure))
         return result
 
     def _room(self, where: str) -> bool:

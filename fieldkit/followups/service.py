@@ -80,8 +80,8 @@ def list_followups(
     reader: VisitReader[list[FollowUp]] = VisitReader(
         sources, limits=limits, prepare=ItemsOf(today), workers=workers
     )
-    note_closure_problems(closures, reader.report)
     items = [item for visit in reader for item in closures.apply(visit.item)]
+    note_closure_problems(closures, reader.report)
     if which != "all":
         wanted = {"open": ("open", "overdue"), "overdue": ("overdue",)}[which]
         items = [item for item in items if item.status in wanted]

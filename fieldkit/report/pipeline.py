@@ -151,7 +151,6 @@ def _run(
     prepare = Preparer(RowMaker(StepTitles(options.lang), sla, today), needs)
     closures = read_closures(options.sources, options.limits)
     reader = _reader(options, prepare, options.on_file)
-    note_closure_problems(closures, reader.report)
     for visit in reader:
         facts = visit.item.facts
         if facts.followups:
@@ -159,6 +158,7 @@ def _run(
         builder.add_facts(visit.item.facts)
         if consume is not None:
             consume(visit)
+    note_closure_problems(closures, reader.report)
     return ReportResult(builder.build(), reader.report)
 
 
