@@ -63,7 +63,11 @@ def test_a_full_disk_keeps_every_confirmed_answer(small_disk: Path) -> None:
         ):
             handle.save(handle.record.model_copy(update={"answers": bigger}))
         assert len(store.load(handle.visit_id).answers) == 2
-        with pytest.raises(SaveFailed, match="disk full"):  # completing rewrites visit.json
+        with pytest.raises(  # completing rewrites visit.json
+            SaveFailed,
+            match="disk full: the visit was not marked completed, it stays in progress; "
+            "the record still holds 2 answers",
+        ):
             handle.save(completed(handle.record, START))
         on_disk = store.load(handle.visit_id)
         assert on_disk.status is VisitStatus.IN_PROGRESS and len(on_disk.answers) == 2

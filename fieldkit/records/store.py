@@ -249,6 +249,18 @@ class RecordStore:
         )
 
 
+def _what_was_not_saved(record: VisitRecord, previous: VisitRecord | None) -> str:
+    """The change a failed save leaves out, in the words of what the engineer did."""
+    if previous is None:
+        return "the new visit was not created"
+    if record.status is not previous.status:
+        return (
+            f"the visit was not marked {record.status.label.en}, it stays "
+            f"{previous.status.label.en}"
+        )
+    return "answer not saved"
+
+
 class VisitHandle:
     """One visit open for writing: holds its lock until close() (or the end of a `with`).
 
@@ -320,7 +332,7 @@ class VisitHandle:
         except OSError as error:
             held = len(previous.answers) if previous is not None else 0
             if error.errno in _DISK_FULL:
-                reason = "disk full: answer not saved"
+                reason = f"disk full: {_what_was_not_saved(record, previous)}"
             else:
                 reason = f"cannot save visit {self.visit_id}: {error.strerror or error}"
             raise SaveFailed(
