@@ -10,7 +10,7 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    FAILED = 1  # the work ran and found a failure (ping verdict, failed step)
+    FAILED = 1  # the work ran and did not achieve its aim (a turn-up failed, a repair not restored)
     BAD_INPUT = 2  # the user's input or files are wrong
     CANNOT_RUN = 3  # cannot test / left in progress
 

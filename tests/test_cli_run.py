@@ -348,3 +348,60 @@ def test_a_fault_repair_records_what_its_limit_depends_on_and_the_report_measure
     # 11 hours against the seed's 12 h for 800/4008 industry and high-end customers.
     assert (repairs["measured"], repairs["within_limit"], repairs["measured_assumed"]) == (1, 1, 0)
     assert repairs["by_limit"][0]["limit"] == "12 h" and repairs["by_limit"][0]["source"] == "seed"
+
+
+REPAIR_ANSWERS: dict[str, object] = {
+    "customer": "深圳某银行",
+    "engineer": "李工",
+    "fault_reported_at": "2024-05-12 09:00",
+    "dispatched_at": "2024-05-12 09:10",
+    "accepted_at": "2024-05-12 09:20",
+    "arrived_at": "2024-05-12 10:00",
+    "fault_symptom": "业务中断",
+    "optical_light": False,  # the diagnosis: no light...
+    "rx_power": "-35 dBm",  # ...and far too little of it
+    "ethernet_link": True,
+    "customer_ip": "127.0.0.2",
+    "subnet_mask": "/8",
+    "gateway": "127.0.0.1",
+    "cause": "connector_dirty",
+    "action_taken": "清洁接头，更换尾纤",
+    "service_restored": True,
+    "restored_at": "2024-05-12 10:40",
+    "customer_confirmed_at": "2024-05-12 10:45",
+    "customer_signature": "陈经理",
+}
+
+
+def test_a_repair_that_restored_service_exits_0_and_its_diagnosis_is_findings(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    answers = answers_file(tmp_path, REPAIR_ANSWERS)
+    done = fieldkit(env, "run", "fault-repair", "--answers", str(answers))
+    assert done.returncode == 0, done.stderr
+    [record] = list(store(env).iter_records())
+    assert record.outcome is Outcome.RESTORED and record.failed_steps == []
+    assert record.findings == ["optical_light", "rx_power"]
+    assert "Visit completed: service restored" in done.stdout
+    assert "Findings (2): optical_light, rx_power" in done.stdout
+
+    listed = fieldkit(env, "visits", "list", "--json")
+    [row] = json.loads(listed.stdout)
+    assert (row["outcome"], row["failed_steps"], row["findings"]) == (
+        "restored", [], ["optical_light", "rx_power"]
+    )
+
+
+def test_a_repair_that_did_not_restore_service_exits_1_and_claims_no_restoration_time(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    answers = {**REPAIR_ANSWERS, "service_restored": False}
+    done = fieldkit(env, "run", "fault-repair", "--answers", str(answers_file(tmp_path, answers)))
+    assert done.returncode == 1, done.stderr
+    [record] = list(store(env).iter_records())
+    assert record.outcome is Outcome.NOT_RESTORED
+    assert record.failed_steps == ["service_restored"]
+    assert record.findings == ["optical_light", "rx_power"]
+    for step_id in ("restored_at", "customer_confirmed_at"):
+        assert record.answer_for(step_id).skipped  # type: ignore[union-attr]
+    assert "Visit completed: service NOT restored" in done.stdout

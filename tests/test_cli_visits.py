@@ -14,7 +14,7 @@ import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
 
 from fieldkit.cli.app import run_app
-from fieldkit.records.models import Note, VisitStatus
+from fieldkit.records.models import SCHEMA_VERSION, Note, VisitStatus
 from fieldkit.records.store import RecordStore
 
 MAY_1 = datetime(2024, 5, 1, 9, 0, tzinfo=CHINA)
@@ -237,7 +237,7 @@ def test_schema_describes_the_record(capsys: pytest.CaptureFixture[str]) -> None
     schema = json.loads(out)
     assert code == 0
     assert schema["title"] == "VisitRecord"
-    assert schema["properties"]["schema_version"]["const"] == 1
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert {"answers", "checklist", "digest", "status"} <= set(schema["required"]) | set(
         schema["properties"]
     )

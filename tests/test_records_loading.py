@@ -48,7 +48,8 @@ def test_a_v1_completed_record_reads_as_written() -> None:
 
 
 def _fixture_raw() -> dict[str, Any]:
-    raw: dict[str, Any] = json.loads((FIXTURES / "v1-completed.json").read_text("utf-8"))
+    """A completed record of the current schema version."""
+    raw: dict[str, Any] = json.loads((FIXTURES / "v2-completed.json").read_text("utf-8"))
     return raw
 
 
@@ -126,7 +127,8 @@ def test_upgrades_run_in_order_and_keep_the_written_digest(monkeypatch: pytest.M
     monkeypatch.setitem(migrations.UPGRADES, 0, rename_engineer)
     old["digest"] = content_digest(old)
     record = parse_record(json.dumps(old).encode(), "v0.json")
-    assert record.engineer == raw["engineer"] and record.schema_version == 1
+    assert record.engineer == raw["engineer"]
+    assert record.schema_version == migrations.SCHEMA_VERSION
     assert verify_digest(record)  # checked against the content as it was written
 
 
@@ -277,3 +279,58 @@ def test_an_edited_checklist_copy_is_caught_after_the_same_checklist_was_read() 
     assert not parse_checked_record(json.dumps(raw).encode(), "second.json").digest_ok
     raw["checklist"]["title"]["en"] = raw["checklist"]["title"]["en"].removesuffix(" (edited)")
     assert parse_checked_record(json.dumps(raw, indent=2).encode(), "third.json").digest_ok
+
+
+def _v1_record(kind: str, power_passed: bool, ping_passed: bool, **answer_edits: Any) -> bytes:
+    """A version-1 record as fieldkit 0.1 wrote it: outcome passed/failed whatever the kind,
+    every failed step in failed_steps, and a digest over that content."""
+    raw: dict[str, Any] = json.loads((FIXTURES / "v1-completed.json").read_text("utf-8"))
+    raw["checklist"]["kind"] = kind
+    power, ping = raw["answers"][1], raw["answers"][2]
+    power.update(value=power_passed, passed=power_passed)
+    ping.update(passed=ping_passed, **answer_edits)
+    raw["failed_steps"] = [a["step_id"] for a in raw["answers"] if a["passed"] is False]
+    raw["outcome"] = "failed" if raw["failed_steps"] else "passed"
+    raw["digest"] = content_digest(raw)
+    return json.dumps(raw, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "power", "ping", "edits", "outcome", "failed", "findings"),
+    [
+        ("turnup", False, True, {}, "failed", ["converter_power"], []),
+        # The last step that can fail (the ping) says whether the repair restored service.
+        ("repair", False, True, {}, "restored", [], ["converter_power"]),
+        ("repair", True, False, {}, "not_restored", ["ping_gateway"], []),
+        ("inspection", False, True, {}, "completed", [], ["converter_power"]),
+        # A failed check that ended the visit left its trace in the walk's skip reasons.
+        ("visit", False, None,
+         {"skipped": True, "answered_at": None, "value": None, "ping_attempts": [],
+          "skip_reason": "检查 converter_power 未通过，不能继续，走访结束"},
+         "not_completed", ["converter_power"], []),
+    ],
+)
+def test_a_v1_record_is_judged_by_its_kind_on_reading_and_its_digest_still_verifies(
+    kind: str,
+    power: bool,
+    ping: bool,
+    edits: dict[str, Any],
+    outcome: str,
+    failed: list[str],
+    findings: list[str],
+) -> None:
+    data = _v1_record(kind, power, ping, **edits)
+    checked = parse_checked_record(data, "v1.json")
+    record = checked.record
+    assert record.schema_version == migrations.SCHEMA_VERSION
+    assert (record.outcome.value if record.outcome else None) == outcome
+    assert (record.failed_steps, record.findings) == (failed, findings)
+    assert checked.digest_ok and verify_digest(record)
+
+
+def test_an_upgraded_record_that_cannot_be_hashed_as_written_reads_as_changed() -> None:
+    """A lone surrogate cannot be encoded for hashing: no traceback, the digest just fails."""
+    raw: dict[str, Any] = json.loads((FIXTURES / "v1-completed.json").read_text("utf-8"))
+    raw["answers"][0]["notes"] = [{"text": "\ud800", "at": raw["started_at"]}]
+    record = parse_record(json.dumps(raw).encode(), "r.json")
+    assert not verify_digest(record)

@@ -7,17 +7,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from fieldkit.checklist.load import checklist_from_text
 from fieldkit.records.models import (
     ChecklistSnapshot,
     Grade,
     Note,
     OrderType,
-    Outcome,
     StepAnswer,
     VisitRecord,
     VisitStatus,
 )
 from fieldkit.text import Text
+from fieldkit.walk.outcome import judge_visit
 
 CHINA = timezone(timedelta(hours=8))
 TODAY = date(2024, 6, 1)
@@ -87,10 +88,10 @@ _IDS = {"turnup": "mini-turnup", "repair": "mini-repair", "visit": "mini-visit"}
 _counter = [0]
 
 
-def snapshot(kind: str) -> ChecklistSnapshot:
+def snapshot(kind: str, source: str | None = None) -> ChecklistSnapshot:
     return ChecklistSnapshot.from_source(
-        _SOURCES[kind], id=_IDS[kind], version="1.0", kind=kind,
-        title=Text(zh=_IDS[kind], en=_IDS[kind]),
+        source or _SOURCES[kind], id=_IDS.get(kind, f"mini-{kind}"), version="1.0", kind=kind,
+        title=Text(zh=_IDS.get(kind, kind), en=_IDS.get(kind, kind)),
     )
 
 
@@ -125,10 +126,14 @@ def make(
     site: str = "福田区深南大道 1 号",
     grade: Grade | None = Grade.PROVINCE,
     answers: list[StepAnswer] | None = None,
+    OrderType,
+    source: str | None = None,
     order_type: OrderType | None = None,
 ) -> VisitRecord:
+    """A record of the mini checklist of `kind`, or of the checklist YAML `source`; the outcome
+    is judged as the walk judges it."""
     answers = answers or []
-    failed = [answer.step_id for answer in answers if answer.passed is False]
+    verdict = judge_visit(checklist_from_text(source or _SOURCES[kind], kind), answers)
     visit_status = VisitStatus(status)
     record = VisitRecord(
         engineer=engineer,
@@ -139,13 +144,14 @@ def make(
         order_type=order_type,
         visit_id=visit_id(started),
         fieldkit_version="0.1.0",
-        checklist=snapshot(kind),
+        checklist=snapshot(kind, source),
         started_at=started,
         finished_at=None if status == "in_progress" else started + timedelta(minutes=minutes),
         status=visit_status,
         abort_reason="客户不在" if status == "aborted" else None,
-        outcome=(Outcome.FAILED if failed else Outcome.PASSED) if status == "completed" else None,
-        failed_steps=failed if status == "completed" else [],
+        outcome=verdict.outcome if status == "completed" else None,
+        failed_steps=verdict.failed_steps if status == "completed" else [],
+        findings=verdict.findings if status == "completed" else [],
         answers=answers,
     )
     return record if status == "in_progress" else record.sealed()

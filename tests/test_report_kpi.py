@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from test_report_helpers import (
     write,
 )
 
-from fieldkit.records.models import Grade
+from fieldkit.records.models import Grade, StepAnswer
 from fieldkit.report.filters import Filters
 from fieldkit.report.kpi import Summary, median, percentile
 from fieldkit.report.pipeline import ReportOptions, summarize
@@ -77,7 +78,8 @@ def test_visits_by_status_kind_and_checklist(team: dict[str, Path]) -> None:
     summary, _ = run([team["team"]])
     totals = summary.totals
     assert (totals.visits, totals.completed, totals.in_progress, totals.aborted) == (10, 7, 1, 2)
-    assert (totals.passed, totals.failed) == (6, 1)
+    # Outcomes by kind: turn-ups pass or fail, repairs are restored, customer visits completed.
+    assert (totals.passed, totals.failed, totals.restored, totals.not_restored) == (2, 1, 3, 0)
     assert summary.by_kind == {"repair": 3, "turnup": 5, "visit": 2}
     turnup = next(c for c in summary.checklists if c.checklist_id == "mini-turnup")
     assert (turnup.counts.visits, turnup.counts.completed, turnup.counts.aborted) == (5, 3, 1)
@@ -205,3 +207,113 @@ def test_percentiles() -> None:
     assert median([3.0, 1.0, 2.0, 10.0]) == 2.5
     assert percentile([float(n) for n in range(1, 11)], 0.9) == 9
     assert median([]) is None and percentile([], 0.9) is None
+
+
+DIAGNOSED_REPAIR_YAML = """\
+schema: 1
+id: mini-repair-checks
+version: "1.0"
+kind: repair
+title: {zh: 故障修复, en: Repair}
+description: {zh: 测试用, en: for tests}
+steps:
+  - {id: fault_reported_at, type: record, title: reported, input: datetime}
+  - {id: optical_light, type: check, title: {zh: 光口灯正常, en: Optical light normal}}
+  - id: rx_power
+    type: record
+    title: {zh: 收光功率, en: Received power}
+    input: decimal
+    expect: {min: -27, max: -8}
+  - {id: service_restored, type: check, title: {zh: 业务已恢复, en: Restored}, decides: true}
+  - {id: restored_at, type: record, title: restored, input: datetime}
+"""
+
+INSPECTION_YAML = """\
+schema: 1
+id: mini-inspection
+version: "1.0"
+kind: inspection
+title: {zh: 巡检, en: Inspection}
+description: {zh: 测试用, en: for tests}
+steps:
+  - {id: ups_battery, type: check, title: {zh: UPS电池无鼓包, en: UPS battery not swollen}}
+"""
+
+
+def _answer(step_id: str, step_type: str, value: object, passed: bool | None) -> StepAnswer:
+    return StepAnswer(
+        step_id=step_id, step_type=step_type, value=value, passed=passed, answered_at=at(20)
+    )  # type: ignore[arg-type]
+
+
+def _diagnosed_repair(restored: bool, minutes_to_restore: float) -> list[StepAnswer]:
+    reported = at(20)
+    return [
+        _answer("fault_reported_at", "record", reported.isoformat(), None),
+        _answer("optical_light", "check", False, False),  # no light...
+        _answer("rx_power", "record", -35.0, False),  # ...-35 dBm: the diagnosis
+        _answer("service_restored", "check", restored, restored),
+        _answer("restored_at", "record",
+                (reported + timedelta(minutes=minutes_to_restore)).isoformat(), None),
+    ]
+
+
+def test_a_repair_s_diagnosis_and_an_inspection_s_findings_are_not_failing_steps(
+    tmp_path: Path,
+) -> None:
+    records = [
+        make("repair", started=at(20), source=DIAGNOSED_REPAIR_YAML,
+             answers=_diagnosed_repair(True, 60)),
+        make("repair", started=at(21), source=DIAGNOSED_REPAIR_YAML,
+             answers=_diagnosed_repair(False, 60)),
+        make("inspection", started=at(22), source=INSPECTION_YAML,
+             answers=[_answer("ups_battery", "check", False, False)]),
+    ]
+    for record in records:
+        write(tmp_path, record)
+    summary, _ = run([tmp_path])
+    assert [r.outcome.value for r in records if r.outcome] == [
+        "restored", "not_restored", "completed"
+    ]
+    totals = summary.totals
+    assert (totals.restored, totals.not_restored, totals.failed) == (1, 1, 0)
+    # Only the repair that did not restore the service has a failing step: its restoration.
+    failing = [(s.step_id, s.count) for s in summary.top_failing_steps]
+    assert failing == [("service_restored", 1)]
+    assert summary.engineers[0].failed_steps == 1
+    rows = {row["visit_id"]: row for row in _csv_rows(tmp_path)}
+    assert rows[records[0].visit_id]["findings"] == "optical_light;rx_power"
+    assert rows[records[0].visit_id]["failed_steps"] == ""
+    assert rows[records[2].visit_id]["findings"] == "ups_battery"
+
+
+def _csv_rows(source: Path) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    from fieldkit.cli.app import run_app
+
+    out = source.parent / "visits.csv"
+    with pytest.raises(SystemExit) as exited:
+        run_app(["report", "export", str(source), "-f", "csv", "-o", str(out)])
+    assert exited.value.code in (0, None)
+    return list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+
+
+def test_no_kpi_averages_a_negative_duration(tmp_path: Path) -> None:
+    """Records written before the walk refused backwards times (or with a laptop clock set
+    back) must not pull an average below zero: such a duration is left unmeasured."""
+    good = make("repair", started=at(11), grade=Grade.PROVINCE,
+                answers=repair_answers(at(11), {"restored_at": 120}))
+    backwards = make("repair", started=at(12), grade=Grade.PROVINCE, minutes=-30,
+                     answers=repair_answers(at(12), {"dispatched_at": -10, "restored_at": -600,
+                                                     "customer_confirmed_at": 5}))
+    for record in (good, backwards):
+        write(tmp_path, record)
+    summary, _ = run([tmp_path])
+    assert summary.repairs.mean_repair_hours == pytest.approx(2)
+    assert summary.repairs.measured == 1  # the backwards repair is not measured against a limit
+    windows = {w.window_id: w.measured for w in summary.repairs.windows}
+    assert windows["dispatch"] == 0  # dispatched before reported: not a window at all
+    repair = next(c for c in summary.checklists if c.checklist_id == "mini-repair")
+    assert repair.onsite_measured == 1 and repair.onsite_median_min == 30

@@ -160,7 +160,9 @@ def test_required_steps_cannot_be_skipped_optional_ones_keep_the_reason(tmp_path
     assert comments is not None and comments.skipped and comments.skip_reason == "客户没有意见"
 
 
-def test_a_failed_check_that_cannot_continue_ends_the_visit_as_failed(tmp_path: Path) -> None:
+def test_a_failed_check_that_cannot_continue_ends_the_inspection_not_completed(
+    tmp_path: Path,
+) -> None:
     store = RecordStore(tmp_path / "records")
     walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
     walk.answer("room_temperature", 22)
@@ -169,7 +171,7 @@ def test_a_failed_check_that_cannot_continue_ends_the_visit_as_failed(tmp_path: 
     assert walk.done
     assert {notice.step.id for notice in walk.take_notices()} == {"photo", "done"}
     record = walk.finish()
-    assert record.outcome is Outcome.FAILED and record.failed_steps == ["power_ok"]
+    assert record.outcome is Outcome.NOT_COMPLETED and record.failed_steps == ["power_ok"]
     assert record.answer_for("done").skip_reason == "the failed check power_ok ends the visit"  # type: ignore[union-attr]
 
 
@@ -308,3 +310,110 @@ steps:
     assert judgement.reason is not None
     assert "optical power meter" in judgement.reason.en
     assert "power_meter" not in judgement.reason.en
+
+
+ROOM_ANSWERS: dict[str, object] = {
+    "room_temperature": 24,
+    "room_humidity": 50,
+    "mains_power": True,
+    "ups_status": True,
+    "ups_battery": False,  # swollen: what the inspection is there to find
+    "ups_backup_minutes": 30,
+    "grounding": True,
+    "air_conditioning": True,
+    "dust_cleanliness": False,
+    "fire_safety": True,
+    "extinguisher_checked_on": "2024-04-01",
+    "equipment_lights": True,
+    "equipment_alarms": True,
+    "cabling_labels": True,
+    "room_photo": {"skip": "no camera"},
+    "problems_found": [{"problem": "UPS 电池鼓包", "owner": "张三", "due": "2024-06-01"}],
+    "customer_signature": "陈经理",
+}
+
+
+def test_an_inspection_that_finds_a_swollen_battery_is_completed_with_findings(
+    tmp_path: Path,
+) -> None:
+    from fieldkit.checklist.registry import open_checklist
+
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(
+        store, open_checklist("room-inspection"), fields(), ping=ScriptedPing(), lang="en"
+    )
+    while (position := walk.current()) is not None:
+        answer = ROOM_ANSWERS[position.step.id]
+        if isinstance(answer, dict):
+            walk.skip(position.step.id, answer["skip"])
+        else:
+            walk.answer(position.step.id, answer)
+    record = walk.finish()
+    assert record.outcome is Outcome.COMPLETED and record.outcome.achieved
+    assert record.failed_steps == [] and record.findings == ["ups_battery", "dust_cleanliness"]
+
+
+DECIDES_YAML = """\
+schema: 1
+id: {id}
+version: "1.0"
+kind: {kind}
+title: {{zh: 测试, en: Test}}
+description: {{zh: 测试, en: Test}}
+steps:
+  - {{id: light, type: check, title: Light{light}}}
+  - {{id: power, type: record, input: decimal, title: Power, expect: {{min: -27, max: -8}}}}
+  - {{id: fixed, type: check, title: Fixed{fixed}}}
+"""
+
+
+def _walk_decides(
+    tmp_path: Path, kind: str, answers: dict[str, object], light: str = "", fixed: str = ""
+) -> Walkthrough:
+    from fieldkit.checklist.load import load_checklist
+
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text(DECIDES_YAML.format(id=kind, kind=kind, light=light, fixed=fixed), "utf-8")
+    walk = start_walk(
+        RecordStore(tmp_path / "records"), load_checklist(path), fields(),
+        ping=ScriptedPing(), lang="en",
+    )  # fmt: skip
+    for step_id in ("light", "power", "fixed"):
+        walk.answer(step_id, answers[step_id])
+    return walk
+
+
+@pytest.mark.parametrize(
+    ("kind", "light", "fixed", "answers", "outcome", "failed", "findings"),
+    [
+        # A turn-up: every step that can fail decides, unless marked `decides: false`.
+        ("turnup", "", "", {"light": "n", "power": -20, "fixed": "y"},
+         Outcome.FAILED, ["light"], []),
+        ("turnup", ", decides: false", "", {"light": "n", "power": -20, "fixed": "y"},
+         Outcome.PASSED, [], ["light"]),
+        # A repair without `decides: true`: the last step that can fail says restored.
+        ("repair", "", "", {"light": "n", "power": -35, "fixed": "y"},
+         Outcome.RESTORED, [], ["light", "power"]),
+        ("repair", "", "", {"light": "y", "power": -20, "fixed": "n"},
+         Outcome.NOT_RESTORED, ["fixed"], []),
+        # A repair whose checklist marks the step that shows restoration.
+        ("repair", ", decides: true", "", {"light": "y", "power": -20, "fixed": "n"},
+         Outcome.RESTORED, [], ["fixed"]),
+        ("repair", ", decides: true", "", {"light": "n", "power": -20, "fixed": "y"},
+         Outcome.NOT_RESTORED, ["light"], []),
+        ("visit", "", "", {"light": "n", "power": -35, "fixed": "n"},
+         Outcome.COMPLETED, [], ["light", "power", "fixed"]),
+    ],
+)
+def test_the_outcome_follows_the_checklist_kind_and_its_decides_marks(
+    tmp_path: Path,
+    kind: str,
+    light: str,
+    fixed: str,
+    answers: dict[str, object],
+    outcome: Outcome,
+    failed: list[str],
+    findings: list[str],
+) -> None:
+    record = _walk_decides(tmp_path, kind, answers, light, fixed).finish()
+    assert (record.outcome, record.failed_steps, record.findings) == (outcome, failed, findings)

@@ -216,6 +216,11 @@ class Step(_Model):
     help: Text | None = None
     required: bool = True
     when: Condition | None = None
+    decides: bool | None = Field(
+        default=None,
+        description="Whether a failure of this step decides the visit's outcome (true) or is a "
+        "finding (false); left out, the checklist's kind decides (docs/checklist-language.md)",
+    )
 
 
 class InstructionStep(Step):
@@ -385,6 +390,15 @@ AnyStep = Annotated[
     | FollowupsStep,
     Field(discriminator="type"),
 ]
+
+
+def can_fail(step: AnyStep) -> bool:
+    """Whether an answer to the step can fail it; a plain reading is only recorded."""
+    if isinstance(step, (InstructionStep, CheckStep, ToolsStep, PingStep)):
+        return True
+    if isinstance(step, NumberRecord):
+        return step.expect is not None
+    return isinstance(step, ChoiceRecord) and step.expect is not None
 
 
 # --- the file ---------------------------------------------------------------------------------

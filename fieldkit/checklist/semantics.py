@@ -26,6 +26,7 @@ from fieldkit.checklist.models import (
     RecordStep,
     StepCondition,
     ToolsStep,
+    can_fail,
 )
 from fieldkit.checklist.numbers import format_number
 from fieldkit.checklist.step_refs import reference_problems
@@ -52,7 +53,40 @@ def semantic_problems(checklist: Checklist) -> list[Problem]:
             problems += _choice_problems(step, loc)
         if isinstance(step, ToolsStep) and not checklist.tools:
             problems.append(((*loc, "type"), "a tools step needs a `tools` list in the checklist"))
+        if step.decides is not None:
+            problems += _decides_problems(checklist, step, loc)
     return problems
+
+
+_KIND_NAMES = {"inspection": "an inspection", "visit": "a customer visit"}
+
+
+def _decides_problems(checklist: Checklist, step: AnyStep, loc: Loc) -> list[Problem]:
+    if not can_fail(step):
+        return [
+            (
+                (*loc, "decides"),
+                "only a step that can fail decides the outcome (instruction, check, ping, tools, "
+                "or a record with `expect`)",
+            )
+        ]
+    if step.decides is False and isinstance(step, CheckStep) and not step.can_continue_on_fail:
+        return [
+            (
+                (*loc, "decides"),
+                "a check that ends the visit (`can_continue: false`) always decides the outcome",
+            )
+        ]
+    if step.decides and checklist.kind in ("inspection", "visit"):
+        return [
+            (
+                (*loc, "decides"),
+                f"every failed step of {_KIND_NAMES[checklist.kind]} is a finding: no step "
+                "decides its outcome (only a check with `can_continue: false` ends it as not "
+                "completed)",
+            )
+        ]
+    return []
 
 
 def _duplicate_ids(ids: list[str], section: str, what: str) -> list[Problem]:

@@ -78,7 +78,10 @@ KindOption = Annotated[
 StatusOption = Annotated[
     list[str] | None, _many("--status", "STATUS", "completed, in_progress or aborted")
 ]
-OutcomeOption = Annotated[list[str] | None, _many("--outcome", "OUTCOME", "passed or failed")]
+OutcomeOption = Annotated[
+    list[str] | None,
+    _many("--outcome", "OUTCOME", "passed, failed, restored, not_restored or completed"),
+]
 GradeOption = Annotated[
     list[str] | None, _many("--grade", "GRADE", "group, province, local-a, local-b, local-c")
 ]

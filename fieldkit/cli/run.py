@@ -81,8 +81,9 @@ def run_checklist(
     """Walk a checklist at the customer site, step by step, into a visit record.
 
     At any prompt: back, skip, note TEXT, attach PATH, help, quit (Ctrl-C too).
-    Exit codes: 0 completed and passed, 1 completed with failures, 2 bad input,
-    3 left in progress.
+    Exit codes: 0 completed and it did what it was for (turn-up or packing passed, repair
+    restored, inspection or customer visit completed, findings or not), 1 completed but a
+    turn-up or packing failed or a repair is not restored, 2 bad input, 3 left in progress.
     """
     from fieldkit.ui.session import RunRequest, run_visit
 

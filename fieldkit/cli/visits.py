@@ -111,6 +111,7 @@ def list_visits(
                     "status": r.status.value,
                     "outcome": r.outcome.value if r.outcome else None,
                     "failed_steps": r.failed_steps,
+                    "findings": r.findings,
                     "answers": len(r.answers),
                     "digest_ok": verify_digest(r) if r.digest else None,
                     "path": str(store.visit_dir(r.visit_id)),

@@ -15,8 +15,62 @@ from fieldkit.records.models import SCHEMA_VERSION
 
 RawRecord = dict[str, Any]
 
+
+# Step types that always have a pass/fail; a record step has one only with `expect`, which
+# shows in its answer as a `passed` that is not null.
+_FAILABLE_TYPES = ("instruction", "check", "tools", "ping")
+
+
+def _v1_to_v2(raw: RawRecord) -> RawRecord:
+    """Version 1 said `passed`/`failed` for every kind and counted every failed step as a
+    failure. Version 2 judges by kind (fieldkit/walk/outcome.py), with the rules a version-1
+    checklist gets (no step of it says `decides`): a repair is restored when its last step that
+    can fail passed; an inspection or a customer visit is completed, its failures findings."""
+    raw["findings"] = []
+    checklist = raw.get("checklist")
+    answers = raw.get("answers")
+    if raw.get("outcome") not in ("passed", "failed") or not isinstance(checklist, dict):
+        return raw
+    if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+        return raw
+    failed = [answer.get("step_id") for answer in answers if answer.get("passed") is False]
+    kind = checklist.get("kind")
+    if kind in ("inspection", "visit"):
+        ended_by = [step_id for step_id in failed if _ended_the_visit(step_id, answers)]
+        raw.update(
+            outcome="not_completed" if ended_by else "completed",
+            failed_steps=ended_by,
+            findings=[step_id for step_id in failed if step_id not in ended_by],
+        )
+    elif kind == "repair":
+        failable = [
+            answer
+            for answer in answers
+            if answer.get("step_type") in _FAILABLE_TYPES or answer.get("passed") is not None
+        ]
+        deciding = failable[-1] if failable else {}
+        deciding_id = deciding.get("step_id")
+        raw.update(
+            outcome="restored" if not deciding or deciding.get("passed") is True
+            else "not_restored",
+            failed_steps=[deciding_id] if deciding.get("passed") is False else [],
+            findings=[step_id for step_id in failed if step_id != deciding_id],
+        )
+    return raw
+
+
+def _ended_the_visit(step_id: Any, answers: list[dict[str, Any]]) -> bool:
+    """Whether the walk skipped a later step because this failed check ended the visit (the
+    only trace a version-1 record keeps of it, in either language it was walked in)."""
+    reasons = {
+        f"the failed check {step_id} ends the visit",
+        f"检查 {step_id} 未通过，不能继续，走访结束",
+    }
+    return any(answer.get("skip_reason") in reasons for answer in answers)
+
+
 # version n -> the function that turns a version-n record into a version-(n+1) record
-UPGRADES: dict[int, Callable[[RawRecord], RawRecord]] = {}
+UPGRADES: dict[int, Callable[[RawRecord], RawRecord]] = {1: _v1_to_v2}
 
 
 class UnsupportedVersion(ValueError):

@@ -32,7 +32,7 @@ from pydantic import (
 
 from fieldkit.text import Text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Crockford base32: no I, L, O, U, so an id read aloud or copied from paper is unambiguous.
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -100,8 +100,29 @@ class VisitStatus(_Labelled):
 
 
 class Outcome(_Labelled):
+    """What the visit was for, and whether it got there; which ones a visit can have depends on
+    its checklist's kind (OUTCOMES_BY_KIND, docs/visit-record.md "Outcome per kind")."""
+
     PASSED = "passed"
     FAILED = "failed"
+    RESTORED = "restored"
+    NOT_RESTORED = "not_restored"
+    COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"  # an inspection or customer visit ended by a failed check
+
+    @property
+    def achieved(self) -> bool:
+        """The visit did what it was for: the exit code is 0 and reports show it in green."""
+        return self in (Outcome.PASSED, Outcome.RESTORED, Outcome.COMPLETED)
+
+
+OUTCOMES_BY_KIND: dict[str, tuple[Outcome, ...]] = {
+    "turnup": (Outcome.PASSED, Outcome.FAILED),
+    "tools": (Outcome.PASSED, Outcome.FAILED),
+    "repair": (Outcome.RESTORED, Outcome.NOT_RESTORED),
+    "inspection": (Outcome.COMPLETED, Outcome.NOT_COMPLETED),
+    "visit": (Outcome.COMPLETED, Outcome.NOT_COMPLETED),
+}
 
 
 _LABELS: dict[_Labelled, Text] = {
@@ -110,6 +131,10 @@ _LABELS: dict[_Labelled, Text] = {
     VisitStatus.ABORTED: Text(zh="已中止", en="aborted"),
     Outcome.PASSED: Text(zh="通过", en="passed"),
     Outcome.FAILED: Text(zh="未通过", en="failed"),
+    Outcome.RESTORED: Text(zh="已修复", en="restored"),
+    Outcome.NOT_RESTORED: Text(zh="未修复", en="not restored"),
+    Outcome.COMPLETED: Text(zh="已完成", en="completed"),
+    Outcome.NOT_COMPLETED: Text(zh="未完成", en="not completed"),
 }
 
 _STRICT = ConfigDict(extra="forbid")
@@ -300,7 +325,7 @@ class _RecordHeader(BaseModel):
 
     model_config = _STRICT
 
-    schema_version: Literal[1] = 1  # SCHEMA_VERSION; a Literal so the JSON Schema states it
+    schema_version: Literal[2] = 2  # SCHEMA_VERSION; a Literal so the JSON Schema states it
     visit_id: str = Field(pattern=VISIT_ID_PATTERN)
     fieldkit_version: str
 
@@ -318,7 +343,14 @@ class VisitRecord(VisitFields, _RecordHeader):
     status: VisitStatus = VisitStatus.IN_PROGRESS
     abort_reason: str | None = None
     outcome: Outcome | None = None
-    failed_steps: list[str] = Field(default_factory=list)
+    failed_steps: list[str] = Field(
+        default_factory=list,
+        description="The steps whose failure decided the outcome (failed, not_restored)",
+    )
+    findings: list[str] = Field(
+        default_factory=list,
+        description="The steps that failed without deciding the outcome: what the visit found",
+    )
     answers: list[StepAnswer] = Field(default_factory=list, description="In checklist order")
     digest: str | None = Field(
         default=None,
@@ -340,6 +372,19 @@ class VisitRecord(VisitFields, _RecordHeader):
             raise ValueError("a completed visit needs an outcome and finished_at")
         if self.status is VisitStatus.IN_PROGRESS and self.outcome is not None:
             raise ValueError("a visit in progress has no outcome yet")
+        if self.outcome is not None:
+            allowed = OUTCOMES_BY_KIND.get(self.checklist.kind)
+            if allowed is not None and self.outcome not in allowed:
+                names = " or ".join(outcome.value for outcome in allowed)
+                raise ValueError(
+                    f"a {self.checklist.kind} visit's outcome is {names}, not {self.outcome.value}"
+                )
+            if self.outcome.achieved and self.failed_steps:
+                raise ValueError(
+                    f"a visit whose outcome is {self.outcome.value} has no failed_steps"
+                )
+        if set(self.failed_steps) & set(self.findings):
+            raise ValueError("a step is either in failed_steps or in findings, not both")
         return self
 
     def answer_for(self, step_id: str) -> StepAnswer | None:

@@ -44,6 +44,7 @@ LABELS = {
     "abort_reason": _t("中止原因", "Abort reason"),
     "outcome": _t("结果", "Outcome"),
     "failed_steps": _t("未通过的步骤", "Failed steps"),
+    "findings": _t("发现的问题", "Findings"),
     "digest": _t("完整性校验", "Integrity"),
     "fieldkit_version": _t("fieldkit 版本", "fieldkit version"),
     "answer": _t("填写内容", "Answer"),
@@ -63,10 +64,13 @@ LABELS = {
 STEP_STATES = {
     "passed": _t("通过", "passed"),
     "failed": _t("未通过", "failed"),
+    "finding": _t("发现问题", "finding"),
     "skipped": _t("跳过", "skipped"),
     "recorded": _t("已记录", "recorded"),
     "open": _t("未完成", "not answered"),
 }
+
+FINDINGS_COUNT = _t("发现 {n} 个问题", "{n} findings")
 
 DIGEST_STATES = {
     "ok": _t("校验通过（内容未被修改）", "digest matches: content unchanged"),
@@ -167,13 +171,14 @@ def visit_view(record: VisitRecord, lang: Lang) -> VisitView:
     add("abort_reason", record.abort_reason)
     add("outcome", record.outcome.label.get(lang) if record.outcome else None)
     add("failed_steps", ", ".join(record.failed_steps))
+    add("findings", ", ".join(record.findings))
     add("fieldkit_version", record.fieldkit_version)
     digest_state = _digest_state(record)
     add("digest", DIGEST_STATES[digest_state].get(lang))
 
     answered = {answer.step_id for answer in record.answers}
     views = [
-        _step_view(number, answer, steps.get(answer.step_id), checklist, lang)
+        _step_view(number, answer, steps.get(answer.step_id), checklist, lang, record.findings)
         for number, answer in enumerate(record.answers, start=1)
     ]
     # Steps of the checklist the visit never reached (a visit in progress or aborted).
@@ -226,14 +231,19 @@ def _carried_checklist(record: VisitRecord) -> Checklist | None:
 
 
 def _step_view(
-    number: int, answer: StepAnswer, step: Any, checklist: Checklist | None, lang: Lang
+    number: int,
+    answer: StepAnswer,
+    step: Any,
+    checklist: Checklist | None,
+    lang: Lang,
+    findings: list[str],
 ) -> StepView:
     if answer.skipped:
         state = "skipped"
     elif answer.passed is True:
         state = "passed"
     elif answer.passed is False:
-        state = "failed"
+        state = "finding" if answer.step_id in findings else "failed"
     elif answer.answered_at is None:
         state = "open"
     else:
@@ -453,7 +463,7 @@ h1{font-size:1.4em}h2{font-size:1.1em;margin:1.4em 0 .3em}
 table{border-collapse:collapse;width:100%;margin:.4em 0}
 th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f0f0f0;width:12em}
-.passed{color:#176d2c}.failed{color:#b00020;font-weight:bold}.skipped,.open{color:#666}
+.passed{color:#176d2c}.failed{color:#b00020;font-weight:bold}.finding{color:#8a5a00}.skipped,.open{color:#666}
 .changed{color:#b00020;font-weight:bold}.mono{font-family:ui-monospace,Consolas,monospace}
 .step{page-break-inside:avoid;border-top:2px solid #888;margin-top:1em}
 ul{margin:.2em 0}.sub{display:inline-block;margin-left:1.5em;font-size:.95em}

@@ -384,6 +384,8 @@ class _SummaryWriter:
             ("aborted", totals.aborted, "int"),
             ("passed", totals.passed, "int"),
             ("failed", totals.failed, "int"),
+            ("restored", totals.restored, "int"),
+            ("not_restored", totals.not_restored, "int"),
             ("kpi_turnups_decided", summary.turnups_decided, "int"),
             ("kpi_first_time_pass", summary.first_time_pass, "int"),
             ("kpi_first_time_pass_rate", summary.first_time_pass_rate, "percent"),

@@ -36,10 +36,12 @@ CLOSED_FOLLOWUPS_KEPT = 50
 
 
 def onsite_minutes(record: VisitRecord) -> float | None:
-    """finished_at − started_at in minutes, for completed visits only."""
+    """finished_at − started_at in minutes, for completed visits only; None when the laptop's
+    clock ran backwards over the visit (no figure averages a negative duration)."""
     if record.status is not VisitStatus.COMPLETED or record.finished_at is None:
         return None
-    return (record.finished_at - record.started_at).total_seconds() / 60
+    minutes = (record.finished_at - record.started_at).total_seconds() / 60
+    return minutes if minutes >= 0 else None
 
 
 def ping_verdicts(answer: StepAnswer) -> list[str]:
@@ -57,14 +59,12 @@ def first_attempt_passed(answer: StepAnswer) -> bool:
 
 
 def is_first_time_pass(record: VisitRecord) -> bool | None:
-    """For a turn-up: completed, outcome passed, no step failed, and every ping step that ran
-    passed on its first attempt (at least one ping step must have run). None for other kinds
-    and for turn-ups still in progress; False for aborted turn-ups."""
+    """For a turn-up: completed, outcome passed (findings do not count against it), and every
+    ping step that ran passed on its first attempt (at least one ping step must have run).
+    None for other kinds and for turn-ups still in progress; False for aborted turn-ups."""
     if record.checklist.kind != "turnup" or record.status is VisitStatus.IN_PROGRESS:
         return None
-    if record.status is not VisitStatus.COMPLETED or record.outcome is None:
-        return False
-    if record.outcome.value != "passed" or any(a.passed is False for a in record.answers):
+    if record.outcome is not Outcome.PASSED or record.failed_steps:
         return False
     pinged = [answer for answer in record.answers if answer.ping_attempts]
     return bool(pinged) and all(first_attempt_passed(answer) for answer in pinged)
@@ -83,7 +83,9 @@ def answer_datetime(record: VisitRecord, step_id: str) -> datetime | None:
 
 
 def _hours_between(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
+    """end − start in hours; None when either is missing or they run backwards (a record
+    written before the walk refused that), so no figure averages a negative duration."""
+    if start is None or end is None or end < start:
         return None
     return (end - start).total_seconds() / 3600
 
@@ -206,6 +208,7 @@ class VisitFacts:
     steps_answered: int
     steps_skipped: int
     failed_steps: list[tuple[str, str]]  # (step id, its title in the checklist as run)
+    findings: list[str]  # step ids of failures that are findings for the visit's kind
     ping_verdicts: list[str]  # every attempt of every ping step, in order
     first_time_pass: bool | None
     repair: RepairFacts | None
@@ -214,10 +217,26 @@ class VisitFacts:
     visit_mode: str | None  # customer-visit's visit_mode: sms, phone, on_site
 
 
+def failures(record: VisitRecord, titles: StepTitles) -> list[str]:
+    """The failed steps that are failures for the visit's kind (never findings): a completed
+    visit's `failed_steps`; for one not completed, what its kind would count (a turn-up's or a
+    packing check's failed steps, less those its checklist marks `decides: false`)."""
+    if record.status is VisitStatus.COMPLETED:
+        return record.failed_steps
+    if record.checklist.kind not in ("turnup", "tools"):
+        return []
+    findings = titles.findings_only(record.checklist)
+    return [
+        answer.step_id
+        for answer in record.answers
+        if answer.passed is False and answer.step_id not in findings
+    ]
+
+
 def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) -> VisitFacts:
     checklist = record.checklist
     answers = record.answers
-    failed = [answer.step_id for answer in answers if answer.passed is False]
+    failed = failures(record, titles)
     step_titles = titles.for_snapshot(checklist) if failed else {}
     return VisitFacts(
         visit_id=record.visit_id,
@@ -241,6 +260,7 @@ def visit_facts(record: VisitRecord, sla: Sla, titles: StepTitles, today: date) 
         steps_answered=sum(1 for answer in answers if not answer.skipped),
         steps_skipped=sum(1 for answer in answers if answer.skipped),
         failed_steps=[(step_id, step_titles.get(step_id, step_id)) for step_id in failed],
+        findings=record.findings,
         ping_verdicts=[verdict for answer in answers for verdict in ping_verdicts(answer)],
         first_time_pass=is_first_time_pass(record),
         repair=repair_facts(record, sla, titles.lang),
@@ -282,8 +302,10 @@ class StatusCounts:
     completed: int = 0
     in_progress: int = 0
     aborted: int = 0
-    passed: int = 0
+    passed: int = 0  # turn-ups and packing checks
     failed: int = 0
+    restored: int = 0  # repairs
+    not_restored: int = 0
 
     def add(self, record: VisitFacts) -> None:
         self.visits += 1
@@ -293,11 +315,14 @@ class StatusCounts:
             self.aborted += 1
         else:
             self.in_progress += 1
-        if record.outcome is not None:
-            if record.outcome.value == "passed":
-                self.passed += 1
-            else:
-                self.failed += 1
+        if record.outcome is Outcome.PASSED:
+            self.passed += 1
+        elif record.outcome is Outcome.FAILED:
+            self.failed += 1
+        elif record.outcome is Outcome.RESTORED:
+            self.restored += 1
+        elif record.outcome is Outcome.NOT_RESTORED:
+            self.not_restored += 1
 
 
 @dataclass

@@ -14,6 +14,8 @@ LABELS: dict[str, Text] = {
     "aborted": Text(zh="已中止", en="Aborted"),
     "passed": Text(zh="通过", en="Passed"),
     "failed": Text(zh="未通过", en="Failed"),
+    "restored": Text(zh="已修复", en="Restored"),
+    "not_restored": Text(zh="未修复", en="Not restored"),
     "first_time_pass": Text(zh="开通一次通过率", en="Turn-up first-time pass"),
     "ping_ok_share": Text(zh="ping 正常占比", en="Ping ok share"),
     "repairs_within": Text(zh="修复及时率", en="Repairs within limit"),

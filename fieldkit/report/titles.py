@@ -21,32 +21,43 @@ class StepTitles:
 
     def __init__(self, lang: Lang) -> None:
         self.lang = lang
-        self._by_snapshot: dict[str, dict[str, str]] = {}
+        self._by_snapshot: dict[str, tuple[dict[str, str], frozenset[str]]] = {}
 
     def for_snapshot(self, snapshot: ChecklistSnapshot) -> dict[str, str]:
-        titles = self._by_snapshot.get(snapshot.sha256)
-        if titles is None:
-            titles = self._parse(snapshot)
-            self._by_snapshot[snapshot.sha256] = titles
-        return titles
+        return self._parsed(snapshot)[0]
+
+    def findings_only(self, snapshot: ChecklistSnapshot) -> frozenset[str]:
+        """The ids of the steps the checklist marks `decides: false`: their failures are
+        findings whatever the kind."""
+        return self._parsed(snapshot)[1]
+
+    def _parsed(self, snapshot: ChecklistSnapshot) -> tuple[dict[str, str], frozenset[str]]:
+        parsed = self._by_snapshot.get(snapshot.sha256)
+        if parsed is None:
+            parsed = self._parse(snapshot)
+            self._by_snapshot[snapshot.sha256] = parsed
+        return parsed
 
     def title(self, snapshot: ChecklistSnapshot, step_id: str) -> str:
         return self.for_snapshot(snapshot).get(step_id, step_id)
 
-    def _parse(self, snapshot: ChecklistSnapshot) -> dict[str, str]:
+    def _parse(self, snapshot: ChecklistSnapshot) -> tuple[dict[str, str], frozenset[str]]:
         # Plain data rather than the checklist model: a snapshot of an older checklist version
         # must still give its titles even if today's language would reject it.
         try:
             data = parse_yaml(snapshot.source_text, f"{snapshot.id}@{snapshot.version}").data
         except FieldkitError:
-            return {}
+            return {}, frozenset()
         steps = data.get("steps") if isinstance(data, dict) else None
         titles: dict[str, str] = {}
+        findings: set[str] = set()
         for step in steps if isinstance(steps, list) else []:
             if not isinstance(step, dict) or not isinstance(step.get("id"), str):
                 continue
+            if step.get("decides") is False:
+                findings.add(step["id"])
             try:
                 titles[step["id"]] = Text.model_validate(step.get("title")).get(self.lang)
             except ValidationError:
                 titles[step["id"]] = step["id"]
-        return titles
+        return titles, frozenset(findings)

@@ -46,11 +46,15 @@ def _columns(lang: Lang, *specs: tuple[str, str]) -> list[Column]:
 
 
 def _status(record: VisitRecord, lang: Lang) -> Text:
+    from fieldkit.records.render import FINDINGS_COUNT
+
     state = Text(record.status.label.get(lang))
-    if record.outcome is not None:
-        style = "green" if record.outcome.value == "passed" else "red"
+    outcome = record.outcome
+    if outcome is not None and outcome.value != record.status.value:  # not "completed" twice
         state.append(" / ")
-        state.append(record.outcome.label.get(lang), style=style)
+        state.append(outcome.label.get(lang), style="green" if outcome.achieved else "red")
+    if record.findings:
+        state.append(" / " + FINDINGS_COUNT.get(lang).format(n=len(record.findings)))
     return state
 
 

@@ -244,7 +244,8 @@ def _walk(
     finally:
         walk.close()
     screen.summary(record, walk.handle.folder / "visit.json", steps_table=answers is None)
-    return ExitCode.OK if record.failed_steps == [] else ExitCode.FAILED
+    achieved = record.outcome is not None and record.outcome.achieved
+    return ExitCode.OK if achieved else ExitCode.FAILED
 
 
 # -- visit fields -----------------------------------------------------------------------------

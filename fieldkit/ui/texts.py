@@ -160,8 +160,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Saved. Visit {visit} is still in progress. Continue with:\n  fieldkit resume {visit}",
     ),
     # the end
-    "summary_passed": ("走访完成：全部通过", "Visit completed: every step passed"),
+    # one per outcome (fieldkit/walk/outcome.py)
+    "summary_passed": ("走访完成：通过", "Visit completed: passed"),
     "summary_failed": ("走访完成：有未通过的步骤", "Visit completed with failures"),
+    "summary_restored": ("走访完成：故障已修复", "Visit completed: service restored"),
+    "summary_not_restored": ("走访完成：故障未修复", "Visit completed: service NOT restored"),
+    "summary_completed": ("走访完成", "Visit completed"),
+    "summary_not_completed": (
+        "走访结束：检查未通过，未能完成", "Visit ended: a failed check stopped it before the end"
+    ),
     "col_step": ("步骤", "Step"),
     "col_answer": ("回答", "Answer"),
     "col_result": ("结果", "Result"),
@@ -170,6 +177,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{passed} passed, {recorded} recorded, {failed} failed, {skipped} skipped",
     ),
     "failed_steps": ("未通过的步骤：{steps}", "Failed steps: {steps}"),
+    "findings": ("发现的问题（{n}）：{steps}", "Findings ({n}): {steps}"),
     "ping_summary": (
         "ping 结论：{verdict}（测试次数：{attempts}）",
         "Ping verdict: {verdict} (attempts: {attempts})",

@@ -288,10 +288,12 @@ class WalkScreen(WalkObserver):
             else {True: "passed", False: "failed", None: "recorded"}[answer.passed]
             for answer in record.answers
         ]
-        passed = record.outcome is not None and record.outcome.value == "passed"
         lines = [self.say("counts", **{state: states.count(state) for state in _STATES})]
         if record.failed_steps:
             lines.append(self.say("failed_steps", steps=", ".join(record.failed_steps)))
+        if record.findings:
+            found = ", ".join(record.findings)
+            lines.append(self.say("findings", n=len(record.findings), steps=found))
         lines += self._ping_lines(record)
         if record.finished_at is not None:
             duration = _duration(record.finished_at - record.started_at, self.lang)
@@ -302,8 +304,9 @@ class WalkScreen(WalkObserver):
         records_option = _records_option(record_file)
         lines.append(self.say("show_command", command=show + records_option))
         lines.append(self.say("bundle_command", command=bundle + records_option))
-        title = self.say("summary_passed" if passed else "summary_failed")
-        self._line(title, "bold green" if passed else "bold red")
+        assert record.outcome is not None, "a summary is of a completed visit"
+        style = "bold green" if record.outcome.achieved else "bold red"
+        self._line(self.say(f"summary_{record.outcome.value}"), style)
         for line in lines:
             self._line(line)
 
@@ -316,7 +319,7 @@ class WalkScreen(WalkObserver):
              Column("result", self.say("col_result"), keep=True)],
             lang=self.lang,
         )
-        styles = {"passed": "green", "failed": "bold red", "skipped": "dim"}
+        styles = {"passed": "green", "failed": "bold red", "finding": "yellow", "skipped": "dim"}
         for step in visit_view(record, self.lang).steps:
             table.add_row(
                 f"{step.number}. {step.title}",

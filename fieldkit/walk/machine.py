@@ -49,7 +49,6 @@ from fieldkit.ping.model import QUICK_PLAN
 from fieldkit.records.models import (
     Attachment,
     Note,
-    Outcome,
     StepAnswer,
     SupersededResult,
     VisitRecord,
@@ -57,6 +56,7 @@ from fieldkit.records.models import (
 )
 from fieldkit.records.store import VisitHandle, local_now
 from fieldkit.text import Text
+from fieldkit.walk.outcome import judge_visit
 
 if TYPE_CHECKING:
     from fieldkit.ping.model import Finding, PingResult, Reply
@@ -465,17 +465,19 @@ class Walkthrough:
         )
 
     def finish(self) -> VisitRecord:
-        """Complete the visit: outcome, failed steps, finish time; sealed with its digest."""
+        """Complete the visit: outcome by the checklist's kind, failed steps and findings, finish
+        time; sealed with its digest."""
         if not self.done:
             raise _refused("还有步骤未完成", "some steps are not done yet")
         record = self.record
-        failed = [entry.step_id for entry in record.answers if entry.passed is False]
+        verdict = judge_visit(self.checklist, record.answers)
         return self.handle.save(
             record.model_copy(
                 update={
                     "status": VisitStatus.COMPLETED,
-                    "outcome": Outcome.FAILED if failed else Outcome.PASSED,
-                    "failed_steps": failed,
+                    "outcome": verdict.outcome,
+                    "failed_steps": verdict.failed_steps,
+                    "findings": verdict.findings,
                     "finished_at": local_now(),
                 }
             )
