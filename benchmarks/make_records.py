@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import __version__
+from fieldkit.checklist.load import checklist_from_text
+from fieldkit.checklist.models import Checklist
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
 from fieldkit.records.models import (
@@ -31,13 +33,13 @@ from fieldkit.records.models import (
     Grade,
     Note,
     OrderType,
-    Outcome,
     StepAnswer,
     VisitRecord,
     VisitStatus,
     new_visit_id,
 )
 from fieldkit.text import Text
+from fieldkit.walk.outcome import judge_visit
 from fieldkit.yamlsafe import parse_yaml
 
 CHECKLIST_MIX = {
@@ -67,6 +69,7 @@ _TRADES = ["电子", "物流", "银行", "医院", "学校", "制造", "软件",
 class ChecklistSource:
     snapshot: ChecklistSnapshot
     steps: list[dict[str, Any]]
+    checklist: Checklist  # to judge the outcome as the walk does
 
 
 def load_checklists() -> dict[str, ChecklistSource]:
@@ -82,7 +85,9 @@ def load_checklists() -> dict[str, ChecklistSource]:
             kind=data["kind"],
             title=Text.model_validate(data["title"]),
         )
-        sources[checklist_id] = ChecklistSource(snapshot, data["steps"])
+        sources[checklist_id] = ChecklistSource(
+            snapshot, data["steps"], checklist_from_text(text, str(path))
+        )
     return sources
 
 
@@ -157,13 +162,12 @@ class RecordMaker:
         started = datetime(day.year, day.month, day.day, rng.randint(8, 18), rng.randint(0, 59),
                            rng.randint(0, 59), tzinfo=zone)
         status = rng.choices(list(VisitStatus), weights=[7, 88, 5])[0]
-        answers, failed = self.answers(source, started, status)
+        answers = self.answers(source, started, status)
         finished = None if status is VisitStatus.IN_PROGRESS else started + timedelta(
             minutes=rng.lognormvariate(3.7, 0.45)
         )
-        outcome = None
-        if status is VisitStatus.COMPLETED:
-            outcome = Outcome.FAILED if failed else Outcome.PASSED
+        completed = status is VisitStatus.COMPLETED
+        verdict = judge_visit(source.checklist, answers)
         record = VisitRecord(
             engineer=engineer,
             customer=customer,
@@ -178,8 +182,9 @@ class RecordMaker:
             finished_at=finished,
             status=status,
             abort_reason="客户现场不具备施工条件" if status is VisitStatus.ABORTED else None,
-            outcome=outcome,
-            failed_steps=failed if status is VisitStatus.COMPLETED else [],
+            outcome=verdict.outcome if completed else None,
+            failed_steps=verdict.failed_steps if completed else [],
+            findings=verdict.findings if completed else [],
             answers=answers,
         )
         if status is not VisitStatus.IN_PROGRESS:
@@ -191,7 +196,7 @@ class RecordMaker:
 
     def answers(
         self, source: ChecklistSource, started: datetime, status: VisitStatus
-    ) -> tuple[list[StepAnswer], list[str]]:
+    ) -> list[StepAnswer]:
         rng = self.rng
         steps = source.steps
         if status is not VisitStatus.COMPLETED:
@@ -199,15 +204,11 @@ class RecordMaker:
         clock = started
         reported = started - timedelta(hours=rng.uniform(1, 30))
         answers: list[StepAnswer] = []
-        failed: list[str] = []
         gateway = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.1"
         for step in steps:
             clock += timedelta(seconds=rng.randint(20, 400))
-            answer = self.answer(step, clock, gateway, reported)
-            if answer.passed is False:
-                failed.append(answer.step_id)
-            answers.append(answer)
-        return answers, failed
+            answers.append(self.answer(step, clock, gateway, reported))
+        return answers
 
     def answer(
         self, step: dict[str, Any], when: datetime, gateway: str, reported: datetime

@@ -329,8 +329,10 @@ def test_a_v1_record_is_judged_by_its_kind_on_reading_and_its_digest_still_verif
 
 
 def test_an_upgraded_record_that_cannot_be_hashed_as_written_reads_as_changed() -> None:
-    """A lone surrogate cannot be encoded for hashing: no traceback, the digest just fails."""
+    """fieldkit never wrote NaN (no canonical JSON has it): such a file was edited. Its
+    digest fails, with no traceback, like any other change."""
     raw: dict[str, Any] = json.loads((FIXTURES / "v1-completed.json").read_text("utf-8"))
-    raw["answers"][0]["notes"] = [{"text": "\ud800", "at": raw["started_at"]}]
-    record = parse_record(json.dumps(raw).encode(), "r.json")
-    assert not verify_digest(record)
+    raw["answers"][2]["ping_attempts"][0]["statistics"]["loss_pct"] = float("nan")
+    checked = parse_checked_record(json.dumps(raw).encode(), "r.json")
+    assert checked.record.outcome is not None and not checked.digest_ok
+    assert not verify_digest(checked.record)

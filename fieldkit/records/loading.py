@@ -124,7 +124,8 @@ def _parse(
         written_digest = record._written_content_digest = _written_digest(raw)
     digest_ok = False
     if check_digest and record.digest is not None:
-        written_digest = written_digest or _content_digest(raw)
+        if written_digest is None:
+            written_digest = _written_digest(raw)
         digest_ok = secrets.compare_digest(written_digest, record.digest) or verify_digest(record)
     return CheckedRecord(record, digest_ok)
 
@@ -133,7 +134,7 @@ def _written_digest(raw: dict[str, Any]) -> str:
     """The digest of the content as written, before an upgrade; content that cannot be hashed
     (a lone surrogate, NaN) gives one that never matches, so the record reads as changed."""
     try:
-        return content_digest(raw)
+        return _content_digest(raw)
     except ValueError:  # UnicodeEncodeError is one
         return ""
 
