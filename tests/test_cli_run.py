@@ -327,7 +327,7 @@ def test_a_fault_repair_records_what_its_limit_depends_on_and_the_report_measure
         "access_type": 2, "optical_light": True, "rx_power_gpon": -26.5,
         "ethernet_link": True, "customer_ip": "127.0.0.2", "subnet_mask": "/8",
         "gateway": "127.0.0.1", "cause": "connector_dirty", "action_taken": "清洁接头",
-        "restored_at": "2024-05-09T19:00+08:00",
+        "service_restored": True, "restored_at": "2024-05-09T19:00+08:00",
         "customer_confirmed_at": "2024-05-09T19:10+08:00", "customer_signature": "陈经理",
     })  # fmt: skip
     done = fieldkit(env, "run", "fault-repair", "--answers", str(answers))
@@ -354,12 +354,17 @@ REPAIR_ANSWERS: dict[str, object] = {
     "customer": "深圳某银行",
     "engineer": "李工",
     "fault_reported_at": "2024-05-12 09:00",
+    "fault_channel": 2,
+    "business_category": 5,
+    "customer_class": 1,
+    "circuit_grade": 4,
     "dispatched_at": "2024-05-12 09:10",
     "accepted_at": "2024-05-12 09:20",
     "arrived_at": "2024-05-12 10:00",
     "fault_symptom": "业务中断",
+    "access_type": 2,  # FTTO (GPON)
     "optical_light": False,  # the diagnosis: no light...
-    "rx_power": "-35 dBm",  # ...and far too little of it
+    "rx_power_gpon": "-35 dBm",  # ...and far too little of it
     "ethernet_link": True,
     "customer_ip": "127.0.0.2",
     "subnet_mask": "/8",
@@ -381,14 +386,14 @@ def test_a_repair_that_restored_service_exits_0_and_its_diagnosis_is_findings(
     assert done.returncode == 0, done.stderr
     [record] = list(store(env).iter_records())
     assert record.outcome is Outcome.RESTORED and record.failed_steps == []
-    assert record.findings == ["optical_light", "rx_power"]
+    assert record.findings == ["optical_light", "rx_power_gpon"]
     assert "Visit completed: service restored" in done.stdout
-    assert "Findings (2): optical_light, rx_power" in done.stdout
+    assert "Findings (2): optical_light, rx_power_gpon" in done.stdout
 
     listed = fieldkit(env, "visits", "list", "--json")
     [row] = json.loads(listed.stdout)
     assert (row["outcome"], row["failed_steps"], row["findings"]) == (
-        "restored", [], ["optical_light", "rx_power"]
+        "restored", [], ["optical_light", "rx_power_gpon"]
     )
 
 
@@ -401,7 +406,7 @@ def test_a_repair_that_did_not_restore_service_exits_1_and_claims_no_restoration
     [record] = list(store(env).iter_records())
     assert record.outcome is Outcome.NOT_RESTORED
     assert record.failed_steps == ["service_restored"]
-    assert record.findings == ["optical_light", "rx_power"]
+    assert record.findings == ["optical_light", "rx_power_gpon"]
     for step_id in ("restored_at", "customer_confirmed_at"):
         assert record.answer_for(step_id).skipped  # type: ignore[union-attr]
     assert "Visit completed: service NOT restored" in done.stdout

@@ -126,7 +126,6 @@ def make(
     site: str = "福田区深南大道 1 号",
     grade: Grade | None = Grade.PROVINCE,
     answers: list[StepAnswer] | None = None,
-    OrderType,
     source: str | None = None,
     order_type: OrderType | None = None,
 ) -> VisitRecord:

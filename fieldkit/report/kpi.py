@@ -134,7 +134,8 @@ def repair_facts(record: VisitRecord, sla: Sla, lang: Lang = "en") -> RepairFact
     restored = answer_datetime(record, clock.end)
     limit = sla.repair_limit_for(repair_key(record, sla))
     within = None
-    if limit is not None and reported is not None and restored is not None:
+    # Restored before reported is no repair time at all (see _hours_between), not one within.
+    if limit is not None and reported is not None and restored is not None and restored >= reported:
         within = restored <= limit.deadline(reported)
     windows: dict[str, bool | None] = {}
     for window in sla.fault_process.windows:
