@@ -411,3 +411,87 @@ def test_which_text_runs_as_a_formula(text: str, runs: bool) -> None:
 
     assert runs_as_formula(text) is runs
     assert as_inert_text(text) == ("'" + text if runs else text)
+
+
+# -- ping transcripts ---------------------------------------------------------------------------
+
+
+def test_a_transcript_claiming_10_to_the_8_packets_is_refused_without_allocating(
+    tmp_path: Path,
+) -> None:
+    transcript = tmp_path / "claims.txt"
+    transcript.write_text(
+        "Pinging 192.168.1.1 with 32 bytes of data:\n"
+        "Reply from 192.168.1.1: bytes=32 time=1ms TTL=64\n"
+        "    Packets: Sent = 100000000, Received = 1, Lost = 99999999 (99% loss),\n"
+    )
+    limited = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from fieldkit.__main__ import main; sys.argv = ['fieldkit'] + sys.argv[1:]; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", limited, "ping", "interpret", str(transcript)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "fieldkit: error: the transcript claims 100000000 requests sent and 1 received; "
+        "at most 100000 are read\n"
+    )
+
+
+@pytest.mark.parametrize("number", ["9" * 400, "1" * 10])
+def test_a_transcript_number_no_ping_prints_is_refused(number: str) -> None:
+    from fieldkit.ping import interpret_transcript
+
+    text = f"64 bytes from 10.0.0.1: icmp_seq={number} ttl=64 time=1.0 ms\n"
+    with pytest.raises(UserInputError, match=f"a number of {len(number)} digits"):
+        interpret_transcript(text)
+
+
+def test_a_line_longer_than_any_ping_line_is_passed_over_unscanned() -> None:
+    from fieldkit.ping.transcript import MAX_LINE_CHARS, TranscriptParser
+
+    parser = TranscriptParser()
+    long_reply = "Reply from " + "1" * MAX_LINE_CHARS + ": bytes=32 time=1ms TTL=64"
+    assert parser.feed(long_reply) is None and not parser.recognised
+    assert parser.feed("Reply from 10.0.0.1: bytes=32 time=1ms TTL=64") is not None
+
+
+# -- checklist patterns -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["^(a+)+$", r"(\d*)*", "(a|aa)+$", r"^(\w+\s?)*$", "(a|a?)+$", "(.*a){12}$", "(a|a)+$",
+     "(ab|ab)+$", "(.|x)*"],
+)
+def test_a_pattern_that_backtracks_exponentially_is_refused(pattern: str) -> None:
+    from fieldkit.checklist.regex_safety import backtracking_risk
+
+    assert backtracking_risk(pattern) is not None
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["[A-Z0-9]+", r"GJ-\d{2}/\d{2}", "(ab|cd)+", r"[A-Z]{2}\d{6,10}",
+     "(?:[0-9a-f]{2}:){5}[0-9a-f]{2}", "(a{1,3}){1,3}", r"(?:[A-Z]{2}-)+\d+", r"(\d|1)+$",
+     "(?:(?:ab|ad)x)+", ".*", r"SN\d{8}"],
+)
+def test_the_patterns_serial_numbers_use_are_accepted(pattern: str) -> None:
+    from fieldkit.checklist.regex_safety import backtracking_risk
+
+    assert backtracking_risk(pattern) is None
+
+
+def test_a_serial_answer_longer_than_any_serial_is_refused_before_matching() -> None:
+    from fieldkit.checklist.answers import MAX_SERIAL_CHARS, AnswerError, _parse_serial
+    from fieldkit.checklist.models import SerialRecord
+
+    step = SerialRecord.model_validate(
+        {"id": "sn", "type": "record", "input": "serial", "title": {"zh": "序列号", "en": "SN"},
+         "pattern": r"[A-Z]\d*\d*\d*\d*!"}
+    )
+    with pytest.raises(AnswerError) as refused:
+        _parse_serial(step, "A" + "1" * MAX_SERIAL_CHARS)
+    assert "too long" in refused.value.reason.en

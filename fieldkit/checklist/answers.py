@@ -81,6 +81,8 @@ NO_WORDS = frozenset(
     {"false", "no", "n", "not done"} | {"否", "不", "不是", "不对", "没", "没有", "无", "未完成"}
 )
 NOTHING_WORDS = frozenset({"none", "-", "无", "没有"})
+# A serial number, MAC or order number is short; the bound keeps any pattern's work small.
+MAX_SERIAL_CHARS = 200
 _LIST_SEPARATORS = re.compile(r"[,，、;；]\s*|\s+")
 
 
@@ -369,6 +371,9 @@ def _iso_minutes(moment: datetime) -> str:
 
 def _parse_serial(step: SerialRecord, raw: Any) -> str:
     text = fold_width(_as_text(raw))
+    if len(text) > MAX_SERIAL_CHARS:  # bounds the pattern's work (checklist/regex_safety.py)
+        limit = MAX_SERIAL_CHARS
+        raise _error(f"太长：最多 {limit} 个字符", f"too long: at most {limit} characters")
     if re.fullmatch(step.pattern, text) is None:
         if step.pattern_help is not None:
             raise _error(

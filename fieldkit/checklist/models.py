@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN, STEP_ID_PATTERN
+from fieldkit.checklist.regex_safety import backtracking_risk
 from fieldkit.lang import Lang
 from fieldkit.text import Text
 
@@ -311,6 +312,9 @@ class SerialRecord(RecordStep):
             re.compile(value)
         except re.error as error:
             raise _problem(f"not a valid regular expression: {error}") from None
+        risk = backtracking_risk(value)
+        if risk is not None:
+            raise _problem(f"the pattern could take for ever on some answers: {risk}")
         return value
 
 

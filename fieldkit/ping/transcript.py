@@ -3,6 +3,11 @@
 The same line parser reads a pasted transcript (`fieldkit ping interpret`) and the live
 output of the system `ping` (the fallback backend). Text is normalised first (NFKC turns
 full-width `：，（）＝＜` into ASCII; `。` becomes `.`), so one pattern covers both widths.
+
+Bounds (docs/limits.md): a line longer than MAX_LINE_CHARS is no ping output and is passed
+over, so no pattern ever scans more than that (several would be quadratic on a 40,000-character
+line); a count, sequence number or TTL of more than nine digits, and a summary claiming more
+than MAX_REQUESTS requests, are refused: counts a transcript claims never size a list.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from fieldkit.ping.model import (
     Statistics,
     Verdict,
 )
+
+MAX_LINE_CHARS = 512  # the longest real ping line (a Windows error in Chinese) is ~120
+MAX_REQUESTS = 100_000  # more than a day of one ping a second
 
 _ADDR = r"(?P<addr>[0-9A-Za-z.:%*_-]+?)"  # an address, or the seed's placeholder x.x.x.x
 _RTT = r"(?P<op>[=<])\s*(?P<rtt>\d+(?:\.\d+)?)\s*ms"
@@ -119,6 +127,15 @@ def decode(data: bytes) -> str:
     raise UserInputError("cannot read the transcript: not UTF-8, UTF-16 or GBK text")
 
 
+def _number(text: str) -> int:
+    """A count, sequence number or TTL from the transcript; more than nine digits is no ping's."""
+    if len(text) > 9:
+        raise UserInputError(
+            f"the transcript holds a number of {len(text)} digits: not ping output"
+        )
+    return int(text)
+
+
 def normalise(line: str) -> str:
     return unicodedata.normalize("NFKC", line).replace("。", ".").strip()
 
@@ -163,6 +180,8 @@ class TranscriptParser:
     _errors_seen: set[int] = field(default_factory=set)
 
     def feed(self, raw_line: str) -> Reply | None:
+        if len(raw_line) > MAX_LINE_CHARS:
+            return None
         line = normalise(raw_line)
         if not line:
             return None
@@ -189,9 +208,15 @@ class TranscriptParser:
                 return True
         counts = _WINDOWS_COUNTS.search(line) or _UNIX_COUNTS.search(line)
         if counts:
-            self.reported_sent = int(counts["sent"])
-            self.reported = Statistics(int(counts["sent"]), int(counts["received"]),
-                                       int(counts.groupdict().get("errors") or 0),
+            sent, received = _number(counts["sent"]), _number(counts["received"])
+            if max(sent, received) > MAX_REQUESTS:
+                raise UserInputError(
+                    f"the transcript claims {sent} requests sent and {received} received; "
+                    f"at most {MAX_REQUESTS} are read"
+                )
+            self.reported_sent = sent
+            self.reported = Statistics(sent, received,
+                                       _number(counts.groupdict().get("errors") or "0"),
                                        None, None, None, None)
             return True
         rtts = _WINDOWS_RTTS.search(line) or _UNIX_RTTS.search(line)
@@ -217,23 +242,24 @@ class TranscriptParser:
     def _read_probe(self, line: str) -> Reply | None:
         match = _UNIX_REPLY.search(line)
         if match:
-            seq = int(match["seq"])
+            seq = _number(match["seq"])
             if seq == 0:
                 self.seq_base = 0
             if any(reply.seq == seq and reply.answered for reply in self.replies):
                 return None  # a duplicate (DUP!) answers nothing new
             return Reply(seq, rtt_ms=float(match["rtt"]), rtt_below=match["op"] == "<",
-                         from_address=match["paren"] or match["addr"], ttl=int(match["ttl"]))
+                         from_address=match["paren"] or match["addr"], ttl=_number(match["ttl"]))
         match = _WINDOWS_REPLY.search(line)
         if match:
             return Reply(self._next_seq(), rtt_ms=float(match["rtt"]),
                          rtt_below=match["op"] == "<",
                          from_address=match["addr"] or match["addr_zh"],
-                         ttl=int(match["ttl"]) if match["ttl"] else None)
+                         ttl=_number(match["ttl"]) if match["ttl"] else None)
         timeout = _TIMEOUT.search(line)
         if timeout:
             seq_text = timeout["seq"] or timeout["bsd_seq"]
-            return Reply(int(seq_text) if seq_text else self._next_seq(), error=ReplyError.TIMEOUT)
+            seq = _number(seq_text) if seq_text else self._next_seq()
+            return Reply(seq, error=ReplyError.TIMEOUT)
         error = next((kind for pattern, kind in _ERROR_WORDS if pattern.search(line)), None)
         if error is not None:
             return self._error_reply(line, error)
@@ -247,7 +273,7 @@ class TranscriptParser:
     def _error_reply(self, line: str, error: ReplyError) -> Reply:
         unix = _UNIX_ERROR_FROM.match(line)
         if unix:
-            seq = int(unix["seq"]) if unix["seq"] else self._next_seq()
+            seq = _number(unix["seq"]) if unix["seq"] else self._next_seq()
             return Reply(seq, from_address=unix["paren"] or unix["addr"], error=error)
         windows = _WINDOWS_ERROR_FROM.search(line) or _BSD_ERROR_FROM.match(line)
         sender = None
