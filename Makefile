@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint
+.PHONY: demo test lint offline
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,8 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy fieldkit
+
+# dist/fieldkit-offline-<version>.zip: wheels for Windows, macOS and Linux and install scripts,
+# for laptops with no internet at the customer site (downloads from PyPI; see docs/install.md).
+offline: $(INSTALLED)
+	$(VENV)/bin/python tools/offline_bundle.py --out dist
