@@ -329,6 +329,8 @@ ROOM_ANSWERS: dict[str, object] = {
     "cabling_labels": True,
     "room_photo": {"skip": "no camera"},
     "problems_found": [{"problem": "UPS 电池鼓包", "owner": "张三", "due": "2024-06-01"}],
+    "inspection_cycle": "quarterly",
+    "next_inspection_due": "2024-08-01",
     "customer_signature": "陈经理",
 }
 
