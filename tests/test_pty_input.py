@@ -65,6 +65,7 @@ def test_zh_visit_fields_and_answers_typed_in_full_width(tmp_path: Path) -> None
     child.sendline("4")
     child.expect("第 1 步，共 4 步")
     child.sendline("１２７。０。０。１")
+    child.expect("即 127.0.0.1")  # shown as it is read, before it is saved
     child.expect("已保存")
     child.expect("第 2 步，共 4 步")
     child.sendline("跳过")
@@ -98,6 +99,7 @@ def test_en_an_inspection_is_not_asked_an_order_type(tmp_path: Path) -> None:
     child.sendline("province")
     child.expect("step 1 of 5")
     child.sendline("26度")
+    child.expect("read as 26 °C")
     child.expect("saved")
     child.sendline("quit")
     assert finish(child) == 3

@@ -15,9 +15,15 @@ from typing import Protocol
 
 from rich.console import Console
 
-from fieldkit.checklist.answers import AnswerError, AnswerValue, followup_due, parse_answer
+from fieldkit.checklist.answers import (
+    AnswerError,
+    AnswerValue,
+    display_answer,
+    followup_due,
+    parse_answer,
+)
 from fieldkit.checklist.handtyped import dragged_path, fold_width
-from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep
+from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep, RecordStep
 from fieldkit.errors import FieldkitError
 from fieldkit.records.store import SaveFailed, local_now
 from fieldkit.ui.walk_screen import WalkScreen
@@ -130,10 +136,8 @@ def _answer_step(
             raw: AnswerValue = typed_answer(text)
             if isinstance(step, FollowupsStep):
                 raw = _ask_followups(screen, keyboard, step, first=text)
-            elif isinstance(step, DateRecord):
-                # Shown back in ISO form before it is saved: `5月1日` is this year's 1 May.
-                shown = parse_answer(step, raw, walk.checklist, now=local_now())
-                screen.message("read_as", "cyan", value=shown)
+            elif isinstance(step, RecordStep):
+                _show_how_it_is_read(walk, screen, step, str(raw))
             judgement = walk.answer(step.id, raw)
             screen.judged(step, judgement)
             return
@@ -141,6 +145,17 @@ def _answer_step(
             screen.refused(refused.reason.get(walk.lang))
         except SaveFailed as failed:
             screen.message("save_failed", "bold red", error=str(failed))
+
+
+def _show_how_it_is_read(
+    walk: Walkthrough, screen: WalkScreen, step: AnyStep, typed: str
+) -> None:
+    """Before it is saved: a date in ISO form (`5月1日` is this year's 1 May), and any reading
+    that is stored otherwise than typed (`１０.２０.３０.５`, `26度`, a choice's number)."""
+    value = parse_answer(step, typed, walk.checklist, now=local_now())
+    shown = display_answer(step, value, walk.lang, walk.checklist)
+    if isinstance(step, DateRecord) or shown != typed.strip():
+        screen.message("read_as", "cyan", value=shown)
 
 
 def _run_command(
@@ -249,8 +264,12 @@ def _ping_step(
             return
         choice = ""
         while choice not in ("k", "r", "f", "q"):
-            choice = keyboard.ask(screen.say("ask_ping_failed"), f"ping-failed:{step.id}")
-            choice = choice.strip().casefold()[:1]
+            typed = fold_width(
+                keyboard.ask(screen.say("ask_ping_failed"), f"ping-failed:{step.id}")
+            )
+            command = parse_command(typed)
+            quitting = command is not None and command.name == "quit"  # 退出 as well as q
+            choice = "q" if quitting else typed.strip().casefold()[:1]
         if choice == "q":
             raise QuitWalk()
         if choice == "f":
@@ -259,13 +278,16 @@ def _ping_step(
         quick = choice == "k"
 
 
-def _run_ping_once(walk: Walkthrough, screen: WalkScreen, position: Position, target: str,
-                   *, quick: bool = False) -> bool:
+def _run_ping_once(
+    walk: Walkthrough, screen: WalkScreen, position: Position, target: str, *, quick: bool = False
+) -> bool:
     """One attempt: the pre-flight finding, live reply lines, the verdict; True when it passed.
     `quick`: the quick re-test (fieldkit.ping.engine.QUICK_PLAN)."""
     screen.ping_started(position, target, quick=quick)
     result = walk.run_ping(
-        position.step.id, on_reply=screen.ping_reply, on_preflight=screen.ping_preflight,
+        position.step.id,
+        on_reply=screen.ping_reply,
+        on_preflight=screen.ping_preflight,
         quick=quick,
     )
     screen.ping_finished(position, result)
