@@ -151,6 +151,10 @@ _DAY_WORDS: dict[str, int] = {
     "昨天": -1,
     "昨日": -1,
     "前天": -2,
+    "tomorrow": 1,  # a follow-up's due date
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
 }
 NOW_WORDS = frozenset({"now", "现在", "此刻"})
 
@@ -158,7 +162,11 @@ _FULL_DATE = re.compile(
     r"([0-9]{4})\s*(?:[-/.]|年)\s*([0-9]{1,2})\s*(?:[-/.]|月)\s*([0-9]{1,2})\s*[日号]?"
 )
 _MONTH_DAY = re.compile(r"([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]")
-_CLOCK = re.compile(r"([0-9]{1,2})\s*(?::|点|时)\s*(?:([0-9]{1,2})\s*分?)?(?::([0-9]{1,2})\s*秒?)?")
+_CLOCK = re.compile(
+    r"(?P<part>上午|早上|中午|下午|晚上)?\s*(?P<hour>[0-9]{1,2})\s*(?::|点|时)\s*"
+    r"(?:(?P<half>半)|(?P<minute>[0-9]{1,2})\s*分?)?(?::(?P<second>[0-9]{1,2})\s*秒?)?"
+)
+_AFTERNOON = ("中午", "下午", "晚上")
 
 
 class NotADate(ValueError):
@@ -215,7 +223,10 @@ def read_datetime(text: str, now: datetime) -> datetime:
     rest = rest.strip().removeprefix("T")
     clock = _CLOCK.fullmatch(rest)
     if clock is not None:
-        hour, minute, second = (int(part or 0) for part in clock.groups())
+        hour, second = int(clock["hour"]), int(clock["second"] or 0)
+        minute = 30 if clock["half"] else int(clock["minute"] or 0)
+        if clock["part"] in _AFTERNOON and hour < 12 and not (clock["part"] == "中午" and hour > 2):
+            hour += 12  # 下午3点 is 15:00, 中午12点 stays 12:00, 中午1点 is 13:00
         try:
             clock_time = time(hour, minute, second, tzinfo=now.tzinfo)
         except ValueError:
