@@ -18,7 +18,9 @@ store, JSON-ready:
 | signature | the signer's name (the caller records the time) |
 | followups | list of `{problem, owner, due}` with `due` an ISO date |
 
-A bad answer raises `AnswerError` with a bilingual reason; the walkthrough asks again, an
+What an engineer types by habit (full-width digits, `。` in an address, `26度`, `2026年5月1日`)
+is read through fieldkit/checklist/handtyped.py. A bad answer raises `AnswerError` with a
+bilingual reason; the walkthrough asks again, an
 answers file turns it into an error naming the step. An empty answer is also an AnswerError:
 callers decide before parsing whether an optional step is being left unanswered. Ping steps
 are run, not answered. `judge(step, value)` then says whether the stored value passes.
@@ -30,7 +32,7 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -447,8 +449,6 @@ def _parse_followups(raw: Any, now: datetime | None) -> list[dict[str, str]]:
 def followup_due(raw: Any, now: datetime | None = None) -> str | None:
     """A follow-up's due date as an ISO date, or None when it is not a date."""
     today = _local_clock(now).date()
-    if isinstance(raw, date) and not isinstance(raw, datetime):
-        return raw.isoformat()  # YAML reads an unquoted 2024-06-01 as a date
     try:
         return read_date(str(raw), today).isoformat()
     except NotADate:
