@@ -8,6 +8,7 @@ here at module level; the engine, Rich and pydantic load inside the commands.
 from __future__ import annotations
 
 import json
+import queue
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ from fieldkit.cli.checklists import LangChoice, language
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
     from fieldkit.ping.model import PingResult, Reply
+    from fieldkit.ping.watch import Watch
 
 _DEFAULT_COMMAND = "test"
 _MAX_TRANSCRIPT_BYTES = 1_000_000
@@ -127,59 +129,72 @@ def test_command(
         raise UserInputError("--window must be between 1 and 1000 replies")
     if quick:
         count, interval, timeout = QUICK_PLAN
-    warm_up = _warm_up(as_json)
     chosen = language(lang)
     stop = threading.Event()
     running = Watch(window, slow_ms) if watch else None
-    screen: Any = None
-
-    def show(reply: Reply) -> None:
-        nonlocal screen
-        if running is not None:
-            running.add(reply)
-        if as_json:
-            return
-        from fieldkit.ui.ping import ReplyScreen
-
-        if screen is None:
-            screen = ReplyScreen(chosen, slow_ms, running)
-        screen.reply(reply)
-
+    display = _Display(chosen, slow_ms, running, as_json)
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         result = run_ping(
             target, count=None if watch else count, interval_s=interval, timeout_s=timeout,
             size=size, slow_ms=slow_ms, source=source, mask=mask, backend=backend.value,
-            on_reply=show, stop=stop, until_certain=quick,
+            on_reply=display.put, stop=stop, until_certain=quick,
         )
     finally:
-        if screen is not None:
-            screen.close()
+        display.close()
         signal.signal(signal.SIGINT, previous)
     if running is not None:
         running.conclude(result)
-    warm_up.join()
     _print_result(result, chosen, as_json)
     raise typer.Exit(int(EXIT_CODE[result.verdict]))
 
 
-def _warm_up(as_json: bool) -> threading.Thread:
-    """Load the catalogue (pydantic, YAML) and Rich while the first echoes are in flight.
+class _Display:
+    """Shows the replies from a thread of its own, so that the echoes keep their schedule.
 
-    The engineer then waits on the network only, not on imports: the verdict comes as soon
-    after the last reply as the system ping's would.
+    The engine hands each reply over and goes on at once. The first reply starts the
+    thread, which loads the texts (pydantic, YAML) and Rich, then shows every reply in
+    order; loading any earlier would hold up the first echo (the two threads share one
+    interpreter), loading it after the last would hold up the verdict. The engineer then
+    waits on the network only.
     """
 
-    def load() -> None:
+    def __init__(self, lang: Lang, slow_ms: float, watch: Watch | None, as_json: bool) -> None:
+        self.lang, self.slow_ms, self.watch, self.as_json = lang, slow_ms, watch, as_json
+        self.replies: queue.SimpleQueue[Reply | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._show, name="fieldkit-display",
+                                       daemon=True)
+
+    def put(self, reply: Reply) -> None:
+        if not self.thread.is_alive() and self.thread.ident is None:
+            self.thread.start()
+        self.replies.put(reply)
+
+    def close(self) -> None:
+        """After the last reply: wait until every reply is shown and the texts are loaded."""
+        if self.thread.ident is None:
+            self.thread.start()
+        self.replies.put(None)
+        self.thread.join()
+
+    def _show(self) -> None:
         from fieldkit.ping.catalogue import load_catalogue
 
         load_catalogue()
-        if not as_json:
-            import fieldkit.ui.ping  # noqa: F401
+        screen = None
+        if not self.as_json:
+            from fieldkit.ui.ping import ReplyScreen
 
-    thread = threading.Thread(target=load, name="fieldkit-warm-up", daemon=True)
-    thread.start()
-    return thread
+            screen = ReplyScreen(self.lang, self.slow_ms, self.watch)
+        try:
+            for reply in iter(self.replies.get, None):
+                if self.watch is not None:
+                    self.watch.add(reply)
+                if screen is not None:
+                    screen.reply(reply)
+        finally:
+            if screen is not None:
+                screen.close()
 
 
 @ping_app.command("interpret")

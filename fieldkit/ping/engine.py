@@ -11,7 +11,6 @@ from functools import lru_cache
 from fieldkit.errors import UserInputError
 from fieldkit.ping.model import Finding, FindingCode, PingResult, ProbePlan, Reply, Verdict
 from fieldkit.ping.preflight import check_source, check_target, describe_route, is_local_address
-from fieldkit.ping.system_backend import system_ping_honours_interval
 from fieldkit.ping.verdicts import decide
 
 BACKENDS: tuple[str, ...] = ("auto", "ping3", "system")
@@ -136,8 +135,11 @@ def run_ping(
     in_order.flush()
     if until_certain and in_order.certain and not should_stop():
         result.stopped = False  # it ended because the verdict was known, not at the user's word
-    if interval_s < 1 and result.backend == "system" and not system_ping_honours_interval():
-        result.caveats.append("interval_1s")
+    if interval_s < 1 and result.backend == "system":
+        from fieldkit.ping.system_backend import system_ping_honours_interval
+
+        if not system_ping_honours_interval():
+            result.caveats.append("interval_1s")
     result.source_address, result.interface = preflight.source_address, preflight.interface
     if preflight.answered_by_itself:
         result.verdict = Verdict.OWN_ADDRESS  # whatever came back came from the laptop itself
