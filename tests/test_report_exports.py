@@ -119,6 +119,8 @@ def test_xlsx_summary_speaks_the_report_language(
     assert set(HEADINGS[lang]) <= texts
     assert not set(HEADINGS[other]) & texts
     assert ("ping 结论分布" if lang == "zh" else "Ping verdicts") in texts
+    assert ("连接正常" if lang == "zh" else "Connection normal") in texts  # a verdict's name
+    assert "ok" not in texts
     # The data sheets keep their documented column ids in every language.
     book = openpyxl.load_workbook(path)
     assert [cell.value for cell in book["Visits"][1]] == [c.name for c in VISIT_COLUMNS]
@@ -149,7 +151,8 @@ def test_xlsx_charts_point_at_their_table_cells(team: list[Path], tmp_path: Path
     assert all(isinstance(value, int) and value > 0 for value in cells(values))
     verdicts = next(xml for xml in charts.values() if "Ping verdicts" in xml)
     categories, values = re.findall(r"<c:f>([^<]+)</c:f>", verdicts)
-    assert "ok" in cells(categories) and sum(cells(values)) == 5  # type: ignore[arg-type]
+    assert "Connection normal" in cells(categories)  # verdicts by name, not code
+    assert sum(cells(values)) == 5  # type: ignore[arg-type]
 
 
 def test_xlsx_data_sheets_keep_types_and_leave_empty_cells_empty(
@@ -251,6 +254,9 @@ def test_html_tables_speak_the_report_language(
     assert read in page
     # sorting keys: a percent cell sorts by its number, not by its text
     assert 'data-v="0.5">50.0%</td>' in page
+    # The ping verdict chart names the verdicts (连接正常), not their codes (ok).
+    name = "连接正常" if lang == "zh" else "Connection normal"
+    assert f">{name}</text>" in page and ">ok</text>" not in page
 
 
 def test_json_holds_records_and_the_same_summary(team: list[Path], tmp_path: Path) -> None:

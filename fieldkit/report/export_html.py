@@ -22,6 +22,7 @@ from fieldkit.report.sources import SourceReport, Visit
 from fieldkit.report.tables import (
     SummaryTable,
     as_text,
+    display_value,
     notes_table,
     repairs_within_notes,
     summary_tables,
@@ -211,8 +212,8 @@ class HtmlExporter:
             '<section class="charts">',
             self.figure(
                 self.t("ping_verdicts"),
-                hbar([(v.verdict, v.count, as_text(v.share, "percent"))
-                      for v in summary.ping_verdicts]),
+                hbar([(str(display_value(v.verdict, "verdict", self.lang)), v.count,
+                       as_text(v.share, "percent")) for v in summary.ping_verdicts]),
             ),
             self.figure(self.t("visits_per_week"), columns(list(summary.visits_per_week.items()))),
             self.figure(
@@ -235,7 +236,7 @@ class HtmlExporter:
         mask = self.context.mask
         kinds = [column.kind for column in table.columns]
         rows = [
-            "".join(_cell(cell, as_text(cell, kind))
+            "".join(_cell(cell, as_text(display_value(cell, kind, self.lang), kind))
                     for cell, kind in zip(map(mask.cell, row), kinds, strict=True))
             for row in table.rows
         ]

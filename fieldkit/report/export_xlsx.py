@@ -39,7 +39,7 @@ from fieldkit.report.rows import (
     Column,
 )
 from fieldkit.report.sources import SourceReport, Visit
-from fieldkit.report.tables import SummaryTable, notes_table, summary_tables
+from fieldkit.report.tables import SummaryTable, display_value, notes_table, summary_tables
 
 EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_EPOCH_ORDINAL = date(1899, 12, 30).toordinal()
@@ -349,7 +349,8 @@ class _SummaryWriter:
         kinds = [column.kind for column in table.columns]  # names _Book.formats uses
         for values in table.rows:
             for col, (value, kind) in enumerate(zip(values, kinds, strict=True)):
-                self.book.write(self.sheet, self.row, col, self.mask.cell(value), kind)
+                self.book.write(self.sheet, self.row, col,
+                                self.mask.cell(display_value(value, kind, self.lang)), kind)
             self.row += 1
         return first, self.row - 1
 

@@ -18,7 +18,8 @@ from fieldkit.report.labels import column_label, label
 from fieldkit.report.rows import Cell
 from fieldkit.report.sources import SourceReport
 
-ColumnKind = Literal["text", "int", "number", "percent", "date", "datetime", "bool"]
+# "verdict": a ping verdict code (ok), shown to people by its name (连接正常; `shown`).
+ColumnKind = Literal["text", "int", "number", "percent", "date", "datetime", "bool", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
     tables = [
         SummaryTable(
             "ping_verdicts",
-            _columns("verdict", "count:int", "share:percent"),
+            _columns("verdict:verdict", "count:int", "share:percent"),
             [[v.verdict, v.count, v.share] for v in summary.ping_verdicts],
         ),
         SummaryTable(
@@ -171,6 +172,19 @@ def notes_table(sources: SourceReport) -> SummaryTable:
         _columns("note_kind", "where", "message"),
         [[n.kind.value, n.where, n.message] for n in sources.notes],
     )
+
+
+def display_value(value: Cell, kind: ColumnKind, lang: Lang) -> Cell:
+    """A value as a person reads it in `lang`: a ping verdict by its name, not its code."""
+    if kind == "verdict" and isinstance(value, str):
+        from fieldkit.ping.catalogue import load_catalogue
+        from fieldkit.ping.model import Verdict
+
+        try:
+            return load_catalogue().verdict_title(Verdict(value), lang)
+        except ValueError:  # a verdict a newer fieldkit recorded: shown as recorded
+            return value
+    return value
 
 
 def as_text(value: Cell, kind: ColumnKind) -> str:

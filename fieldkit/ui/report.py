@@ -15,6 +15,7 @@ from fieldkit.report.labels import label
 from fieldkit.report.tables import (
     SummaryTable,
     as_text,
+    display_value,
     repairs_within_notes,
     satisfaction_text,
     summary_tables,
@@ -42,26 +43,15 @@ def fit_table(figures: SummaryTable, lang: Lang) -> FitTable:
     ]
     table = FitTable(columns, title=figures.title(lang), lang=lang, key=figures.key)
     for index, row in enumerate(figures.rows):
-        cells = [as_text(value, column.kind) for value, column in zip(row, figures.columns,
-                                                                       strict=True)]
-        piped = list(cells)
-        if figures.key == "ping_verdicts":
-            cells[0] = _verdict_name(str(row[0]), lang)
+        typed = list(zip(row, figures.columns, strict=True))
+        cells = [as_text(display_value(value, column.kind, lang), column.kind)
+                 for value, column in typed]
+        piped = [as_text(value, column.kind) for value, column in typed]
         marked = figures.marked is not None and figures.marked[index]
         # Text, not markup: a customer's "[...]" is shown as typed.
         table.add_row(*(Text(cell) for cell in cells), style="red" if marked else "",
                       piped=piped)
     return table
-
-
-def _verdict_name(verdict: str, lang: Lang) -> str:
-    from fieldkit.ping import load_catalogue
-    from fieldkit.ping.model import Verdict
-
-    try:
-        return load_catalogue().verdict_title(Verdict(verdict), lang)
-    except ValueError:  # a verdict a newer fieldkit wrote: shown as recorded
-        return verdict
 
 
 def _totals(summary: Summary, lang: Lang) -> FitTable:
