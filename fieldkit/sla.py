@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
@@ -197,6 +198,18 @@ class Sla(_Strict):
     repair_limits: list[RepairLimit]
     fault_process: FaultProcess
     order_types: list[OrderType] = Field(min_length=1)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _current_schema(cls, value: Any) -> Any:
+        if value == 1:
+            raise PydanticCustomError(
+                "sla",
+                "schema 1 keyed repair limits on the customer grade alone; this fieldkit reads "
+                "schema 2 (business category, grade and circuit grade): rewrite the file from "
+                "the built-in data/sla.yaml (docs/service-levels.md)",
+            )
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Sla:

@@ -110,3 +110,15 @@ def test_the_order_mix_stands_next_to_the_seeds_reference_shares(folder: Path) -
         ("remove", 0, 0.0, pytest.approx(0.09)),
         ("change", 1, pytest.approx(0.25), pytest.approx(0.15)),
     ]
+
+
+def test_each_engineer_says_how_many_of_their_repairs_met_an_assumed_limit(
+    folder: Path,
+) -> None:
+    summary = summarize(ReportOptions(sources=[folder], today=TODAY)).summary
+    (engineer,) = [e for e in summary.engineers if e.repairs_measured]
+    assert (engineer.repairs_measured, engineer.repairs_within_limit) == (4, 2)
+    assert engineer.repairs_measured_assumed == 1
+    table = summary_tables(summary)["engineers"]
+    row = next(row for row in table.rows if row[0] == engineer.engineer)
+    assert row[table.index("repairs_assumed")] == 1

@@ -265,3 +265,9 @@ def test_grade_and_order_type_labels_are_the_data_files_wording(edited_data: Pat
     assert (Grade.LOCAL_A.label.zh, Grade.LOCAL_A.label.en) == ("本地A类", "local class A")
     assert OrderType.RELOCATE.label.get("zh") == "迁移"
     assert OrderType.NEW.label.get("en") == "new service"
+
+
+def test_a_schema_1_file_is_told_what_changed(tmp_path: Path) -> None:
+    path = _broken_copy(tmp_path, "schema: 2", "schema: 1")
+    with pytest.raises(ValidationFailed, match="schema 1 keyed repair limits on the customer"):
+        load_sla(path)

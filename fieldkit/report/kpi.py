@@ -439,6 +439,7 @@ class EngineerFigures:
     failed_steps: int = 0
     onsite_median_min: float | None = None
     repairs_measured: int = 0
+    repairs_measured_assumed: int = 0  # of repairs_measured: against an assumed limit
     repairs_within_limit: int = 0
 
 
@@ -581,6 +582,7 @@ class SummaryBuilder:
             figures.measured += 1
             figures.measured_assumed += repair.limit_source == "assumed"
             engineer.repairs_measured += 1
+            engineer.repairs_measured_assumed += repair.limit_source == "assumed"
             row = self._limit_figures(repair.limit_row)
             row.repairs += 1
             if repair.within_limit:

@@ -122,6 +122,7 @@ COLUMN_LABELS: dict[str, Text] = {
     "failed_steps": Text(zh="失败步骤", en="Failed steps"),
     "repairs_measured": Text(zh="已测量修复", en="Repairs measured"),
     "repairs_within": Text(zh="及时修复", en="Repairs within"),
+    "repairs_assumed": Text(zh="其中按假设时限", en="Of those: assumed limits"),
     "applies_to": Text(zh="业务类别及适用", en="Applies to"),
     "limit": Text(zh="时限", en="Limit"),
     "limit_source": Text(zh="来源", en="Source"),

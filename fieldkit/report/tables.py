@@ -133,10 +133,11 @@ def summary_tables(summary: Summary) -> dict[str, SummaryTable]:
             _columns("engineer", "visits:int", "completed:int", "in_progress:int", "aborted:int",
                      "turnups_decided:int", "first_time_pass:int",
                      "first_time_pass_rate:percent", "failed_steps:int", "median_min:number",
-                     "repairs_measured:int", "repairs_within:int"),
+                     "repairs_measured:int", "repairs_within:int", "repairs_assumed:int"),
             [[e.engineer, e.counts.visits, e.counts.completed, e.counts.in_progress,
               e.counts.aborted, e.turnups_decided, e.first_time_pass, e.first_time_pass_rate,
-              e.failed_steps, e.onsite_median_min, e.repairs_measured, e.repairs_within_limit]
+              e.failed_steps, e.onsite_median_min, e.repairs_measured, e.repairs_within_limit,
+              e.repairs_measured_assumed]
              for e in summary.engineers],
         ),
     ]
