@@ -140,3 +140,29 @@ def test_interpret_from_a_pipe_prints_no_hint() -> None:
                           input=(CORPUS / "linux-iputils-ok.txt").read_bytes(),
                           capture_output=True, check=False)
     assert done.returncode == 0 and done.stderr == b""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_visits_show_in_zh_speaks_zh_for_a_visit_walked_in_english(
+    tmp_path: Path, width: int
+) -> None:
+    from datetime import datetime
+
+    from records_factory import CHINA, completed, fields, snapshot
+
+    from fieldkit.records.render import visit_view
+    from fieldkit.records.store import RecordStore
+    from fieldkit.ui.visit import visit_screen
+
+    at = datetime(2026, 5, 1, 9, 0, tzinfo=CHINA)
+    store = RecordStore(tmp_path / "records", clock=lambda: at)
+    with store.create(fields(), snapshot()) as handle:
+        record = completed(handle.record, at)
+        handle.save(record)
+    shown = render(visit_screen(visit_view(record, "zh")), width)
+    assert widest_line(shown) <= width
+    assert "填写内容: 连接正常" in shown  # the ping step's answer, not "ok"
+    assert "第 2 次: 连接正常 (ok)" in shown and "第 1 次: 请求超时 (timeout)" in shown
+    assert "已发送 1，已接收 1，丢失 0.0%" in shown
+    assert not any(word in shown for word in ("Connection normal", "sent 1", "Request timed"))
+    assert record.visit_id in shown

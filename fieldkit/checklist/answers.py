@@ -535,6 +535,10 @@ def display_answer(
         if not value:
             return "全部带齐" if lang == "zh" else "everything packed"
         return _tool_names([str(item) for item in value], checklist, lang)
+    if isinstance(step, PingStep) and isinstance(value, str):
+        from fieldkit.ping.catalogue import load_catalogue
+
+        return load_catalogue().verdict_name(value, lang)  # 连接正常, not ok
     if isinstance(value, list):
         items: list[Any] = list(value)
         return "; ".join(

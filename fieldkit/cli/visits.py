@@ -18,7 +18,6 @@ import typer
 from fieldkit.cli.checklists import JsonOption, LangOption, language
 
 if TYPE_CHECKING:
-    from fieldkit.records.render import VisitView
     from fieldkit.records.store import RecordStore
 
 
@@ -152,12 +151,14 @@ def show_visit(
     if output_format is ShowFormat.text:
         from rich.console import Console
 
+        from fieldkit.ui.visit import visit_screen
+
         view = visit_view(record, chosen)
         if output is None:
-            _print_view_text(view, Console())
+            Console(highlight=False).print(visit_screen(view))
             return
-        console = Console(file=io.StringIO(), width=100)
-        _print_view_text(view, console)
+        console = Console(file=io.StringIO(), width=100, highlight=False)
+        console.print(visit_screen(view))
         text = console.file.getvalue()  # type: ignore[attr-defined]
     elif output_format is ShowFormat.json:
         text = record.model_dump_json(indent=2) + "\n"
@@ -189,29 +190,6 @@ def _write_output(output: Path, data: bytes) -> None:
         write_private(output, data)
     except OSError as error:
         raise UserInputError(f"cannot write {output}: {error.strerror or error}") from None
-
-
-def _print_view_text(view: VisitView, console: Any) -> None:
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-
-    from fieldkit.records.render import detail_lines
-
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column()
-    for key, label, value in view.fields:
-        changed = key == "digest" and view.digest_state == "changed"
-        head.add_row(escape(label), f"[bold red]{escape(value)}[/]" if changed else escape(value))
-    console.print(Panel(head, title=escape(view.title)))
-    styles = {"passed": "green", "failed": "bold red", "skipped": "dim", "open": "dim"}
-    for step in view.steps:
-        style = styles.get(step.state, "")
-        state = f"[{style}]{escape(step.state_label)}[/]" if style else escape(step.state_label)
-        console.print(f"[bold]{step.number}. {escape(step.title)}[/] ({step.step_id}) {state}")
-        for level, line in detail_lines(view, step):
-            console.print("   " + "    " * level + escape(line), highlight=False)
 
 
 def abort_visit(

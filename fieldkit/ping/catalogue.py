@@ -133,13 +133,19 @@ class OutcomeCatalogue(BaseModel):
 
         `meaning_source` and `next_check_sources` (one per check) say `seed` or `practice`;
         they sit beside the texts so that records written before them still read the same."""
-        entry = self.verdicts[result.verdict]
-        values = {
-            "target": result.target or result.address or "?",
-            "router": result.router or "?",
-            "slow_ms": f"{result.slow_ms:g}",
-        }
-        seed = result.seed_outcome
+        return self.explain_verdict(
+            result.verdict, lang, target=result.target or result.address,
+            router=result.router, slow_ms=result.slow_ms,
+        )
+
+    def explain_verdict(self, verdict: Verdict, lang: Lang, *, target: str | None,
+                        router: str | None, slow_ms: float) -> dict[str, Any]:
+        """`explain` from a verdict and the values its texts name (a stored attempt)."""
+        from fieldkit.ping.verdicts import SEED_OUTCOME
+
+        entry = self.verdicts[verdict]
+        values = {"target": target or "?", "router": router or "?", "slow_ms": f"{slow_ms:g}"}
+        seed = SEED_OUTCOME[verdict]
         return {
             "title": entry.title.get(lang).format_map(values),
             "meaning": entry.meaning.get(lang).format_map(values),
@@ -163,6 +169,14 @@ class OutcomeCatalogue(BaseModel):
         """A verdict's name for people (`连接正常`, not `ok`), without a result's details."""
         values = {name: "?" for name in VERDICT_PLACEHOLDERS}
         return self.verdicts[verdict].title.get(lang).format_map(values)
+
+    def verdict_name(self, code: str, lang: Lang) -> str:
+        """`verdict_title` of a stored verdict code; a code this version does not know (a
+        newer fieldkit wrote it) as it is."""
+        try:
+            return self.verdict_title(Verdict(code), lang)
+        except ValueError:
+            return code
 
     def finding_text(self, finding: Finding, lang: Lang) -> str:
         values = {name: "?" for name in FINDING_PLACEHOLDERS} | dict(finding.params)

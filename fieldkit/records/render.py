@@ -262,7 +262,8 @@ def _step_view(
         attachments=[
             AttachmentView(a.name, a.stored_path, a.size, a.sha256) for a in answer.attachments
         ],
-        pings=[_ping_view(n, attempt) for n, attempt in enumerate(answer.ping_attempts, start=1)],
+        pings=[_ping_view(n, attempt, lang)
+               for n, attempt in enumerate(answer.ping_attempts, start=1)],
         history=[_superseded_view(old, step, checklist, lang) for old in answer.superseded],
     )
 
@@ -282,7 +283,8 @@ def _superseded_view(
         value=value,
         inputs=inputs,
         reason=old.reason,
-        pings=[_ping_view(n, attempt) for n, attempt in enumerate(old.ping_attempts, start=1)],
+        pings=[_ping_view(n, attempt, lang)
+               for n, attempt in enumerate(old.ping_attempts, start=1)],
     )
 
 
@@ -304,10 +306,9 @@ def _value_text(answer: StepAnswer, step: Any, checklist: Checklist | None, lang
     return f"{shown} {answer.unit}" if answer.unit else shown
 
 
-def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
-    """Lenient: a ping engine's JSON of any version shows what it has."""
-    explanation = _mapping(attempt.get("explanation"))
-    lang: Lang = "zh" if attempt.get("lang") == "zh" else "en"
+def _ping_view(number: int, attempt: dict[str, Any], lang: Lang) -> PingAttemptView:
+    """Lenient: a ping engine's JSON of any version shows what it has, in `lang`."""
+    explanation = _explanation(attempt, lang)
     seed = explanation.get("seed_outcome")
     stats = _mapping(attempt.get("statistics"))
     replies = [
@@ -327,7 +328,7 @@ def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
         target=str(attempt.get("target") or attempt.get("address") or "?"),
         started=str(attempt.get("started") or ""),
         replies=replies,
-        statistics=_statistics_text(stats),
+        statistics=_statistics_text(stats, lang),
         meaning=_tagged(explanation.get("meaning"), explanation.get("meaning_source"), lang),
         next_checks=[
             str(_tagged(check, source, lang))
@@ -338,6 +339,26 @@ def _ping_view(number: int, attempt: dict[str, Any]) -> PingAttemptView:
             )
         ],
         preflight=preflight,
+    )
+
+
+def _explanation(attempt: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """The explanation as stored when it is in `lang`; else the catalogue's in `lang`, with
+    the attempt's own target, router and threshold (a visit walked in English, shown in zh)."""
+    stored = _mapping(attempt.get("explanation"))
+    if attempt.get("lang", "en") == lang:
+        return stored
+    from fieldkit.ping.catalogue import load_catalogue
+    from fieldkit.ping.model import Verdict
+
+    try:
+        verdict = Verdict(attempt.get("verdict"))
+        slow_ms = float(attempt.get("slow_ms") or 50.0)
+    except (TypeError, ValueError):  # a verdict a newer fieldkit recorded: as stored
+        return stored
+    return load_catalogue().explain_verdict(
+        verdict, lang, target=attempt.get("target") or attempt.get("address"),
+        router=attempt.get("router"), slow_ms=slow_ms,
     )
 
 
@@ -371,18 +392,21 @@ def _reply_text(reply: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _statistics_text(stats: dict[str, Any]) -> str:
+_STATISTICS = {
+    "en": ("sent {sent}, received {received}, loss {loss}%", ", min/avg/max/mdev {rtt} ms"),
+    "zh": ("已发送 {sent}，已接收 {received}，丢失 {loss}%", "，最短/平均/最长/偏差 {rtt} ms"),
+}
+
+
+def _statistics_text(stats: dict[str, Any], lang: Lang) -> str:
     if not stats:
         return ""
-    text = (
-        f"sent {stats.get('sent', '?')}, received {stats.get('received', '?')}, "
-        f"loss {stats.get('loss_pct', '?')}%"
-    )
+    counts, times = _STATISTICS[lang]
+    text = counts.format(sent=stats.get("sent", "?"), received=stats.get("received", "?"),
+                         loss=stats.get("loss_pct", "?"))
     if stats.get("avg_ms") is not None:
-        text += (
-            f", min/avg/max/mdev {stats.get('min_ms')}/{stats.get('avg_ms')}/"
-            f"{stats.get('max_ms')}/{stats.get('mdev_ms')} ms"
-        )
+        rtt = "/".join(str(stats.get(key)) for key in ("min_ms", "avg_ms", "max_ms", "mdev_ms"))
+        text += times.format(rtt=rtt)
     return text
 
 

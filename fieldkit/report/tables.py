@@ -179,12 +179,8 @@ def display_value(value: Cell, kind: ColumnKind, lang: Lang) -> Cell:
     """A value as a person reads it in `lang`: a ping verdict by its name, not its code."""
     if kind == "verdict" and isinstance(value, str):
         from fieldkit.ping.catalogue import load_catalogue
-        from fieldkit.ping.model import Verdict
 
-        try:
-            return load_catalogue().verdict_title(Verdict(value), lang)
-        except ValueError:  # a verdict a newer fieldkit recorded: shown as recorded
-            return value
+        return load_catalogue().verdict_name(value, lang)
     return value
 
 

@@ -331,12 +331,9 @@ class WalkScreen(WalkObserver):
 
     def _verdict_name(self, verdict: str) -> str:
         """`连接正常` in zh; `Connection normal (ok)` in en, the code an English report uses."""
-        from fieldkit.ping import Verdict, load_catalogue
+        from fieldkit.ping import load_catalogue
 
-        try:
-            name = load_catalogue().verdict_title(Verdict(verdict), self.lang)
-        except ValueError:  # a verdict a newer fieldkit recorded: shown as recorded
-            return verdict
+        name = load_catalogue().verdict_name(verdict, self.lang)
         return name if self.lang == "zh" else f"{name} ({verdict})"
 
     def _ping_lines(self, record: VisitRecord) -> list[str]:
