@@ -56,7 +56,7 @@ def rated(
         started_at=started,
         finished_at=None if status is VisitStatus.IN_PROGRESS else started + timedelta(hours=1),
         status=status,
-        outcome=None if status is VisitStatus.IN_PROGRESS else Outcome.PASSED,
+        outcome=None if status is VisitStatus.IN_PROGRESS else Outcome.COMPLETED,
         answers=answers,
     )  # fmt: skip
     return record if status is VisitStatus.IN_PROGRESS else record.sealed()
@@ -147,3 +147,20 @@ def test_json_csv_xlsx_and_html_carry_the_satisfaction_figures(
     export(options, "html", tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "不满意率" in page and "20.0%" in page and "客户满意度(按工程师)" in page
+
+
+def test_the_satisfaction_csv_gives_the_shares_overall_per_engineer_and_per_month(
+    folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "satisfaction.csv"
+    export(ReportOptions(sources=[folder], today=TODAY), "csv", out, level="satisfaction")
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [(row["group_by"], row["group"], row["rated"], row["satisfied_share"],
+                 row["dissatisfied_share"]) for row in csv.DictReader(handle)]  # fmt: skip
+    assert rows == [
+        ("all", "all", "5", "0.8", "0.2"),
+        ("engineer", "李工", "3", "0.6667", "0.3333"),
+        ("engineer", "王工", "2", "1.0", "0.0"),
+        ("month", "2024-04", "2", "1.0", "0.0"),
+        ("month", "2024-05", "3", "0.6667", "0.3333"),
+    ]

@@ -36,6 +36,7 @@ class Level(str, Enum):
     visit = "visit"
     step = "step"
     followup = "followup"
+    satisfaction = "satisfaction"
 
 
 SourcesArgument = Annotated[
@@ -240,7 +241,11 @@ def export_command(
     ],
     level: Annotated[
         Level,
-        typer.Option("--level", help="CSV rows: one per visit, per answer or per follow-up item."),
+        typer.Option(
+            "--level",
+            help="CSV rows: one per visit, per answer or per follow-up item, or the "
+            "satisfaction shares (overall, per engineer, per month).",
+        ),
     ] = Level.visit,
     redact: Annotated[
         bool,

@@ -1,5 +1,6 @@
 """CSV: one row per visit (`--level visit`), per answer (`--level step`) or per follow-up
-item (`--level followup`), streamed.
+item (`--level followup`), streamed; or the satisfaction shares (`--level satisfaction`),
+written at the end.
 
 UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly; ISO 8601
 timestamps with the engineer's offset; true/false for booleans; empty for missing values;
@@ -15,7 +16,14 @@ from pathlib import Path
 from fieldkit.report.formulas import as_inert_text
 from fieldkit.report.kpi import Summary
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
-from fieldkit.report.rows import FOLLOWUP_COLUMNS, STEP_COLUMNS, VISIT_COLUMNS, Cell
+from fieldkit.report.rows import (
+    FOLLOWUP_COLUMNS,
+    SATISFACTION_COLUMNS,
+    STEP_COLUMNS,
+    VISIT_COLUMNS,
+    Cell,
+    satisfaction_rows,
+)
 from fieldkit.report.sources import SourceReport, Visit
 
 
@@ -37,9 +45,11 @@ class CsvExporter:
         self.needs = Needs(steps=context.level == "step")
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
-        columns = {"step": STEP_COLUMNS, "followup": FOLLOWUP_COLUMNS}.get(
-            context.level, VISIT_COLUMNS
-        )
+        columns = {
+            "step": STEP_COLUMNS,
+            "followup": FOLLOWUP_COLUMNS,
+            "satisfaction": SATISFACTION_COLUMNS,
+        }.get(context.level, VISIT_COLUMNS)
         self._writer.writerow([column.name for column in columns])
 
     def add(self, visit: Visit[PreparedVisit]) -> None:
@@ -48,6 +58,8 @@ class CsvExporter:
             self._writer.writerows(
                 [csv_text(mask.cell(value)) for value in row] for row in visit.item.step_rows
             )
+        elif self.context.level == "satisfaction":
+            return  # the figures are written once every visit is counted
         elif self.context.level == "followup":
             self._writer.writerows(
                 [csv_text(mask.cell(value)) for value in row]
@@ -60,6 +72,10 @@ class CsvExporter:
             self._writer.writerow([csv_text(mask.cell(value)) for value in row])
 
     def finish(self, summary: Summary, sources: SourceReport) -> None:
+        if self.context.level == "satisfaction":
+            self._writer.writerows(
+                [csv_text(value) for value in row] for row in satisfaction_rows(summary)
+            )
         self._file.close()
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from fieldkit.safeio import check_output_path
 from fieldkit.sla import Sla, load_sla
 
 FORMATS = ("csv", "xlsx", "html", "json")
-LEVELS = ("visit", "step", "followup")
+LEVELS = ("visit", "step", "followup", "satisfaction")
 
 
 @dataclass

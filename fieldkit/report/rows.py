@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fieldkit.records.models import StepAnswer, VisitRecord
-from fieldkit.report.kpi import VisitFacts, ping_verdicts, visit_facts
+from fieldkit.report.kpi import Summary, VisitFacts, ping_verdicts, visit_facts
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
 
@@ -114,6 +114,31 @@ PING_COLUMNS = [
     Column("avg_ms", "number", 8, "mean round trip"),
     Column("max_ms", "number", 8, "longest round trip"),
 ]
+
+SATISFACTION_COLUMNS = [
+    Column("group_by", "text", 10, "all, engineer or month"),
+    Column("group", "text", 16, "all, the engineer, or the month (2024-05)"),
+    Column("rated", "int", 8, "visits the customer rated (not in progress)"),
+    Column("satisfied", "int", 8, "满意"),
+    Column("mostly_satisfied", "int", 8, "基本满意"),
+    Column("dissatisfied", "int", 8, "不满意"),
+    Column("satisfied_share", "number", 8, "(satisfied + mostly satisfied) ÷ rated"),
+    Column("dissatisfied_share", "number", 8, "dissatisfied ÷ rated (不满意率)"),
+]
+
+
+def satisfaction_rows(summary: Summary) -> list[list[Cell]]:
+    """The satisfaction figures of a report as rows: overall, per engineer, per month."""
+    groups = [("all", [summary.satisfaction]),
+              ("engineer", summary.satisfaction_by_engineer),
+              ("month", summary.satisfaction_by_month)]  # fmt: skip
+    return [
+        [group_by, f.group, f.rated, f.satisfied, f.mostly_satisfied, f.dissatisfied,
+         _share(f.satisfied_share), _share(f.dissatisfied_share)]
+        for group_by, figures in groups
+        for f in figures
+    ]  # fmt: skip
+
 
 FOLLOWUP_COLUMNS = [
     Column("item_id", "text", 44, "the item's id: visit#step-n (docs/followups.md)"),
@@ -269,6 +294,11 @@ def value_text(answer: StepAnswer) -> str | None:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _share(value: float | None) -> float | None:
+    """A share as a fraction to four places, as the JSON summary gives it."""
+    return None if value is None else round(value, 4)
 
 
 def _text(value: Any) -> str | None:
