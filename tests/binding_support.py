@@ -9,9 +9,14 @@ result must then be done again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from fieldkit.checklist.conditions import holds, named_steps
 from fieldkit.checklist.load import LoadedChecklist, load_checklist
+from fieldkit.checklist.models import AnyStep, Checklist, CheckStep, InstructionStep, PingStep
+from fieldkit.records.models import StepAnswer, VisitRecord
 
 EVERY_DEPENDENCY = """\
 schema: 1
@@ -147,3 +152,59 @@ def every_dependency(folder: Path) -> LoadedChecklist:
     path = folder / "every-dependency.yaml"
     path.write_text(EVERY_DEPENDENCY, encoding="utf-8")
     return load_checklist(path)
+
+
+def current_values(record: VisitRecord) -> dict[str, Any]:
+    return {
+        entry.step_id: entry.value
+        for entry in record.answers
+        if entry.answered_at is not None and not entry.skipped and entry.value is not None
+    }
+
+
+def has_result(entry: StepAnswer) -> bool:
+    return bool(entry.ping_attempts) or entry.answered_at is not None
+
+
+def dependencies(step: AnyStep) -> set[str]:
+    names = set(named_steps(step.when)) if step.when is not None else set()
+    if isinstance(step, PingStep):
+        names |= {step.target, *(name for name in (step.mask, step.own_ip) if name)}
+    return names
+
+
+def assert_record_tells_the_truth(record: VisitRecord, checklist: Checklist) -> None:
+    """The record's invariants: every current result matches the inputs it was computed from,
+    is shown only when its `when` holds, passed follows from the answer, history is dated."""
+    values = current_values(record)
+    seen: dict[str, Any] = {}
+    for entry in record.answers:
+        step = checklist.step(entry.step_id)
+        assert step is not None
+        if has_result(entry):
+            # Every result matches the inputs it was computed from.
+            assert entry.inputs is not None, entry.step_id
+            assert dependencies(step) <= set(entry.inputs), entry.step_id
+            for name, used in entry.inputs.items():
+                assert values.get(name) == used, (entry.step_id, name, used, values.get(name))
+            if isinstance(step, PingStep):
+                assert {a["target"] for a in entry.ping_attempts} <= {values.get(step.target)}
+            if step.when is not None and not entry.skipped:
+                assert holds(step.when, seen), entry.step_id  # shown only when its when holds
+        if entry.answered_at is not None and not entry.skipped:
+            # What passed follows from the answer itself.
+            if isinstance(step, PingStep):
+                assert entry.passed == (entry.ping_attempts[-1]["verdict"] == "ok")
+            elif isinstance(step, (InstructionStep, CheckStep)):
+                assert entry.passed is entry.value
+        for old in entry.superseded:
+            assert old.reason.strip() and old.superseded_at >= record.started_at
+            assert old.answered_at is None or old.answered_at <= old.superseded_at
+        if entry.answered_at is not None:
+            assert record.started_at <= entry.answered_at  # no negative duration
+        if entry.answered_at is not None and not entry.skipped and entry.value is not None:
+            seen[entry.step_id] = entry.value
+    for attempt in (a for entry in record.answers for a in entry.ping_attempts):
+        assert datetime.fromisoformat(attempt["started"]) <= datetime.fromisoformat(
+            attempt["finished"]
+        )

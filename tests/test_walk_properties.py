@@ -1,0 +1,246 @@
+"""Property: whatever an engineer does, in any order, the visit record stays true.
+
+Random sequences of answers (valid and not), `back`, `keep`, `skip`, notes, ping re-tests and
+accepted failures, and quit-and-resume, on every built-in checklist and on one that uses every
+derived value of the language (tests/binding_support.py), with a scripted ping (no network).
+After every event the record holds its invariants, and what the walk holds is what a fresh
+read of the disk gives; the walk is then finished and the completed record checked again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from binding_support import assert_record_tells_the_truth, current_values, every_dependency
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from records_factory import fields
+from walk_support import ScriptedPing
+
+from fieldkit.checklist.answers import AnswerError
+from fieldkit.checklist.load import LoadedChecklist, load_checklist
+from fieldkit.checklist.models import (
+    AnyStep,
+    AttachmentStep,
+    CheckStep,
+    ChoiceRecord,
+    DateRecord,
+    FollowupsStep,
+    InstructionStep,
+    Ipv4Record,
+    NetmaskRecord,
+    NumberRecord,
+    PingStep,
+    SerialRecord,
+    SignatureStep,
+    ToolsStep,
+)
+from fieldkit.paths import builtin_checklists_dir
+from fieldkit.records.models import Outcome, VisitRecord, VisitStatus, verify_digest
+from fieldkit.records.store import RecordStore
+from fieldkit.walk.visit import resume_walk, start_walk
+
+BUILTINS = sorted(path.stem for path in builtin_checklists_dir().glob("*.yaml"))
+CHECKLISTS = [*BUILTINS, "every-dependency"]
+VERDICTS = ["ok", "ok", "timeout", "slow", "local_unreachable", "own_address"]
+ADDRESSES = ["192.0.2.1", "192.0.2.2", "192.0.2.10", "192.0.2.11", "192.0.2.0", "198.51.100.1"]
+MASKS = ["/24", "/25", "255.255.0.0", "/30"]
+# Each event is drawn with a count: `forward 5` answers five steps, `back 3` goes back three.
+EVENTS = ["forward", "forward", "answer", "answer", "bad", "back", "back", "keep", "skip", "note",
+          "ping", "accept", "resume"]  # fmt: skip
+# About 1 s per checklist at 12 examples; FIELDKIT_WALK_EXAMPLES=500 searches harder.
+PROPERTY_SETTINGS = settings(
+    max_examples=int(os.environ.get("FIELDKIT_WALK_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def open_checklist_named(name: str, folder: Path) -> LoadedChecklist:
+    if name == "every-dependency":
+        return every_dependency(folder)
+    return load_checklist(builtin_checklists_dir() / f"{name}.yaml")
+
+
+def raw_answer(step: AnyStep, draw: Callable[[Any], Any], folder: Path) -> Any:
+    """An answer as an engineer could type it: mostly valid, sometimes not."""
+    if isinstance(step, (InstructionStep, CheckStep)):
+        return draw(st.booleans())
+    if isinstance(step, NumberRecord):
+        low = step.min if step.min is not None else -100
+        high = step.max if step.max is not None else 100
+        if step.input == "integer":
+            return draw(st.integers(int(low), int(high)))
+        return round(draw(st.floats(low, high, allow_nan=False)), 1)
+    if isinstance(step, Ipv4Record):
+        return draw(st.sampled_from(ADDRESSES))
+    if isinstance(step, NetmaskRecord):
+        return draw(st.sampled_from(MASKS))
+    if isinstance(step, ChoiceRecord):
+        values = [choice.value for choice in step.choices]
+        if step.input == "choice":
+            return draw(st.sampled_from(values))
+        return draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+    if isinstance(step, DateRecord):
+        return "now" if step.input == "datetime" else "2024-05-01"
+    if isinstance(step, SerialRecord):
+        return draw(st.from_regex(step.pattern, fullmatch=True).filter(str.isprintable))
+    if isinstance(step, ToolsStep):
+        return []
+    if isinstance(step, AttachmentStep):
+        ending = step.accept[0] if step.accept else ".txt"
+        path = folder / f"photo{ending}"
+        path.write_bytes(b"a photo")
+        return str(path)
+    if isinstance(step, SignatureStep):
+        return "王经理"
+    if isinstance(step, FollowupsStep):
+        item = {"problem": "UPS", "owner": "李工", "due": "2030-06-01"}
+        return draw(st.sampled_from([[], [item]]))
+    return draw(st.sampled_from(["clean and tight", "无"]))
+
+
+class Session:
+    """One visit driven by random events; `walk` changes when the visit is resumed."""
+
+    def __init__(self, name: str, folder: Path, verdicts: list[str]) -> None:
+        self.folder = folder
+        self.store = RecordStore(folder / "records")
+        self.ping = ScriptedPing(verdicts)
+        self.walk = start_walk(
+            self.store, open_checklist_named(name, folder), fields(), ping=self.ping, lang="en"
+        )
+        self.visit_id = self.walk.record.visit_id
+
+    def event(self, kind: str, times: int, draw: Callable[[Any], Any]) -> None:
+        for _ in range(times if kind in ("forward", "back") else 1):
+            self._event(kind, draw)
+
+    def _event(self, kind: str, draw: Callable[[Any], Any]) -> None:
+        walk = self.walk
+        position = walk.current()
+        try:
+            if kind == "resume":
+                walk.close()
+                self.walk = resume_walk(self.store, self.visit_id, ping=self.ping, lang="en")
+            elif kind == "back":
+                walk.back()
+            elif position is None:
+                return
+            elif kind == "keep":
+                walk.keep(position.step.id)
+            elif kind == "skip":
+                walk.skip(position.step.id, "no meter today")
+            elif kind == "note":
+                walk.note(position.step.id, "rack is full")
+            elif isinstance(position.step, PingStep):
+                if kind == "accept":
+                    walk.accept_ping_failure(position.step.id)
+                else:
+                    walk.run_ping(position.step.id)
+            elif kind == "bad":
+                walk.answer(position.step.id, "§ not an answer §")
+            elif kind == "forward":
+                self._answer_somehow(position.step, draw)
+            else:
+                walk.answer(position.step.id, raw_answer(position.step, draw, self.folder))
+        except AnswerError:
+            pass  # refused (required step, bad value, nothing to go back to...): allowed
+
+    def finish(self, draw: Callable[[Any], Any]) -> VisitRecord:
+        """Answer what is left (valid answers, failures accepted) and complete the visit."""
+        for _ in range(400):
+            position = self.walk.current()
+            if position is None:
+                return self.walk.finish()
+            step = position.step
+            try:
+                if isinstance(step, PingStep):
+                    result = self.walk.run_ping(step.id)
+                    if result.verdict.value != "ok":
+                        self.walk.accept_ping_failure(step.id)
+                else:
+                    self._answer_somehow(step, draw)
+            except AnswerError:
+                self.walk.skip(step.id, "left for the next visit")  # refused if required
+        raise AssertionError("the walk never reached its end")
+
+    def _answer_somehow(self, step: AnyStep, draw: Callable[[Any], Any]) -> None:
+        """A drawn answer, else the first of the fallbacks the walk takes."""
+        fallbacks: list[Any] = [raw_answer(step, draw, self.folder)]
+        if isinstance(step, Ipv4Record):
+            # A gateway must fit the customer IP and mask given: a neighbour of an address does.
+            given = [v for v in current_values(self.walk.record).values() if _is_ipv4(v)]
+            fallbacks += [str(ipaddress.ip_address(v) + d) for v in given for d in (1, -1)]
+        if isinstance(step, (InstructionStep, CheckStep)):
+            fallbacks.append(True)
+        for answer in fallbacks[:-1]:
+            try:
+                self.walk.answer(step.id, answer)
+                return
+            except AnswerError:
+                continue
+        self.walk.answer(step.id, fallbacks[-1])
+
+
+def _is_ipv4(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def assert_on_disk(session: Session) -> None:
+    on_disk = session.store.load(session.visit_id)
+    assert on_disk.model_dump(mode="json") == session.walk.record.model_dump(mode="json")
+
+
+def expected_outcome(record: VisitRecord) -> tuple[Outcome, list[str]]:
+    failed = [entry.step_id for entry in record.answers if entry.passed is False]
+    return (Outcome.FAILED if failed else Outcome.PASSED), failed
+
+
+def assert_completed_record_is_consistent(record: VisitRecord, session: Session) -> None:
+    assert record.status is VisitStatus.COMPLETED and verify_digest(record)
+    assert [entry.step_id for entry in record.answers] == [
+        step.id for step in session.walk.checklist.steps
+    ]
+    for entry in record.answers:
+        assert entry.skipped or entry.answered_at is not None, entry.step_id  # nothing open
+    assert (record.outcome, record.failed_steps) == expected_outcome(record)
+    assert record.finished_at is not None and record.started_at <= record.finished_at
+    assert all(e.answered_at <= record.finished_at for e in record.answers if e.answered_at)
+
+
+@pytest.mark.parametrize("name", CHECKLISTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_any_sequence_of_events_leaves_a_true_record_on_disk(
+    name: str, data: st.DataObject
+) -> None:
+    verdicts = data.draw(st.lists(st.sampled_from(VERDICTS), min_size=1, max_size=6))
+    events = data.draw(
+        st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(1, 8)), max_size=40)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        session = Session(name, Path(folder), verdicts)
+        try:
+            for kind, times in events:
+                session.event(kind, times, data.draw)
+                assert_record_tells_the_truth(session.walk.record, session.walk.checklist)
+                assert_on_disk(session)
+            record = session.finish(data.draw)
+            assert_record_tells_the_truth(record, session.walk.checklist)
+            assert_completed_record_is_consistent(record, session)
+            assert session.store.load(session.visit_id) == record
+        finally:
+            session.walk.close()
