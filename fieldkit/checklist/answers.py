@@ -20,10 +20,10 @@ store, JSON-ready:
 
 What an engineer types by habit (full-width digits, `。` in an address, `26度`, `2026年5月1日`)
 is read through fieldkit/checklist/handtyped.py. A bad answer raises `AnswerError` with a
-bilingual reason; the walkthrough asks again, an
-answers file turns it into an error naming the step. An empty answer is also an AnswerError:
-callers decide before parsing whether an optional step is being left unanswered. Ping steps
-are run, not answered. `judge(step, value)` then says whether the stored value passes.
+bilingual reason; the walkthrough asks again, an answers file turns it into an error naming the
+step. An empty answer is also an AnswerError: callers decide before parsing whether an optional
+step is being left unanswered. Ping steps are run, not answered. `judge(step, value)` then says
+whether the stored value passes.
 """
 
 from __future__ import annotations
