@@ -1,0 +1,158 @@
+"""CLI commands: `server init|run`, `server user add|list|disable`, `server checklists publish`.
+
+Only typer and the standard library are imported at module level: FastAPI, SQLAlchemy and
+Alembic (the optional extra `fieldkit[server]`) are imported inside the commands, so that
+`fieldkit --help` never loads them and a laptop without the extra still starts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli.checklists import JsonOption
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", metavar="URL",
+        help="postgresql+psycopg://user@host/dbname or sqlite:///path (default: FIELDKIT_SERVER_DB,"
+        " else server.db in the user's data folder).",
+    ),
+]  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add `server ...` to the root app."""
+    group = typer.Typer(
+        name="server",
+        help="The centre's store: run the server, manage its users and checklists "
+        "(needs `pip install 'fieldkit[server]'`).",
+        no_args_is_help=True,
+    )
+    group.command("init")(init_command)
+    group.command("run")(run_command)
+    users = typer.Typer(name="user", help="Who may push and read visits.", no_args_is_help=True)
+    users.command("add")(user_add)
+    users.command("list")(user_list)
+    users.command("disable")(user_disable)
+    group.add_typer(users)
+    published = typer.Typer(
+        name="checklists", help="Checklists every laptop pulls on sync.", no_args_is_help=True
+    )
+    published.command("publish")(checklists_publish)
+    group.add_typer(published)
+    app.add_typer(group)
+
+
+def _server_store() -> ModuleType:
+    from fieldkit.errors import UserInputError
+
+    try:
+        from fieldkit.server import store
+    except ImportError as error:
+        raise UserInputError(
+            f"the server needs the optional extra: pip install 'fieldkit[server]' ({error.name} "
+            "is missing)"
+        ) from None
+    return store
+
+
+def init_command(db: DbOption = None) -> None:
+    """Create the database's schema, or upgrade it to this fieldkit's version."""
+    version = _server_store().init(db)
+    sys.stderr.write(f"the database schema is at version {version}\n")
+
+
+def user_add(
+    name: Annotated[str, typer.Argument(help="The engineer's name exactly as records show it.")],
+    role: Annotated[
+        str, typer.Option("--role", metavar="ROLE", help="engineer, supervisor or admin.")
+    ],
+    team: Annotated[
+        str | None, typer.Option("--team", metavar="TEAM", help="A supervisor reads their team's.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a user and print their token once (only its hash is kept)."""
+    token = _server_store().add_user(db, name, role, team)
+    sys.stdout.write(token + "\n")
+    sys.stderr.write("keep this token now: the server keeps only its hash\n")
+
+
+def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the users, their roles and teams."""
+    users = _server_store().list_users(db)
+    if as_json:
+        rows = [
+            {"name": user.name, "role": user.role, "team": user.team, "disabled": user.disabled}
+            for user in users
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    for user in users:
+        state = "  (disabled)" if user.disabled else ""
+        sys.stdout.write(f"{user.name}\t{user.role}\t{user.team or '-'}{state}\n")
+
+
+def user_disable(
+    name: Annotated[str, typer.Argument(help="The user whose token stops working.")],
+    db: DbOption = None,
+) -> None:
+    """Disable a user: their token is refused from now on (401)."""
+    _server_store().disable_user(db, name)
+    sys.stderr.write(f"{name} is disabled\n")
+
+
+def checklists_publish(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="Checklist YAML files or folders.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Validate checklists as `checklists validate` does, then publish them all (or none)."""
+    for checklist_id, version, new in _server_store().publish_checklists(db, files):
+        state = "published" if new else "already published"
+        sys.stderr.write(f"{checklist_id} {version}: {state}\n")
+
+
+def run_command(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8765,
+    certfile: Annotated[
+        Path | None, typer.Option("--certfile", help="TLS certificate (PEM), with --keyfile.")
+    ] = None,
+    keyfile: Annotated[
+        Path | None, typer.Option("--keyfile", help="TLS private key (PEM), with --certfile.")
+    ] = None,
+) -> None:
+    """Serve the API (OpenAPI at /docs) until stopped."""
+    from fieldkit.errors import UserInputError
+
+    store = _server_store()
+    if (certfile is None) != (keyfile is None):
+        raise UserInputError("--certfile and --keyfile go together")
+    for option, path in (("--certfile", certfile), ("--keyfile", keyfile)):
+        if path is not None and not path.is_file():
+            raise UserInputError(f"{option} {path}: no such file")
+    import uvicorn
+
+    from fieldkit.server.app import Settings, create_app
+
+    url = db or store.default_database_url()
+    with store.open_engine(url) as engine:
+        store.require_current_schema(engine)
+    uvicorn.run(
+        create_app(Settings(database_url=url)),
+        host=host,
+        port=port,
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+        log_level="warning",
+    )

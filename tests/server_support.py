@@ -1,0 +1,105 @@
+"""A real server app on a real database for the tests: schema migrated, users added, and
+sealed records made by benchmarks/make_records.py (the report benchmark's generator)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from fieldkit.records.models import VisitRecord, VisitStatus
+from fieldkit.server import db, migrate
+from fieldkit.server.app import Settings, create_app
+from fieldkit.server.auth import new_token
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from make_records import ENGINEERS, RecordMaker, record_bytes
+
+TODAY = date(2024, 6, 30)
+# Two teams of engineers, a supervisor for each, and an admin.
+TEAM_NORTH = ENGINEERS[:6]
+TEAM_SOUTH = ENGINEERS[6:]
+SUPERVISOR_NORTH = "王主管"
+SUPERVISOR_SOUTH = "陈主管"
+ADMIN = "admin"
+
+
+@dataclass
+class Server:
+    client: TestClient
+    tokens: dict[str, str]
+    url: str
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def push(
+        self, record: VisitRecord, *, as_user: str | None = None, body: bytes | None = None
+    ) -> httpx.Response:
+        return self.client.put(
+            f"/api/v1/visits/{record.visit_id}",
+            content=record_bytes(record) if body is None else body,
+            headers=self.auth(as_user or record.engineer),
+        )
+
+
+def team_of(name: str) -> str | None:
+    if name in TEAM_NORTH or name == SUPERVISOR_NORTH:
+        return "north"
+    if name in TEAM_SOUTH or name == SUPERVISOR_SOUTH:
+        return "south"
+    return None
+
+
+def prepare_database(url: str) -> dict[str, str]:
+    """Migrate the schema and add every user; their tokens by name."""
+    engine = db.make_engine(url)
+    migrate.upgrade(engine)
+    tokens: dict[str, str] = {}
+    roles = {name: "engineer" for name in ENGINEERS}
+    roles |= {SUPERVISOR_NORTH: "supervisor", SUPERVISOR_SOUTH: "supervisor", ADMIN: "admin"}
+    with engine.begin() as conn:
+        for name, role in roles.items():
+            tokens[name] = new_token()
+            db.add_user(conn, name, role, team_of(name), tokens[name])
+    engine.dispose()
+    return tokens
+
+
+def start_server(url: str, **settings: int) -> Server:
+    tokens = prepare_database(url)
+    client = TestClient(create_app(Settings(database_url=url, **settings)))  # type: ignore[arg-type]
+    return Server(client, tokens, url)
+
+
+def finished_records(count: int, seed: int = 5) -> list[VisitRecord]:
+    """`count` sealed, finished, undamaged records."""
+    maker = RecordMaker(seed, TODAY)
+    found: list[VisitRecord] = []
+    while len(found) < count:
+        record, damage = maker.visit()
+        if not damage and record.status is not VisitStatus.IN_PROGRESS:
+            found.append(record)
+    return found
+
+
+def in_progress_record(seed: int = 5) -> VisitRecord:
+    maker = RecordMaker(seed, TODAY)
+    while True:
+        record, damage = maker.visit()
+        if not damage and record.status is VisitStatus.IN_PROGRESS:
+            return record
+
+
+def resealed(record: VisitRecord, **changes: object) -> VisitRecord:
+    """The same visit id with other content, sealed again (a digest that matches)."""
+    return record.model_copy(update={**changes, "digest": None}).sealed()
+
+
+def as_json(record: VisitRecord) -> dict[str, object]:
+    return json.loads(record_bytes(record))

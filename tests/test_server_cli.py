@@ -1,0 +1,84 @@
+"""`fieldkit server init|user|checklists` against a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from cli_runner import invoke
+
+from fieldkit.server import db
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_init_users_and_tokens(database_url: str) -> None:
+    assert invoke("server", "user", "list", "--db", database_url).exit_code == 2  # no schema yet
+    first = invoke("server", "init", "--db", database_url)
+    assert first.exit_code == 0, first.output
+    assert invoke("server", "init", "--db", database_url).exit_code == 0  # idempotent
+    added = invoke("server", "user", "add", "李工", "--role", "engineer", "--team", "north",
+                   "--db", database_url)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    token = added.stdout.strip()
+    assert token.startswith("fk_") and len(token) > 40
+    engine = db.make_engine(database_url)
+    with engine.connect() as conn:
+        user = db.user_for_token(conn, token)
+        stored = [row.token_hash for row in conn.execute(db.users.select())]
+    engine.dispose()
+    assert user is not None and (user.name, user.role, user.team) == ("李工", "engineer", "north")
+    assert token not in stored and db.token_hash(token) in stored  # only the hash is kept
+
+    twice = invoke("server", "user", "add", "李工", "--role", "admin", "--db", database_url)
+    assert twice.exit_code == 2 and "exists already" in twice.stderr
+    bad_role = invoke("server", "user", "add", "王工", "--role", "boss", "--db", database_url)
+    assert bad_role.exit_code == 2 and "--role" in bad_role.stderr
+
+    assert invoke("server", "user", "disable", "李工", "--db", database_url).exit_code == 0
+    listed = json.loads(invoke("server", "user", "list", "--json", "--db", database_url).stdout)
+    assert listed == [{"name": "李工", "role": "engineer", "team": "north", "disabled": True}]
+    assert invoke("server", "user", "disable", "nobody", "--db", database_url).exit_code == 2
+
+
+def test_publish_validates_like_checklists_validate(database_url: str, tmp_path: Path) -> None:
+    invoke("server", "init", "--db", database_url)
+    broken = REPO / "tests" / "broken_checklists" / "bad_regex.yaml"
+    good = REPO / "checklists" / "lan-turnup.yaml"
+    refused = invoke(
+        "server", "checklists", "publish", str(good), str(broken), "--db", database_url
+    )
+    assert refused.exit_code == 2
+    assert "bad_regex.yaml:" in refused.stderr
+    engine = db.make_engine(database_url)
+    with engine.connect() as conn:
+        assert db.published_checklists(conn) == []  # all or none
+    published = invoke("server", "checklists", "publish", str(good), "--db", database_url)
+    assert published.exit_code == 0 and "published" in published.stderr
+    again = invoke("server", "checklists", "publish", str(good), "--db", database_url)
+    assert "already published" in again.stderr
+    changed = tmp_path / "lan-turnup.yaml"
+    changed.write_bytes(good.read_bytes() + b"\n# a comment changes the file\n")
+    clash = invoke("server", "checklists", "publish", str(changed), "--db", database_url)
+    assert clash.exit_code == 2 and "raise its version" in clash.stderr
+    with engine.connect() as conn:
+        assert db.checklist_content(conn, "lan-turnup", "1.1") == good.read_bytes()
+    engine.dispose()
+
+
+def test_the_cli_starts_without_loading_the_server() -> None:
+    code = (
+        "import sys; from fieldkit.cli.app import build_app; build_app(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('fastapi', 'sqlalchemy', 'alembic', 'uvicorn', 'psycopg')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
