@@ -32,6 +32,7 @@ UPGRADE_HINT = (
 )
 TEXT_COLUMN = [Column("text", "text", 20, "")]
 CELL = re.compile(r"<c r=\"A(\d+)\"[^>]*>.*?</c>", re.DOTALL)
+STYLE = re.compile(r' s="\d+"')
 
 # Text that takes an escape somewhere: XML specials, control characters, Excel's _xHHHH_
 # escapes written literally, the two non-characters, white space at either end.
@@ -70,9 +71,11 @@ def xlsxwriter_rich_passthrough(text: str) -> bool:
 
 
 def data_cells(workbook: bytes, sheet: str = "xl/worksheets/sheet1.xml") -> dict[int, str]:
-    """Row number -> the <c> element of column A, below the header row."""
+    """Row number -> the <c> element of column A, below the header row, without its style:
+    the export marks text a spreadsheet would run as a formula with a quote-prefix style
+    (tests/test_report_exports.py), which is not the text's escaping compared here."""
     xml = zipfile.ZipFile(io.BytesIO(workbook)).read(sheet).decode("utf-8")
-    return {int(row): cell for row, cell in _cells(xml) if int(row) > 1}
+    return {int(row): STYLE.sub("", cell, count=1) for row, cell in _cells(xml) if int(row) > 1}
 
 
 def _cells(xml: str) -> list[tuple[str, str]]:

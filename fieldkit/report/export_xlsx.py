@@ -263,7 +263,8 @@ def _write_text(
     the workbook); such text goes in as three plain rich-string runs, which are escaped."""
     text = _excel_length(text)
     if text.startswith("<r>") and text.endswith("</r>"):
-        sheet.write_rich_string(row, col, text[:1], text[1:-1], text[-1:], cell_format)
+        runs = [text[:1], text[1:-1], text[-1:]]
+        sheet.write_rich_string(row, col, *runs, *([cell_format] if cell_format else []))
     else:
         sheet.write_string(row, col, text, cell_format)
 
