@@ -56,3 +56,23 @@ class Text(BaseModel):
 
     def get(self, lang: Lang) -> str:
         return self.zh if lang == "zh" else self.en
+
+
+# Characters a reader does not see: format (zero-width space, joiners, BOM), separators, and
+# the rest of the Unicode "other" categories.
+_UNSEEN_CATEGORIES = ("Cf", "Zs", "Zl", "Zp", "Cc", "Co", "Cn")
+
+
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be a name in a record (an engineer, a customer, a site, an order), or
+    None: a control character (NUL...), a lone surrogate (bytes the terminal could not decode),
+    or nothing visible at all (only spaces or zero-width characters)."""
+    import unicodedata
+
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return "holds a control character (such as NUL)"
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "holds bytes that are not text (is the terminal set to UTF-8?)"
+    if all(unicodedata.category(char) in _UNSEEN_CATEGORIES for char in text):
+        return "has no visible character (only spaces or zero-width characters)"
+    return None

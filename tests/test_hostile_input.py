@@ -354,8 +354,9 @@ def test_an_answers_file_that_is_a_fifo_is_refused_not_waited_on(tmp_path: Path)
 
 # -- formula injection --------------------------------------------------------------------------
 
-INJECTIONS = ['=HYPERLINK("http://evil.example","Click")', "@SUM(A1:A9)", "+1+1", "-2+3",
-              "\tTAB", "\rCR"]
+# Tab and CR cannot start a name (a control character is refused there); they are covered by
+# test_which_text_runs_as_a_formula.
+INJECTIONS = ['=HYPERLINK("http://evil.example","Click")', "@SUM(A1:A9)", "+1+1", "-2+3"]
 
 
 def _injected_records(root: Path) -> None:
@@ -390,9 +391,7 @@ def test_xlsx_cells_that_would_run_as_formulas_are_quoted_text(tmp_path: Path) -
     sheet = openpyxl.load_workbook(output)["Visits"]
     header = [cell.value for cell in sheet[1]]
     customers = [row[header.index("customer")] for row in sheet.iter_rows(min_row=2)]
-    # openpyxl leaves Excel's _x000D_ escape of a carriage return as it is; Excel reads it back
-    values = [cell.value.replace("_x000D_", "\r") for cell in customers]
-    assert sorted(values) == sorted(INJECTIONS)
+    assert sorted(cell.value for cell in customers) == sorted(INJECTIONS)
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in customers)
     visits = [row[header.index("visit_id")] for row in sheet.iter_rows(min_row=2)]
     assert not any(cell.quotePrefix for cell in visits)
@@ -495,3 +494,147 @@ def test_a_serial_answer_longer_than_any_serial_is_refused_before_matching() -> 
     with pytest.raises(AnswerError) as refused:
         _parse_serial(step, "A" + "1" * MAX_SERIAL_CHARS)
     assert "too long" in refused.value.reason.en
+
+
+# -- console encodings --------------------------------------------------------------------------
+
+
+def _fieldkit_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "fieldkit", *args], capture_output=True, timeout=120,
+        env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+    )
+
+
+def test_a_walk_into_a_gbk_console_degrades_and_completes(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    done = _fieldkit_process(
+        "demo", "--records", str(records), "--lang", "zh", env={"PYTHONIOENCODING": "gbk"}
+    )
+    assert done.returncode == 0, done.stderr.decode("gbk", "replace")
+    shown = done.stdout.decode("gbk")  # all of it is GBK text
+    assert "✓" not in shown and " OK" in shown and "光" in shown  # what GBK has, it shows
+    record = next(records.glob("*/visit.json")).read_text("utf-8")
+    assert '"status": "completed"' in record
+
+
+def test_every_command_runs_on_an_ascii_console(records: Path, tmp_path: Path) -> None:
+    visit_id = RecordStore(records).visit_ids()[0]
+    transcripts = Path(__file__).parent / "transcripts"
+    for args in (
+        ("checklists", "list"),
+        ("checklists", "show", "lan-turnup"),
+        ("visits", "list"),
+        ("visits", "show", visit_id),
+        ("report", "summary", str(records)),
+        ("ping", "interpret", str(transcripts / "windows-zh-ok-utf8.txt")),
+        ("demo", "--records", str(tmp_path / "demo")),
+    ):
+        done = _fieldkit_process(
+            *args, env={"PYTHONIOENCODING": "ascii", "FIELDKIT_RECORDS": str(records)}
+        )
+        assert done.returncode in (0, 1), (args, done.stderr)
+        assert b"Traceback" not in done.stderr
+        done.stdout.decode("ascii")  # nothing but ASCII reached the console
+
+
+def test_gbk_bytes_typed_at_a_utf8_prompt_are_refused_and_asked_again(tmp_path: Path) -> None:
+    import pexpect
+
+    checklist = tmp_path / "c.yaml"
+    checklist.write_text(
+        "schema: 1\nid: gbk-walk\nversion: \"1.0\"\nkind: visit\n"
+        "title: {zh: 测试, en: Test}\ndescription: {zh: 测试, en: test}\nsteps:\n"
+        "  - id: remarks\n    type: record\n    title: {zh: 备注, en: Remarks}\n    input: text\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FIELDKIT_RECORDS": str(tmp_path / "records"), "FIELDKIT_LANG": "en",
+           "NO_COLOR": "1", "TERM": "xterm", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "fieldkit", "run", str(checklist), "--customer", "C",
+                         "--engineer", "Li"], env=env, timeout=30,
+    )
+    while child.expect(["Remarks", r"Enter to leave empty\)"]) == 1:
+        child.sendline(b"")  # the visit fields this kind asks for
+    child.sendline("李工".encode("gbk"))
+    child.expect("not readable text")
+    child.sendline(b"ok")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    record = json.loads(next((tmp_path / "records").glob("*/visit.json")).read_text("utf-8"))
+    assert record["answers"][0]["value"] == "ok"
+
+
+# -- smaller cases ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ("customer: C\nnote: {skip: [a, b]}\n", "skip: the reason is text, not a list"),
+        ('engineer: "\\u200b\\u200b"\ncustomer: C\n', "engineer has no visible character"),
+        ('customer: "C\\0"\n', "customer holds a control character"),
+        ("customer: C\nnote: {skip: no}\nlevel: 1" + "0" * 400 + "\n", "the number is too large"),
+    ],
+)
+def test_small_hostile_answers_are_one_line_naming_the_file(
+    tmp_path: Path, answers: str, problem: str
+) -> None:
+    checklist = tmp_path / "c.yaml"
+    checklist.write_text(
+        "schema: 1\nid: small\nversion: \"1.0\"\nkind: visit\n"
+        "title: {zh: 测试, en: Test}\ndescription: {zh: 测试, en: test}\nsteps:\n"
+        "  - id: note\n    type: record\n    title: {zh: 注, en: Note}\n    input: text\n"
+        "    required: false\n"
+        "  - id: level\n    type: record\n    title: {zh: 数, en: Level}\n    input: decimal\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "answers.yaml"
+    path.write_text("engineer: Li\n" * ("engineer" not in answers) + answers, "utf-8")
+    result = invoke("run", str(checklist), "--answers", str(path),
+                    env={"FIELDKIT_RECORDS": str(tmp_path / "records")})
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.stderr and problem in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_ping_from_an_ipv6_source_to_an_ipv4_target_is_a_bad_option() -> None:
+    result = invoke("ping", "127.0.0.1", "--source", "::1", "-c", "1")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "fieldkit: error: --source ::1 and the target 127.0.0.1 are not both IPv4 or both "
+        "IPv6: give a source address of the target's kind\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    ['{"fingerprint": "FP", "files": {"KEY": {"sha256": "SHA", "problems": 5}}}',
+     '{"fingerprint": "FP", "files": {"KEY": {"sha256": "SHA", "id": 1}}}',
+     '{"fingerprint": "FP", "files": {"KEY": {"sha256": "SHA", "id": "x", "title": [1]}}}',
+     "[" * 5000 + "]" * 5000, "\xff\xfe", ""],
+)
+def test_a_corrupt_checklist_index_cache_is_a_miss(tmp_path: Path, corrupt: str) -> None:
+    env = {"FIELDKIT_CACHE": str(tmp_path)}
+    assert invoke("checklists", "list", env=env).exit_code == 0
+    index = tmp_path / "checklist-index.json"
+    stored = json.loads(index.read_text("utf-8"))
+    key, summary = next(iter(stored["files"].items()))
+    text = corrupt.replace("FP", stored["fingerprint"]).replace("KEY", key)
+    index.write_text(text.replace("SHA", summary["sha256"]), "utf-8")
+    listed = invoke("checklists", "list", env=env)
+    assert listed.exit_code == 0 and "Traceback" not in listed.stderr
+    assert listed.stdout == invoke("checklists", "list", env=env).stdout
+
+
+def test_bundle_since_of_a_year_one_record_is_no_traceback(tmp_path: Path) -> None:
+    root = tmp_path / "records"
+    visit_id = _completed_visit(root)
+    path = root / visit_id / "visit.json"
+    raw = json.loads(path.read_text("utf-8"))
+    raw["started_at"] = "0001-01-01T00:00:00+08:00"
+    path.write_text(json.dumps(raw), "utf-8")
+    result = invoke("visits", "bundle", "--since", "2024-01-01", "-o", str(tmp_path / "b.zip"),
+                    env={"FIELDKIT_RECORDS": str(root), "TZ": "Asia/Tokyo"})
+    assert result.exit_code == 2 and "nothing to bundle" in result.stderr

@@ -24,18 +24,20 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from fieldkit import __version__, paths
 from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.lang import Lang
+from fieldkit.safeio import read_bounded
 
 if TYPE_CHECKING:
     from fieldkit.checklist.load import LoadedChecklist
 
 CHECKLIST_SUFFIXES = (".yaml", ".yml")
 _INDEX_NAME = "checklist-index.json"
+_MAX_INDEX_BYTES = 16 * 1024 * 1024  # a summary is ~300 bytes; this is 50,000 checklists
 # The files whose code decides whether a checklist is valid: a change invalidates the index.
 _VALIDATOR_FILES = (
     Path(__file__).with_name("models.py"),
@@ -193,8 +195,9 @@ class _Index:
         file = paths.cache_dir() / _INDEX_NAME
         fingerprint = _validator_fingerprint()
         summaries: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            stored = json.loads(file.read_text(encoding="utf-8"))
+        # A corrupt cache is a miss: json.loads, not pydantic, keeps a listing light.
+        with contextlib.suppress(OSError, ValueError, RecursionError):
+            stored = json.loads(read_bounded(file, _MAX_INDEX_BYTES))
             if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint:
                 summaries = stored.get("files", {})
         return cls(file, fingerprint, summaries if isinstance(summaries, dict) else {})
@@ -207,7 +210,7 @@ class _Index:
             return ChecklistEntry(id=path.stem, path=path, origin=origin, problems=(problem,))
         key = str(path)
         summary = self.summaries.get(key)
-        if not isinstance(summary, dict) or summary.get("sha256") != digest:
+        if not _is_summary(summary) or summary.get("sha256") != digest:
             summary = {"sha256": digest, **_summarise(path)}
             self.summaries[key] = summary
             self.changed = True
@@ -248,6 +251,27 @@ def _validator_fingerprint() -> str:
             stat = file.stat()
             parts.append(f"{file.name}:{stat.st_mtime_ns}:{stat.st_size}")
     return "|".join(parts)
+
+
+def _is_summary(summary: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether a cached summary has the shape `_summarise` gives (the cache may be corrupt or
+    edited: anything else is a miss, never a traceback)."""
+
+    def text_or_none(value: Any) -> bool:
+        return value is None or isinstance(value, str)
+
+    if not isinstance(summary, dict) or not isinstance(summary.get("id"), str):
+        return False
+    title, problems = summary.get("title"), summary.get("problems", [])
+    return (
+        text_or_none(summary.get("kind"))
+        and text_or_none(summary.get("version"))
+        and (title is None or (isinstance(title, dict) and all(
+            isinstance(key, str) and isinstance(value, str) for key, value in title.items()
+        )))
+        and isinstance(problems, list)
+        and all(isinstance(problem, str) for problem in problems)
+    )
 
 
 def _summarise(path: Path) -> dict[str, Any]:

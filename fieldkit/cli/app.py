@@ -13,6 +13,7 @@ import typer
 
 from fieldkit import version_line
 from fieldkit.cli import checklists, followups, ping, report, run, server, visits
+from fieldkit.cli.console_encoding import configure_console
 from fieldkit.errors import FieldkitError, ValidationFailed
 
 
@@ -47,6 +48,7 @@ def build_app() -> typer.Typer:
 
 def run_app(argv: list[str]) -> None:
     """Run the CLI; every FieldkitError becomes its message on stderr and its exit code."""
+    configure_console()
     try:
         build_app()(args=argv, prog_name="fieldkit")
     except ValidationFailed as error:

@@ -114,6 +114,13 @@ def check_target(target: str, *, source: str | None = None, mask: str | None = N
         report.findings.append(
             Finding(FindingCode.RESOLVED, False, {"target": target, "address": report.address})
         )
+    if source is not None and ipaddress.ip_address(source).version != ipaddress.ip_address(
+        report.address
+    ).version:
+        raise UserInputError(
+            f"--source {source} and the target {report.address} are not both IPv4 or both "
+            "IPv6: give a source address of the target's kind"
+        )
     if mask:
         parse_mask(report.address, mask)  # a bad mask is a bad option: say so before sending
     if not _is_loopback(report.address) and is_local_address(report.address):

@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from fieldkit.text import Text
+from fieldkit.text import Text, name_problem
 
 SCHEMA_VERSION = 2
 
@@ -318,6 +318,14 @@ class VisitFields(BaseModel):
     order: str | None = Field(default=None, description="The work-order number")
     order_type: OrderType | None = None
     grade: Grade | None = None
+
+    @field_validator("engineer", "customer", "site", "order")
+    @classmethod
+    def _readable_name(cls, value: str | None) -> str | None:
+        problem = None if value is None else name_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class _RecordHeader(BaseModel):

@@ -20,6 +20,7 @@ from fieldkit.errors import ExitCode, FieldkitError, UserInputError
 from fieldkit.lang import Lang
 from fieldkit.records.models import Grade, OrderType, VisitFields, VisitRecord
 from fieldkit.records.store import RecordStore
+from fieldkit.text import name_problem
 from fieldkit.ui.prompts import Keyboard, QuitWalk, TerminalKeyboard, walk_interactively
 from fieldkit.ui.texts import say
 from fieldkit.ui.walk_screen import WalkScreen
@@ -318,7 +319,11 @@ class _VisitFieldQuestions:
                 where = f" or `{name}:` in {self.request.answers}" if self.request.answers else ""
                 article = "an" if name[0] in "aeiou" else "a"
                 raise UserInputError(f"the visit needs {article} {name}: give --{name}{where}")
-            self.values[name] = self._checked(name, value)
+            try:
+                self.values[name] = self._checked(name, value)
+            except UserInputError as refused:  # e.g. a name of zero-width characters only
+                self._say("refused", "red", reason=str(refused))
+                continue
             index += 1
 
     def yes_or_no(self, key: str, ask_key: str, *, default: bool) -> bool:
@@ -345,9 +350,14 @@ class _VisitFieldQuestions:
 
     def _checked(self, name: str, value: str | None) -> Any:
         kind = _CHOICE_FIELDS.get(name)
-        if kind is None or value is None:
+        if value is None:
             return value
         try:
+            if kind is None:
+                problem = name_problem(value)
+                if problem is not None:
+                    raise UserInputError(f"{name} {problem}")
+                return value
             return _labelled(kind, value, name, self.lang)
         except UserInputError as error:
             if self.answers is None or getattr(self.request, name) is not None:

@@ -176,6 +176,9 @@ def _answer_step(walk: Walkthrough, answers: AnswersFile, position: Position) ->
         return None
     raw = answers.answers[step.id]
     if isinstance(raw, dict) and set(raw) == {"skip"}:
-        walk.skip(step.id, str(raw["skip"] or ""))
+        reason = raw["skip"]
+        if isinstance(reason, (list, dict)):  # str() would record "['a', 'b']"
+            raise UserInputError("skip: the reason is text, not a list or mapping")
+        walk.skip(step.id, "" if reason is None else str(reason))
         return None
     return walk.answer(step.id, raw)
