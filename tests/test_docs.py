@@ -12,6 +12,7 @@ README = REPO / "README.md"
 DOC_PAGES = [README, *sorted((REPO / "docs").glob("*.md"))]
 FENCED_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
+HTML_ANCHOR = re.compile(r'<a (?:id|name)="([^"]+)"')
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -22,7 +23,9 @@ def github_anchor(heading: str) -> str:
 
 def anchors(page: Path) -> set[str]:
     prose = FENCED_BLOCK.sub("", page.read_text(encoding="utf-8"))
-    return {github_anchor(heading) for heading in HEADING.findall(prose)}
+    return {github_anchor(heading) for heading in HEADING.findall(prose)} | set(
+        HTML_ANCHOR.findall(prose)
+    )
 
 
 def test_readme_is_a_short_front_door() -> None:
