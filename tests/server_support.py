@@ -4,7 +4,12 @@ sealed records made by benchmarks/make_records.py (the report benchmark's genera
 from __future__ import annotations
 
 import json
+import socket
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -103,3 +108,39 @@ def resealed(record: VisitRecord, **changes: object) -> VisitRecord:
 
 def as_json(record: VisitRecord) -> dict[str, object]:
     return json.loads(record_bytes(record))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(url: str, **settings: int) -> Iterator[str]:
+    """The real app under uvicorn in a thread, on 127.0.0.1; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    app = create_app(Settings(database_url=url, **settings))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def write_laptop_records(root: Path, records: list[VisitRecord]) -> None:
+    """Records as the laptop's store keeps them: <root>/<visit id>/visit.json."""
+    for record in records:
+        folder = root / record.visit_id
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "visit.json").write_bytes(record_bytes(record))

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from fieldkit import version_line
-from fieldkit.cli import checklists, followups, ping, report, run, server, visits
+from fieldkit.cli import checklists, followups, ping, report, run, server, sync, visits
 from fieldkit.cli.console_encoding import configure_console
 from fieldkit.errors import FieldkitError, ValidationFailed
 
@@ -41,7 +41,7 @@ def build_app() -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)
-    for module in (checklists, ping, run, visits, report, followups, server):
+    for module in (checklists, ping, run, visits, report, followups, sync, server):
         module.register(app)
     return app
 

@@ -88,10 +88,13 @@ def list_visits(
 ) -> None:
     """List the visits in the records folder, newest first."""
     from fieldkit.records.models import VisitStatus, verify_digest
+    from fieldkit.sync.state import SyncState
 
     store = _store(records)
     wanted = VisitStatus(status.value) if status else None
     found = list(store.iter_records(wanted, on_error=lambda error: _warn(f"skipped: {error}")))
+    sync_state = SyncState.load(store.root)
+    synced = sync_state.synced_visits()
     if as_json:
         _print_json(
             [
@@ -113,6 +116,7 @@ def list_visits(
                     "findings": r.findings,
                     "answers": len(r.answers),
                     "digest_ok": verify_digest(r) if r.digest else None,
+                    "synced": r.digest is not None and synced.get(r.visit_id) == r.digest,
                     "path": str(store.visit_dir(r.visit_id)),
                 }
                 for r in found
@@ -125,7 +129,9 @@ def list_visits(
     from fieldkit.ui.listings import visits_table
     from fieldkit.ui.tables import print_tables
 
-    print_tables([visits_table(found, language(lang))])
+    # The synced column appears once this laptop has synced with a centre (`fieldkit sync`).
+    shown_synced = synced if sync_state.servers else None
+    print_tables([visits_table(found, language(lang), shown_synced)])
 
 
 def show_visit(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from fieldkit import __version__
 from fieldkit.server import db
+from fieldkit.server.auth import CurrentUser
 from fieldkit.sla import Sla, load_sla
 
 # A 500-step record with its checklist is well under 1 MB.
@@ -31,7 +32,7 @@ class Settings:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from fieldkit.server.api import checklists, visits
+    from fieldkit.server.api import checklists, followups, visits
 
     app = FastAPI(title="fieldkit server", version=__version__)
     app.state.settings = settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.derived = db.Derived(settings.sla)
     app.include_router(visits.router)
     app.include_router(checklists.router)
+    app.include_router(followups.router)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -50,8 +52,9 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
 
-    @app.get("/api/v1/health")
-    def health() -> dict[str, str]:
-        return {"fieldkit": __version__}
+    @app.get("/api/v1/me")
+    def me(user: CurrentUser) -> dict[str, str | None]:
+        """Who this token is: a laptop checks it before pushing anything."""
+        return {"name": user.name, "role": user.role, "team": user.team, "fieldkit": __version__}
 
     return app

@@ -508,3 +508,33 @@ def checklist_content(conn: Connection, checklist_id: str, version: str) -> byte
         )
     ).first()
     return None if row is None else bytes(row.content)
+
+
+# ---------------------------------------------------------------------------------------------
+# Follow-up closures
+
+
+def followup_visit(conn: Connection, item: str, scope: VisitScope) -> str | None:
+    """The visit holding follow-up `item`, if this scope may read it."""
+    row = conn.execute(
+        sa.select(followups.c.visit_id)
+        .join(visits, visits.c.visit_id == followups.c.visit_id)
+        .where(followups.c.item_id == item, scope.where())
+    ).first()
+    return None if row is None else str(row.visit_id)
+
+
+def closure_digest(conn: Connection, item: str) -> str | None:
+    row = conn.execute(sa.select(closures.c.digest).where(closures.c.item_id == item)).first()
+    return None if row is None else str(row.digest)
+
+
+def insert_closure(
+    conn: Connection, item: str, digest: str, content: dict[str, Any], closed_at: datetime,
+    pushed_by: str,
+) -> None:  # fmt: skip
+    conn.execute(
+        closures.insert().values(
+            item_id=item, digest=digest, content=content, closed_at=closed_at, pushed_by=pushed_by
+        )
+    )

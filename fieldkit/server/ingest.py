@@ -73,3 +73,27 @@ def ingest_visit(
         # Another push of the same visit won the race: the next round says which it was.
     raise AssertionError("unreachable")
 
+
+
+def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:
+    """Store a pushed follow-up closure; True when stored now, False when already there.
+    Anyone who may read the visit may close its items (the engineer, their supervisor)."""
+    from fieldkit.followups.closures import ClosureUnreadable, parse_closure
+
+    try:
+        closure = parse_closure(body, "closure")
+    except ClosureUnreadable as error:
+        raise Refused(422, str(error)) from None
+    assert closure.digest is not None
+    with engine.begin() as conn:
+        if db.followup_visit(conn, closure.item_id, db.VisitScope.of(user)) is None:
+            # The same answer whether the item does not exist or this token may not see it.
+            raise Refused(404, f"no follow-up {closure.item_id} (push its visit first)")
+        stored = db.closure_digest(conn, closure.item_id)
+        if stored is not None:
+            if stored == closure.digest:
+                return False
+            raise Refused(409, "the centre holds another closure of this item")
+        db.insert_closure(conn, closure.item_id, closure.digest, json.loads(body),
+                          closure.closed_at, user.name)  # fmt: skip
+    return True

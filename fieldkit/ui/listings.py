@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,6 +23,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "engineer": ("工程师", "Engineer"),
     "status": ("状态", "Status"),
     "steps": ("已答步骤", "Steps"),
+    "synced": ("已同步", "Synced"),
     "id": ("编号", "Id"),
     "kind": ("类型", "Kind"),
     "version": ("版本", "Version"),
@@ -58,18 +59,25 @@ def _status(record: VisitRecord, lang: Lang) -> Text:
     return state
 
 
-def visits_table(records: Sequence[VisitRecord], lang: Lang) -> FitTable:
-    """`visits list`: id, customer and status always; the rest as the width allows."""
-    table = FitTable(
-        _columns(lang, ("visit_id", "keep"), ("started", ""), ("checklist", ""),
-                 ("customer", "keep wrap"), ("engineer", ""), ("status", "keep"),
-                 ("steps", "right")),
-        lang=lang,
-    )
+def visits_table(
+    records: Sequence[VisitRecord], lang: Lang, synced: Mapping[str, str] | None = None
+) -> FitTable:
+    """`visits list`: id, customer and status always; the rest as the width allows. `synced`
+    (visit id -> digest the centre accepted) adds the synced column."""
+    specs = [("visit_id", "keep"), ("started", ""), ("checklist", ""), ("customer", "keep wrap"),
+             ("engineer", ""), ("status", "keep"), ("steps", "right")]  # fmt: skip
+    if synced is not None:
+        specs.append(("synced", "keep"))
+    table = FitTable(_columns(lang, *specs), lang=lang)
     for record in records:
-        table.add_row(record.visit_id, f"{record.started_at:%Y-%m-%d %H:%M}",
-                      record.checklist.id, record.customer, record.engineer,
-                      _status(record, lang), str(len(record.answers)))
+        row: list[str | Text] = [
+            record.visit_id, f"{record.started_at:%Y-%m-%d %H:%M}", record.checklist.id,
+            record.customer, record.engineer, _status(record, lang), str(len(record.answers)),
+        ]  # fmt: skip
+        if synced is not None:
+            accepted = record.digest is not None and synced.get(record.visit_id) == record.digest
+            row.append(("是" if lang == "zh" else "yes") if accepted else "-")
+        table.add_row(*row)
     return table
 
 

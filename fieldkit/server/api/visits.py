@@ -32,7 +32,7 @@ def _declared_size(request: Request, limit: int) -> None:
         raise _too_large(limit)
 
 
-async def _read_bounded(request: Request, limit: int) -> bytes:
+async def read_bounded(request: Request, limit: int) -> bytes:
     _declared_size(request, limit)
     body = bytearray()
     async for chunk in request.stream():
@@ -54,7 +54,7 @@ async def push_visit(visit_id: str, request: Request, user: CurrentUser) -> Any:
     record (the reason says why)."""
     _check_visit_id(visit_id)
     settings = request.app.state.settings
-    body = await _read_bounded(request, settings.max_record_bytes)
+    body = await read_bounded(request, settings.max_record_bytes)
     try:
         stored = await run_in_threadpool(
             ingest_visit, request.app.state.engine, request.app.state.derived, user, visit_id, body

@@ -1,0 +1,71 @@
+"""CLI commands: `login` (store the centre's URL and a token) and `sync` (push and pull).
+
+Only typer and the standard library are imported at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from fieldkit.cli.checklists import JsonOption
+from fieldkit.cli.visits import RecordsOption
+from fieldkit.errors import ExitCode
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", metavar="URL", help="The centre's server (default: from `login`)."),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", metavar="T", help="Your token (default: from `login`)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `login` and `sync` to the root app."""
+    app.command("login")(login_command)
+    app.command("sync")(sync_command)
+
+
+def login_command(
+    server: Annotated[str, typer.Option("--server", metavar="URL", help="The centre's server.")],
+    token: Annotated[str, typer.Option("--token", metavar="T", help="Your token.")],
+) -> None:
+    """Store the centre's server URL and your token (owner-only file) for `sync` and reports."""
+    from fieldkit.sync.login import save_login
+
+    path = save_login(server, token)
+    sys.stderr.write(f"saved in {path}\n")
+
+
+def sync_command(
+    server: ServerOption = None,
+    token: TokenOption = None,
+    records: RecordsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Push every finished visit and closure the centre has not accepted, then pull its
+    checklists. Exit 0 all accepted, 1 some refused, 2 bad input or token, 3 unreachable."""
+    from fieldkit.paths import records_dir
+    from fieldkit.sync.login import resolve_login
+    from fieldkit.sync.service import sync
+
+    result = sync(resolve_login(server, token), records_dir(records))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    for refusal in result.refused:
+        sys.stderr.write(f"fieldkit: refused {refusal.what}: {refusal.reason}\n")
+    for kept in result.checklists_kept:
+        sys.stderr.write(f"fieldkit: checklist {kept.what}: {kept.reason}\n")
+    sys.stderr.write(
+        f"{result.server} as {result.user}: {len(result.visits_pushed)} visits pushed, "
+        f"{result.visits_already_there} already there, {len(result.refused)} refused, "
+        f"{result.in_progress} in progress not sent; {len(result.closures_pushed)} closures "
+        f"pushed; {len(result.checklists_installed)} checklists installed\n"
+    )
+    if result.refused:
+        raise typer.Exit(ExitCode.FAILED)

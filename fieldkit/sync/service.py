@@ -1,0 +1,213 @@
+"""`fieldkit sync`: push every finished visit and closure the server has not accepted, then
+pull the checklists the centre published.
+
+Order and safety:
+- the token is checked first: a server that cannot be reached, or refuses the token, ends the
+  run before anything is sent (exit 3 or 2, nothing changed);
+- a visit in progress is never sent; a finished one whose digest no longer matches its content
+  is refused here, named, and not sent;
+- each visit's attachments go first (only those the server lacks, streamed from the file and
+  checked against the record's sha256 before sending), then the visit.json as written;
+- what the server accepted is remembered in the sync state file as it goes (saved every few
+  visits and at the end), so an interrupted sync resumes; a visit sent again is a no-op on
+  the server anyway (same id and digest);
+- a pulled checklist is checked against its sha256 and validated before it replaces anything;
+  a local checklist with the same id and a higher version is kept and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fieldkit.errors import FieldkitError
+from fieldkit.followups.closures import ClosureUnreadable, iter_closure_files, read_closure_file
+from fieldkit.records.loading import RECORD_FILE, read_checked_record_file
+from fieldkit.records.models import VisitRecord, VisitStatus, is_visit_id
+from fieldkit.safeio import read_bounded
+from fieldkit.sync.client import Api
+from fieldkit.sync.login import Login
+from fieldkit.sync.state import ServerState, SyncState
+
+SAVE_EVERY = 20
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Refusal:
+    what: str  # a visit id, a follow-up item id or a checklist id
+    reason: str
+
+
+@dataclass
+class SyncResult:
+    server: str
+    user: str
+    visits_pushed: list[str] = field(default_factory=list)
+    visits_already_there: int = 0  # accepted before (by this laptop's state or the server)
+    in_progress: int = 0  # never sent
+    refused: list[Refusal] = field(default_factory=list)
+    closures_pushed: list[str] = field(default_factory=list)
+    checklists_installed: list[str] = field(default_factory=list)  # "id version"
+    checklists_kept: list[Refusal] = field(default_factory=list)  # a local one is newer
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "server": self.server,
+            "user": self.user,
+            "visits_pushed": self.visits_pushed,
+            "visits_already_there": self.visits_already_there,
+            "in_progress_not_sent": self.in_progress,
+            "refused": [{"id": r.what, "reason": r.reason} for r in self.refused],
+            "closures_pushed": self.closures_pushed,
+            "checklists_installed": self.checklists_installed,
+            "checklists_kept": [{"id": r.what, "reason": r.reason} for r in self.checklists_kept],
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def sync(
+    login: Login,
+    records_root: Path,
+    *,
+    checklists_dir: Path | None = None,
+    on_visit: Progress | None = None,
+) -> SyncResult:
+    api = Api(login.server, login.token)
+    me = api.call("GET", "/api/v1/me").json()
+    result = SyncResult(login.server, str(me.get("name")))
+    state = SyncState.load(records_root)
+    accepted = state.of(login.server)
+    try:
+        _push_visits(api, records_root, accepted, result, state, on_visit)
+        _push_closures(api, records_root, accepted, result)
+    finally:
+        state.save()
+    from fieldkit.sync.pull import pull_checklists
+
+    pull_checklists(api, result, checklists_dir)
+    return result
+
+
+def _push_visits(
+    api: Api,
+    root: Path,
+    accepted: ServerState,
+    result: SyncResult,
+    state: SyncState,
+    on_visit: Progress | None,
+) -> None:
+    try:
+        names = sorted(name for name in os.listdir(root) if is_visit_id(name))
+    except FileNotFoundError:
+        return
+    since_save = 0
+    for visit_id in names:
+        path = root / visit_id / RECORD_FILE
+        if not os.path.lexists(path):
+            continue
+        try:
+            checked = read_checked_record_file(path)
+        except FieldkitError as error:
+            result.refused.append(Refusal(visit_id, f"not a readable record: {error}"))
+            continue
+        record = checked.record
+        if record.status is VisitStatus.IN_PROGRESS:
+            result.in_progress += 1
+            continue
+        if record.digest is not None and accepted.visits.get(visit_id) == record.digest:
+            result.visits_already_there += 1
+            continue
+        if not checked.digest_ok:
+            result.refused.append(
+                Refusal(visit_id, "changed after completion: its digest does not match its content")
+            )
+            continue
+        refusal = _send_attachments(api, path.parent, record)
+        if refusal is None:
+            answer = api.call("PUT", f"/api/v1/visits/{visit_id}", read_bounded(path, 64 << 20))
+            if answer.status == 409:
+                refusal = f"changed after completion: {answer.detail}"
+            elif answer.status not in (200, 201):
+                refusal = f"refused by the server ({answer.status}): {answer.detail}"
+        if refusal is not None:
+            result.refused.append(Refusal(visit_id, refusal))
+            continue
+        assert record.digest is not None
+        accepted.visits[visit_id] = record.digest
+        if answer.status == 201:
+            result.visits_pushed.append(visit_id)
+        else:
+            result.visits_already_there += 1
+        if on_visit is not None:
+            on_visit(visit_id)
+        since_save += 1
+        if since_save >= SAVE_EVERY:
+            state.save()
+            since_save = 0
+
+
+def _send_attachments(api: Api, visit_dir: Path, record: VisitRecord) -> str | None:
+    files = {
+        attachment.sha256: attachment
+        for answer in record.answers
+        for attachment in answer.attachments
+    }
+    if not files:
+        return None
+    answer = api.call("POST", "/api/v1/blobs/missing", _json({"sha256": sorted(files)}))
+    if answer.status != 200:
+        return f"refused by the server ({answer.status}): {answer.detail}"
+    for digest in answer.json()["missing"]:
+        attachment = files[digest]
+        source = visit_dir / attachment.stored_path
+        if _file_sha256(source) != digest:
+            return f"attachment {attachment.name}: the file is missing or changed on this laptop"
+        with open(source, "rb") as handle:
+            sent = api.call(
+                "PUT", f"/api/v1/blobs/{digest}", handle, length=attachment.size,
+                content_type="application/octet-stream",
+            )  # fmt: skip
+        if sent.status != 201:
+            return f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
+    return None
+
+
+def _file_sha256(path: Path) -> str | None:
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                hasher.update(chunk)
+    except OSError:
+        return None
+    return hasher.hexdigest()
+
+
+def _push_closures(api: Api, root: Path, accepted: ServerState, result: SyncResult) -> None:
+    for path in iter_closure_files(root):
+        try:
+            closure = read_closure_file(path)
+        except ClosureUnreadable as error:
+            result.refused.append(Refusal(path.name, str(error)))
+            continue
+        if closure.digest is None or accepted.closures.get(closure.item_id) == closure.digest:
+            continue
+        answer = api.call("POST", "/api/v1/closures", read_bounded(path, 256 * 1024))
+        if answer.status in (200, 201):
+            accepted.closures[closure.item_id] = closure.digest
+            result.closures_pushed.append(closure.item_id)
+        else:
+            result.refused.append(Refusal(closure.item_id, answer.detail))
+
+
+def _json(content: Any) -> bytes:
+    return json.dumps(content).encode("utf-8")
+
