@@ -85,3 +85,29 @@ def test_a_lan_turnup_1_0_record_shows_its_own_steps_and_numbers(tmp_path: Path)
     assert new_view.steps[0].title == (
         "The data team has finished the exchange-side tests and data"
     )
+
+
+def test_a_report_shows_a_step_reference_in_a_title_as_the_walks_number() -> None:
+    from fieldkit.report.titles import StepTitles
+
+    text = """\
+schema: 1
+id: refs
+version: "1.0"
+kind: turnup
+title: Refs
+description: Refs
+steps:
+  - {id: gateway, type: record, input: ipv4, title: Gateway}
+  - {id: ping_gateway, type: ping, target: gateway, title: Ping}
+  - id: check
+    type: check
+    title:
+      zh: 第{step:ping_gateway}步是否正常
+      en: Step {step:ping_gateway} was normal
+"""
+    snapshot = ChecklistSnapshot.from_source(
+        text, id="refs", version="1.0", kind="turnup", title=Text(zh="Refs", en="Refs")
+    )
+    assert StepTitles("en").title(snapshot, "check") == "Step 2 was normal"
+    assert StepTitles("zh").title(snapshot, "check") == "第2步是否正常"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from fieldkit.checklist.step_refs import STEP_REFERENCE
 from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
 from fieldkit.records.models import ChecklistSnapshot
@@ -60,4 +61,18 @@ class StepTitles:
                 titles[step["id"]] = Text.model_validate(step.get("title")).get(self.lang)
             except ValidationError:
                 titles[step["id"]] = step["id"]
-        return titles, frozenset(findings)
+        numbers = {
+            step["id"]: str(number)
+            for number, step in enumerate(steps if isinstance(steps, list) else [], start=1)
+            if isinstance(step, dict) and isinstance(step.get("id"), str)
+        }
+        return _with_step_numbers(titles, numbers), frozenset(findings)
+
+
+def _with_step_numbers(titles: dict[str, str], numbers: dict[str, str]) -> dict[str, str]:
+    """Titles with their `{step:id}` references shown as the walk numbered them (as the
+    checklist loader does, checklist/step_refs.py); an unknown id stays as written."""
+    return {
+        step_id: STEP_REFERENCE.sub(lambda match: numbers.get(match[1], match[0]), title)
+        for step_id, title in titles.items()
+    }
