@@ -76,6 +76,8 @@ def test_show_draws_conditions_lights_and_choices() -> None:
     assert "when: pigtail_connector = FC" in text
     assert "lights: PW normal" in text
     assert "ping gateway (mask subnet_mask): count 4" in text
+    wide = invoke("checklists", "show", "lan-turnup", "--lang", "en", env={"COLUMNS": "200"})
+    assert "slow ≥ 50 ms (passes with a warning)" in wide.stdout
     assert text.index("customer_ip") < text.index("pigtail_on_odf") < text.index("customer_device")
 
 

@@ -146,6 +146,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "ping": "ping",
         "mask": "掩码",
         "slow": "慢",
+        "slow_warns": "通过并提示",
+        "slow_fails": "不通过",
     },
     "en": {
         "when": "when",
@@ -166,6 +168,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "ping": "ping",
         "mask": "mask",
         "slow": "slow",
+        "slow_warns": "passes with a warning",
+        "slow_fails": "fails",
     },
 }
 
@@ -279,7 +283,8 @@ def _step_details(step: AnyStep, lang: Lang) -> list[tuple[str, str]]:
                 "",
                 f"{words['ping']} {step.target}{mask}: count {step.count}, "
                 f"timeout {format_number(step.timeout_s)} s, {words['slow']} ≥ "
-                f"{format_number(step.slow_ms)} ms, size {step.size}",
+                f"{format_number(step.slow_ms)} ms "
+                f"({words['slow_fails' if step.slow_fails else 'slow_warns']}), size {step.size}",
             )
         )
     return lines
