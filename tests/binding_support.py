@@ -193,8 +193,10 @@ def assert_record_tells_the_truth(record: VisitRecord, checklist: Checklist) -> 
                 assert holds(step.when, seen), entry.step_id  # shown only when its when holds
         if entry.answered_at is not None and not entry.skipped:
             # What passed follows from the answer itself.
-            if isinstance(step, PingStep):
-                assert entry.passed == (entry.ping_attempts[-1]["verdict"] == "ok")
+            if isinstance(step, PingStep):  # own_address is never a pass
+                verdict = entry.ping_attempts[-1]["verdict"]
+                assert entry.passed == step.passes(verdict)
+                assert not (entry.passed and verdict == "own_address")
             elif isinstance(step, (InstructionStep, CheckStep)):
                 assert entry.passed is entry.value
         for old in entry.superseded:
