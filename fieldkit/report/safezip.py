@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -110,9 +111,11 @@ class SafeZip:
                     if size > budget:
                         raise UnsafeZip(f"entry expands past {budget} bytes")
                     chunks.append(chunk)
-        # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression method.
+        # RuntimeError: an encrypted entry; NotImplementedError: an unknown compression method;
+        # zlib.error: a damaged deflate stream.
         except (
-            zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError
+            zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            zlib.error,
         ) as error:
             raise UnsafeZip(f"cannot read entry ({error})") from error
         self._read_total += size

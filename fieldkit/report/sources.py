@@ -17,7 +17,6 @@ notes of each kind (the counts stay exact).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.report.filters import Filters
 from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits
 from fieldkit.report.workers import read_in_order
+from fieldkit.safeio import parse_json
 
 NOTES_KEPT = 200
 Item = TypeVar("Item")
@@ -320,8 +320,8 @@ class VisitReader(Generic[Item]):
             )
             return None
         try:
-            return manifest_digests(json.loads(bundle.read(entries[0]).decode("utf-8")))
-        except (UnsafeZip, UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
+            return manifest_digests(parse_json(bundle.read(entries[0])))
+        except (UnsafeZip, ValueError) as error:  # JsonProblem is a ValueError
             notes.append((NoteKind.MANIFEST, where, f"unreadable manifest: {error}"))
             return {}
 
