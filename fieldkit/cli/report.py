@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fieldkit.cli.checklists import LangChoice, LangOption, language
+from fieldkit.cli.sync import TokenOption
 
 if TYPE_CHECKING:
 
@@ -47,6 +48,20 @@ SourcesArgument = Annotated[
         show_default=False,
     ),
 ]
+OptionalSourcesArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        metavar="[SOURCE...]",
+        help="Record folders (searched recursively) and bundle zips, in any mix; none with "
+        "--server.",
+        show_default=False,
+    ),
+]
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", metavar="URL",
+                 help="Ask the centre's server instead of reading files (default: from `login`)."),
+]  # fmt: skip
 _FILTERS = "Filters"
 SinceOption = Annotated[
     str | None,
@@ -194,7 +209,7 @@ def _progress(sources: list[Path]) -> Iterator[Callable[[int], None] | None]:
 
 
 def summary_command(
-    sources: SourcesArgument,
+    sources: OptionalSourcesArgument = None,
     since: SinceOption = None,
     until: UntilOption = None,
     engineer: EngineerOption = None,
@@ -208,11 +223,21 @@ def summary_command(
     lang: LangOption = None,
     sla: SlaOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Show the KPIs: visits, first-time pass, ping verdicts, failing steps, on-site time,
     repairs within their time limit, open follow-ups and a table per engineer."""
     from fieldkit.report.pipeline import summarize
 
+    if server is not None or not sources:
+        _server_summary(
+            sources, server, token, since=since, until=until, engineer=engineer,
+            checklist=checklist, kind=kind, status=status, outcome=outcome, grade=grade,
+            customer=customer, include_changed=include_changed, lang=lang, sla=sla,
+            as_json=as_json,
+        )  # fmt: skip
+        return
     options = _options(
         sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
         status=status, outcome=outcome, grade=grade, customer=customer,
@@ -229,6 +254,48 @@ def summary_command(
 
         print_summary(result.summary, options.lang)
     print_source_notes(result.sources)
+
+
+def _server_summary(
+    sources: list[Path] | None,
+    server: str | None,
+    token: str | None,
+    *,
+    include_changed: bool,
+    sla: Path | None,
+    lang: LangChoice | None,
+    as_json: bool,
+    **filter_options: Any,
+) -> None:
+    """`report summary --server`: the centre computes the same figures in SQL."""
+    from fieldkit.errors import UserInputError
+    from fieldkit.report.filters import Filters
+    from fieldkit.sync.login import resolve_login
+    from fieldkit.sync.reports import fetch_summary, summary_from_json
+
+    if sources:
+        raise UserInputError("give SOURCE folders or --server, not both")
+    if server is None:
+        raise UserInputError("give at least one SOURCE (a records folder or a bundle zip), "
+                             "or --server URL")  # fmt: skip
+    if include_changed or sla is not None:
+        raise UserInputError("--include-changed and --sla apply to files; the server keeps "
+                             "only unchanged records and its own service levels")  # fmt: skip
+    filters = Filters.from_options(
+        since=filter_options["since"], until=filter_options["until"],
+        engineers=filter_options["engineer"] or (), checklists=filter_options["checklist"] or (),
+        kinds=filter_options["kind"] or (), statuses=filter_options["status"] or (),
+        outcomes=filter_options["outcome"] or (), grades=filter_options["grade"] or (),
+        customer=filter_options["customer"],
+    )  # fmt: skip
+    shown = language(lang)
+    data = fetch_summary(resolve_login(server, token), filters, shown, date.today())
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    from fieldkit.ui.report import print_summary
+
+    print_summary(summary_from_json(data["summary"]), shown)
 
 
 def export_command(

@@ -32,7 +32,7 @@ class Settings:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from fieldkit.server.api import checklists, followups, visits
+    from fieldkit.server.api import checklists, followups, reports, visits
 
     app = FastAPI(title="fieldkit server", version=__version__)
     app.state.settings = settings
@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(visits.router)
     app.include_router(checklists.router)
     app.include_router(followups.router)
+    app.include_router(reports.router)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

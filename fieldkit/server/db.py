@@ -59,6 +59,7 @@ visits = sa.Table(
     sa.Column("engineer_key", sa.String(200), nullable=False),  # casefolded, for --engineer
     sa.Column("team", sa.String(200)),  # the pushing engineer's team when it was received
     sa.Column("customer", sa.Text, nullable=False),
+    sa.Column("customer_key", sa.Text, nullable=False),  # casefolded, for --customer
     sa.Column("checklist_id", sa.String(200), nullable=False),
     sa.Column("checklist_version", sa.String(50), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
@@ -86,6 +87,7 @@ visits = sa.Table(
     sa.Index("ix_visits_team", "team"),
     sa.Index("ix_visits_checklist", "checklist_id"),
     sa.Index("ix_visits_kind_status", "kind", "status"),
+    sa.Index("ix_visits_customer_key", "customer_key"),
 )
 
 steps = sa.Table(
@@ -127,6 +129,7 @@ followups = sa.Table(
     sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), nullable=False),
     sa.Column("step_id", sa.String(200), nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),  # in the record, from 1: the order seen
     sa.Column("problem", sa.Text, nullable=False),
     sa.Column("owner", sa.Text, nullable=False),
     sa.Column("due", sa.Date),
@@ -295,7 +298,6 @@ class Derived:
     def rows(self, record: VisitRecord, team: str | None) -> dict[sa.Table, list[dict[str, Any]]]:
         # Follow-ups are stored without `overdue`: that depends on the day a report is read for.
         facts = visit_facts(record, self.sla, self.titles["en"], date.min)
-        facts_zh = self.titles["zh"]
         repair = facts.repair
         started = record.started_at
         visit_row = {
@@ -304,6 +306,7 @@ class Derived:
             "engineer_key": record.engineer.strip().casefold(),
             "team": team,
             "customer": record.customer,
+            "customer_key": record.customer.casefold(),
             "checklist_id": facts.checklist_id,
             "checklist_version": facts.checklist_version,
             "kind": facts.kind,
@@ -329,7 +332,7 @@ class Derived:
         }
         failed = {step_id for step_id, _ in facts.failed_steps}
         titles_en = self.titles["en"].for_snapshot(record.checklist)
-        titles_zh = facts_zh.for_snapshot(record.checklist)
+        titles_zh = self.titles["zh"].for_snapshot(record.checklist)
         step_rows = [
             {
                 "visit_id": record.visit_id,
@@ -365,11 +368,12 @@ class Derived:
                 "visit_id": item.visit_id,
                 "step_id": item.step_id,
                 "number": item.number,
+                "position": position,
                 "problem": item.problem,
                 "owner": item.owner,
                 "due": item.due,
             }
-            for item in followup_items(record, date.min)
+            for position, item in enumerate(followup_items(record, date.min), start=1)
         ]
         attachment_rows = [
             {"visit_id": record.visit_id, "stored_path": attachment.stored_path,
@@ -514,14 +518,14 @@ def checklist_content(conn: Connection, checklist_id: str, version: str) -> byte
 # Follow-up closures
 
 
-def followup_visit(conn: Connection, item: str, scope: VisitScope) -> str | None:
-    """The visit holding follow-up `item`, if this scope may read it."""
+def followup_problem(conn: Connection, item: str, scope: VisitScope) -> str | None:
+    """The problem text of follow-up `item`, if this scope may read its visit."""
     row = conn.execute(
-        sa.select(followups.c.visit_id)
+        sa.select(followups.c.problem)
         .join(visits, visits.c.visit_id == followups.c.visit_id)
         .where(followups.c.item_id == item, scope.where())
     ).first()
-    return None if row is None else str(row.visit_id)
+    return None if row is None else str(row.problem)
 
 
 def closure_digest(conn: Connection, item: str) -> str | None:

@@ -78,7 +78,7 @@ def ingest_visit(
 def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:
     """Store a pushed follow-up closure; True when stored now, False when already there.
     Anyone who may read the visit may close its items (the engineer, their supervisor)."""
-    from fieldkit.followups.closures import ClosureUnreadable, parse_closure
+    from fieldkit.followups.closures import MAX_NOTE_CHARS, ClosureUnreadable, parse_closure
 
     try:
         closure = parse_closure(body, "closure")
@@ -86,9 +86,13 @@ def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:
         raise Refused(422, str(error)) from None
     assert closure.digest is not None
     with engine.begin() as conn:
-        if db.followup_visit(conn, closure.item_id, db.VisitScope.of(user)) is None:
+        problem = db.followup_problem(conn, closure.item_id, db.VisitScope.of(user))
+        if problem is None:
             # The same answer whether the item does not exist or this token may not see it.
             raise Refused(404, f"no follow-up {closure.item_id} (push its visit first)")
+        if closure.problem != problem[:MAX_NOTE_CHARS]:
+            raise Refused(422, f"the closure names the problem {closure.problem!r}, but the "
+                               f"centre's record reads {problem!r}")  # fmt: skip
         stored = db.closure_digest(conn, closure.item_id)
         if stored is not None:
             if stored == closure.digest:

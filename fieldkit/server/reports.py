@@ -1,0 +1,398 @@
+"""The report's KPIs computed in SQL over the derived tables, into the same `Summary` the file
+path builds (report/kpi.py), so `report summary --server` prints the same JSON.
+
+Each figure is one GROUP BY (or a window query for medians and percentiles) over the visits
+that pass the filters and the caller's scope; nothing reads the whole records. The
+definitions are kpi.py's: every rule that needs a record (outcome per kind, first-time pass,
+repair limits, follow-up items) was applied at ingest by kpi.py itself, and is a column here.
+Ties the file path breaks by the order it reads files in are broken by visit id here, the
+order of a laptop's records folder.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fieldkit.followups.items import FollowUp
+from fieldkit.lang import Lang
+from fieldkit.records.models import Outcome, VisitStatus
+from fieldkit.report import kpi
+from fieldkit.report.filters import Filters
+from fieldkit.report.labels import label
+from fieldkit.server.db import VisitScope, closures, followups, pings, repair_windows, steps, visits
+from fieldkit.sla import Sla
+
+V = visits.c
+
+
+def filtered(filters: Filters, scope: VisitScope) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of report/filters.py's `Filters.matches`, on the visits table."""
+    where: list[sa.ColumnElement[bool]] = [scope.where()]
+    if filters.since is not None:
+        bound = filters.since
+        where.append(V.started_day >= bound.day.isoformat() if bound.day
+                     else V.started_at >= bound.instant)  # fmt: skip
+    if filters.until is not None:
+        bound = filters.until
+        where.append(V.started_day <= bound.day.isoformat() if bound.day
+                     else V.started_at <= bound.instant)  # fmt: skip
+    for column, values in (
+        (V.engineer_key, filters.engineers), (V.checklist_id, filters.checklists),
+        (V.kind, filters.kinds), (V.status, filters.statuses), (V.outcome, filters.outcomes),
+        (V.grade, filters.grades),
+    ):  # fmt: skip
+        if values:
+            where.append(column.in_(sorted(values)))
+    if filters.customer:
+        where.append(V.customer_key.contains(filters.customer, autoescape=True))
+    return where
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def _status_counts(row: Any) -> kpi.StatusCounts:
+    return kpi.StatusCounts(
+        visits=int(row.visits), completed=int(row.completed or 0),
+        in_progress=int(row.in_progress or 0), aborted=int(row.aborted or 0),
+        passed=int(row.passed or 0), failed=int(row.failed or 0),
+        restored=int(row.restored or 0), not_restored=int(row.not_restored or 0),
+    )  # fmt: skip
+
+
+_COUNTS = [
+    sa.func.count().label("visits"),
+    _count(V.status == VisitStatus.COMPLETED.value).label("completed"),
+    _count(V.status == VisitStatus.IN_PROGRESS.value).label("in_progress"),
+    _count(V.status == VisitStatus.ABORTED.value).label("aborted"),
+    _count(V.outcome == Outcome.PASSED.value).label("passed"),
+    _count(V.outcome == Outcome.FAILED.value).label("failed"),
+    _count(V.outcome == Outcome.RESTORED.value).label("restored"),
+    _count(V.outcome == Outcome.NOT_RESTORED.value).label("not_restored"),
+]
+_MEASURED = sa.and_(V.within_limit.is_not(None), V.limit_row.is_not(None))
+
+
+class SqlSummary:
+    def __init__(
+        self, conn: Connection, filters: Filters, scope: VisitScope, sla: Sla, lang: Lang,
+        today: date,
+    ) -> None:  # fmt: skip
+        self.conn = conn
+        self.where = filtered(filters, scope)
+        self.sla = sla
+        self.lang = lang
+        self.today = today
+        self.title = V.title_zh if lang == "zh" else V.title_en
+
+    def _rows(self, *columns: Any, group: list[Any] | None = None, extra: Any = None) -> Any:
+        query = sa.select(*columns).select_from(visits).where(*self.where)
+        if extra is not None:
+            query = query.where(extra)
+        if group:
+            query = query.group_by(*group)
+        return self.conn.execute(query)
+
+    def _middle_values(
+        self, key: Any
+    ) -> dict[Any, tuple[int, float | None, float | None]]:
+        """Per `key`: how many on-site times, their median and their 90th percentile (nearest
+        rank), from the rows at the middle and at the rank, as kpi.median and kpi.percentile."""
+        ranked = (
+            sa.select(
+                key.label("key"), V.onsite_minutes.label("value"),
+                sa.func.row_number().over(partition_by=key, order_by=V.onsite_minutes).label("rn"),
+                sa.func.count().over(partition_by=key).label("n"),
+            )
+            .where(*self.where, V.onsite_minutes.is_not(None))
+            .subquery()
+        )
+        low, high, p90 = (ranked.c.n + 1) // 2, ranked.c.n // 2 + 1, (9 * ranked.c.n + 9) // 10
+        query = sa.select(ranked.c.key, ranked.c.n, ranked.c.rn, ranked.c.value).where(
+            sa.or_(ranked.c.rn == low, ranked.c.rn == high, ranked.c.rn == p90)
+        )
+        picked: dict[Any, dict[int, float]] = defaultdict(dict)
+        sizes: dict[Any, int] = {}
+        for row in self.conn.execute(query):
+            picked[row.key][int(row.rn)] = float(row.value)
+            sizes[row.key] = int(row.n)
+        found: dict[Any, tuple[int, float | None, float | None]] = {}
+        for group, n in sizes.items():
+            values = picked[group]
+            median = (values[(n + 1) // 2] + values[n // 2 + 1]) / 2
+            found[group] = (n, median, values[(9 * n + 9) // 10])
+        return found
+
+    def build(self) -> kpi.Summary:
+        totals_row = self._rows(*_COUNTS).one()
+        totals = _status_counts(totals_row) if totals_row.visits else kpi.StatusCounts()
+        by_kind = {row.kind: int(row.n) for row in self._rows(
+            V.kind, sa.func.count().label("n"), group=[V.kind])}  # fmt: skip
+        weeks = {row.started_week: int(row.n) for row in self._rows(
+            V.started_week, sa.func.count().label("n"), group=[V.started_week])}  # fmt: skip
+        turnups = self._rows(
+            sa.func.count(V.first_time_pass).label("decided"),
+            _count(V.first_time_pass.is_(True)).label("passed"),
+        ).one()
+        decided, first_time = int(turnups.decided or 0), int(turnups.passed or 0)
+        verdicts = self._verdicts()
+        attempts = sum(verdicts.values())
+        found = self._followups()
+        return kpi.Summary(
+            generated_on=self.today,
+            totals=totals,
+            by_kind=dict(sorted(by_kind.items())),
+            checklists=sorted(self._checklists(), key=lambda f: (f.kind, f.checklist_id)),
+            turnups_decided=decided,
+            first_time_pass=first_time,
+            first_time_pass_rate=kpi.rate(first_time, decided),
+            ping_attempts=attempts,
+            ping_verdicts=[
+                kpi.VerdictShare(verdict, count, count / attempts)
+                for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            top_failing_steps=self._failing_steps(),
+            repairs=self._repairs(),
+            order_mix=self._order_mix(),
+            satisfaction=(self._satisfaction(None) or [kpi.SatisfactionFigures("all").finish()])[0],
+            satisfaction_by_engineer=sorted(
+                self._satisfaction(V.engineer), key=lambda f: f.group.casefold()
+            ),
+            satisfaction_by_month=sorted(
+                self._satisfaction(V.started_month), key=lambda f: f.group
+            ),
+            followups_open=found.open,
+            followups_overdue=found.overdue,
+            followups_most_urgent=found.urgent,
+            followups_closed=found.closed,
+            followups_recently_closed=found.recent,
+            engineers=sorted(self._engineers(), key=lambda e: e.engineer.casefold()),
+            visits_per_week=dict(sorted(weeks.items())),
+        )
+
+    def _checklists(self) -> list[kpi.ChecklistFigures]:
+        onsite = self._middle_values(V.checklist_id)
+        found = []
+        rows = self._rows(V.checklist_id, sa.func.min(V.kind).label("kind"),
+                          sa.func.min(self.title).label("title"), *_COUNTS,
+                          group=[V.checklist_id])  # fmt: skip
+        for row in rows:
+            figures = kpi.ChecklistFigures(row.checklist_id, row.kind, row.title,
+                                           _status_counts(row))  # fmt: skip
+            figures.onsite_measured, figures.onsite_median_min, figures.onsite_p90_min = (
+                onsite.get(row.checklist_id, (0, None, None))
+            )
+            found.append(figures)
+        return found
+
+    def _engineers(self) -> list[kpi.EngineerFigures]:
+        onsite = self._middle_values(V.engineer)
+        failed = {
+            row.engineer: int(row.n)
+            for row in self.conn.execute(
+                sa.select(V.engineer, sa.func.count().label("n"))
+                .select_from(steps.join(visits, visits.c.visit_id == steps.c.visit_id))
+                .where(*self.where, steps.c.failure.is_(True))
+                .group_by(V.engineer)
+            )
+        }
+        found = []
+        rows = self._rows(
+            V.engineer, *_COUNTS,
+            sa.func.count(V.first_time_pass).label("decided"),
+            _count(V.first_time_pass.is_(True)).label("first_time"),
+            _count(_MEASURED).label("measured"),
+            _count(sa.and_(_MEASURED, V.within_limit.is_(True))).label("within"),
+            _count(sa.and_(_MEASURED, V.limit_source == "assumed")).label("assumed"),
+            group=[V.engineer],
+        )  # fmt: skip
+        for row in rows:
+            decided, first_time = int(row.decided or 0), int(row.first_time or 0)
+            found.append(kpi.EngineerFigures(
+                engineer=row.engineer, counts=_status_counts(row), turnups_decided=decided,
+                first_time_pass=first_time, first_time_pass_rate=kpi.rate(first_time, decided),
+                failed_steps=failed.get(row.engineer, 0),
+                onsite_median_min=onsite.get(row.engineer, (0, None, None))[1],
+                repairs_measured=int(row.measured or 0), repairs_within_limit=int(row.within or 0),
+                repairs_measured_assumed=int(row.assumed or 0),
+            ))  # fmt: skip
+        return found
+
+    def _verdicts(self) -> dict[str, int]:
+        query = (
+            sa.select(pings.c.verdict, sa.func.count().label("n"))
+            .select_from(pings.join(visits, visits.c.visit_id == pings.c.visit_id))
+            .where(*self.where)
+            .group_by(pings.c.verdict)
+        )
+        return {row.verdict: int(row.n) for row in self.conn.execute(query)}
+
+    def _failing_steps(self) -> list[kpi.FailingStep]:
+        title = steps.c.title_zh if self.lang == "zh" else steps.c.title_en
+        count = sa.func.count().label("n")
+        query = (
+            sa.select(V.checklist_id, steps.c.step_id, sa.func.min(title).label("title"), count)
+            .select_from(steps.join(visits, visits.c.visit_id == steps.c.visit_id))
+            .where(*self.where, steps.c.failure.is_(True))
+            .group_by(V.checklist_id, steps.c.step_id)
+            .order_by(count.desc(), V.checklist_id, steps.c.step_id)
+            .limit(kpi.TOP_FAILING_STEPS)
+        )
+        return [
+            kpi.FailingStep(row.checklist_id, row.step_id, row.title, int(row.n))
+            for row in self.conn.execute(query)
+        ]
+
+    def _repairs(self) -> kpi.RepairFigures:
+        lang, sla = self.lang, self.sla
+        row = self._rows(
+            _count(V.repair_measured.is_(True)).label("completed"),
+            _count(_MEASURED).label("measured"),
+            _count(sa.and_(_MEASURED, V.within_limit.is_(True))).label("within"),
+            _count(sa.and_(_MEASURED, V.limit_source == "assumed")).label("assumed"),
+            _count(sa.and_(V.repair_measured.is_(True), V.limit_row.is_(None))).label("no_limit"),
+            sa.func.sum(V.repair_hours).label("hours"),
+            sa.func.count(V.repair_hours).label("timed"),
+        ).one()  # fmt: skip
+        figures = kpi.RepairFigures(
+            completed_repairs=int(row.completed or 0), measured=int(row.measured or 0),
+            within_limit=int(row.within or 0), measured_assumed=int(row.assumed or 0),
+            no_limit_known=int(row.no_limit or 0),
+        )  # fmt: skip
+        figures.within_limit_rate = kpi.rate(figures.within_limit, figures.measured)
+        if row.timed:
+            figures.mean_repair_hours = float(row.hours) / int(row.timed)
+        windows = {
+            window_row.window_id: (int(window_row.measured), int(window_row.within or 0))
+            for window_row in self.conn.execute(
+                sa.select(repair_windows.c.window_id, sa.func.count().label("measured"),
+                          _count(repair_windows.c.within.is_(True)).label("within"))
+                .select_from(repair_windows.join(
+                    visits, visits.c.visit_id == repair_windows.c.visit_id))
+                .where(*self.where)
+                .group_by(repair_windows.c.window_id)
+            )
+        }  # fmt: skip
+        for window in sla.fault_process.windows:
+            measured, within = windows.get(window.id, (0, 0))
+            figures.windows.append(kpi.WindowFigures(
+                window.id, window.label.get(lang), window.minutes, measured, within,
+                kpi.rate(within, measured),
+            ))  # fmt: skip
+        limits = self._rows(
+            V.limit_row, sa.func.count().label("n"),
+            _count(V.within_limit.is_(True)).label("within"),
+            group=[V.limit_row], extra=_MEASURED,
+        )  # fmt: skip
+        for limit_row in sorted(limits, key=lambda r: r.limit_row):
+            limit = sla.repair_limits[limit_row.limit_row]
+            repairs, within = int(limit_row.n), int(limit_row.within or 0)
+            figures.by_limit.append(kpi.LimitFigures(
+                limit_row.limit_row, sla.applies_to(limit, lang), limit.describe(lang),
+                limit.source, repairs, within, kpi.rate(within, repairs),
+            ))  # fmt: skip
+        if figures.no_limit_known:
+            figures.by_limit.append(kpi.LimitFigures(
+                None, label("no_limit_known", lang), None, None, figures.no_limit_known, None,
+            ))  # fmt: skip
+        return figures
+
+    def _order_mix(self) -> list[kpi.OrderMixShare]:
+        counts = {row.order_type: int(row.n) for row in self._rows(
+            V.order_type, sa.func.count().label("n"), group=[V.order_type],
+            extra=V.order_type.is_not(None))}  # fmt: skip
+        named = sum(counts.values())
+        return [
+            kpi.OrderMixShare(
+                order.id, order.label.get(self.lang), counts.get(order.id, 0),
+                kpi.rate(counts.get(order.id, 0), named),
+                None if order.reference_share_percent is None
+                else order.reference_share_percent / 100,
+            )
+            for order in self.sla.order_types
+        ]  # fmt: skip
+
+    def _satisfaction(self, column: Any) -> list[kpi.SatisfactionFigures]:
+        keys = [] if column is None else [column.label("key")]
+        groups: dict[str, kpi.SatisfactionFigures] = {}
+        rows = self._rows(*keys, V.satisfaction, sa.func.count().label("n"),
+                          group=[*keys, V.satisfaction],
+                          extra=V.satisfaction.is_not(None))  # fmt: skip
+        for row in rows:
+            key = "all" if column is None else row.key
+            figures = groups.setdefault(key, kpi.SatisfactionFigures(key))
+            for _ in range(int(row.n)):
+                figures.add(row.satisfaction)
+        return [figures.finish() for figures in groups.values()]
+
+    def _followups(self) -> _FollowUps:
+        overdue = sa.and_(followups.c.due.is_not(None), followups.c.due < self.today)
+        joined = followups.join(visits, visits.c.visit_id == followups.c.visit_id).outerjoin(
+            closures, closures.c.item_id == followups.c.item_id
+        )
+        is_open = closures.c.item_id.is_(None)
+        counts = self.conn.execute(
+            sa.select(_count(is_open).label("open"), _count(sa.and_(is_open, overdue))
+                      .label("overdue"), _count(sa.not_(is_open)).label("closed"))
+            .select_from(joined).where(*self.where)
+        ).one()  # fmt: skip
+        columns = [
+            followups.c.item_id, followups.c.visit_id, followups.c.step_id, followups.c.number,
+            V.kind, V.checklist_id, V.status, V.customer, V.engineer, followups.c.problem,
+            followups.c.owner, followups.c.due, closures.c.content,
+        ]  # fmt: skip
+        urgent = self.conn.execute(
+            sa.select(*columns).select_from(joined).where(*self.where, is_open)
+            .order_by(sa.case((overdue, 0), else_=1), sa.nulls_last(followups.c.due.asc()),
+                      followups.c.visit_id, followups.c.position)
+            .limit(kpi.OPEN_FOLLOWUPS_KEPT)
+        )  # fmt: skip
+        recent = self.conn.execute(
+            sa.select(*columns).select_from(joined).where(*self.where, sa.not_(is_open))
+            .order_by(closures.c.closed_at.desc(), followups.c.visit_id.desc(),
+                      followups.c.position.desc())
+            .limit(kpi.CLOSED_FOLLOWUPS_KEPT)
+        )  # fmt: skip
+        return _FollowUps(
+            open=int(counts.open or 0), overdue=int(counts.overdue or 0),
+            closed=int(counts.closed or 0),
+            urgent=[self._followup(row) for row in urgent],
+            recent=[self._followup(row) for row in recent],
+        )  # fmt: skip
+
+    def _followup(self, row: Any) -> FollowUp:
+        due = row.due if isinstance(row.due, date) or row.due is None else date.fromisoformat(
+            str(row.due))  # fmt: skip
+        closure = row.content
+        return FollowUp(
+            item_id=row.item_id, visit_id=row.visit_id, step_id=row.step_id, number=row.number,
+            kind=row.kind, checklist_id=row.checklist_id, visit_status=row.status,
+            customer=row.customer, engineer=row.engineer, problem=row.problem, owner=row.owner,
+            due=due, overdue=closure is None and due is not None and due < self.today,
+            closed_at=None if closure is None else datetime.fromisoformat(
+                closure["closed_at"].replace("Z", "+00:00")),
+            closed_by=None if closure is None else closure.get("closed_by"),
+            closing_note=None if closure is None else closure.get("note"),
+        )  # fmt: skip
+
+
+@dataclass
+class _FollowUps:
+    open: int
+    overdue: int
+    closed: int
+    urgent: list[FollowUp]
+    recent: list[FollowUp]
+
+
+def summary(
+    conn: Connection, filters: Filters, scope: VisitScope, sla: Sla, lang: Lang, today: date
+) -> kpi.Summary:
+    return SqlSummary(conn, filters, scope, sla, lang, today).build()

@@ -1,0 +1,90 @@
+"""`report summary --server`: the centre computes the KPIs; the laptop asks with the same
+filters and gets the same JSON the file path prints, and the same `Summary` to show."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from urllib.parse import urlencode
+
+from fieldkit.errors import UserInputError
+from fieldkit.lang import Lang
+from fieldkit.report.filters import Bound, Filters
+from fieldkit.report.kpi import Summary
+from fieldkit.sync.client import Api
+from fieldkit.sync.login import Login
+
+
+def _bound(bound: Bound | None) -> str | None:
+    if bound is None:
+        return None
+    return bound.day.isoformat() if bound.day else bound.instant.isoformat()  # type: ignore[union-attr]
+
+
+def filter_query(filters: Filters) -> list[tuple[str, str]]:
+    """The filters as the server's query parameters (already checked here, as for files)."""
+    query: list[tuple[str, str]] = []
+    for name, bound in (("since", filters.since), ("until", filters.until)):
+        text = _bound(bound)
+        if text:
+            query.append((name, text))
+    for name, values in (
+        ("engineer", filters.engineers), ("checklist", filters.checklists),
+        ("kind", filters.kinds), ("status", filters.statuses), ("outcome", filters.outcomes),
+        ("grade", filters.grades),
+    ):  # fmt: skip
+        query += [(name, value) for value in sorted(values)]
+    if filters.customer:
+        query.append(("customer", filters.customer))
+    return query
+
+
+def fetch_summary(login: Login, filters: Filters, lang: Lang, today: date) -> dict[str, Any]:
+    """{"summary": ..., "sources": ...} as `report summary --json` prints it."""
+    query = [*filter_query(filters), ("lang", lang), ("today", today.isoformat())]
+    answer = Api(login.server, login.token).call(
+        "GET", "/api/v1/reports/summary?" + urlencode(query)
+    )
+    if answer.status != 200:
+        raise UserInputError(f"the server refused the report ({answer.status}): {answer.detail}")
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def summary_from_json(content: dict[str, Any]) -> Summary:
+    """The `Summary` whose `to_json()` is `content` (to show it as the file path does)."""
+    value: Summary = _load(Summary, content)
+    return value
+
+
+def _load(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _load(options[0], value)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_load(item, entry) for entry in value]
+    if origin is dict:
+        _, item = typing.get_args(kind)
+        return {key: _load(item, entry) for key, entry in value.items()}
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        factory: Any = kind
+        return factory(**{
+            f.name: _load(hints[f.name], value[f.name])
+            for f in dataclasses.fields(kind) if f.init and f.name in value
+        })  # fmt: skip
+    if isinstance(kind, type) and issubclass(kind, datetime):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, type) and issubclass(kind, date):
+        return date.fromisoformat(value)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return kind(value)
+    return value

@@ -1,0 +1,172 @@
+"""The server's summary, computed in SQL over the derived tables, equals the file path's
+exactly (the same JSON) on a generated set of records with duplicates, changed records and
+closed follow-ups, with and without filters, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from server_support import (
+    SUPERVISOR_NORTH,
+    TEAM_NORTH,
+    TODAY,
+    finished_records,
+    prepare_database,
+    resealed,
+    team_of,
+    write_laptop_records,
+)
+
+from fieldkit.followups.items import followup_items
+from fieldkit.followups.service import close_item
+from fieldkit.lang import Lang
+from fieldkit.records.models import VisitRecord
+from fieldkit.records.store import RecordStore
+from fieldkit.report.filters import Filters
+from fieldkit.report.pipeline import ReportOptions, summarize
+from fieldkit.server import db, reports
+from fieldkit.server.ingest import Refused, ingest_closure, ingest_visit
+from fieldkit.sla import load_sla
+
+LANGS: tuple[Lang, ...] = ("en", "zh")
+FILTERS = [
+    Filters(),
+    Filters.from_options(since="2024-03-01", until="2024-05-31"),
+    Filters.from_options(engineers=[" 张伟 ", "zhou min"], kinds=["turnup", "repair"]),
+    Filters.from_options(statuses=["aborted"], customer="学校"),
+    Filters.from_options(outcomes=["restored", "not_restored"], grades=["province", "group"]),
+    Filters.from_options(since="2024-04-01T00:00+08:00", checklists=["lan-turnup"]),
+]
+
+
+def _user(name: str, team: str | None = None, role: str = "engineer") -> db.User:
+    return db.User(name, role, team, False)
+
+
+@pytest.fixture(scope="module")
+def laptop_records(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, list[VisitRecord]]:
+    """A records folder (the laptop's layout) with closures, and a second source holding
+    duplicates of some visits and changed copies of others."""
+    root = tmp_path_factory.mktemp("records")
+    records = finished_records(400, seed=21)
+    write_laptop_records(root / "records", records)
+    store = RecordStore(root / "records")
+    closed_at = datetime(2024, 7, 1, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    with_items = [r for r in records if followup_items(r, TODAY)]
+    for number, record in enumerate(with_items[:25]):
+        item = followup_items(record, TODAY)[0]
+        close_item(store, item.item_id, f"done {number}", closed_by=record.engineer,
+                   now=closed_at + timedelta(hours=number % 7))  # fmt: skip
+    extra = root / "extra"
+    write_laptop_records(extra, records[:30])  # duplicates
+    changed = [resealed(r, customer=r.customer + " (changed)") for r in records[30:45]]
+    write_laptop_records(extra, changed)
+    broken = records[45]
+    (extra / broken.visit_id / "visit.json").parent.mkdir(parents=True, exist_ok=True)
+    edited = json.loads((root / "records" / broken.visit_id / "visit.json").read_text())
+    edited["customer"] = "edited by hand"
+    shutil.rmtree(extra / broken.visit_id)
+    (extra / broken.visit_id).mkdir()
+    (extra / broken.visit_id / "visit.json").write_text(json.dumps(edited))
+    return root / "records", extra, records
+
+
+def _file_summary(sources: list[Path], filters: Filters, lang: Lang) -> dict[str, Any]:
+    options = ReportOptions(sources=sources, filters=filters, lang=lang, today=TODAY,
+                            sla=load_sla(), workers=1)  # fmt: skip
+    return summarize(options).summary.to_json()
+
+
+def _push_everything(url: str, records_folder: Path, extra: Path) -> None:
+    prepare_database(url)
+    engine = db.make_engine(url)
+    derived = db.Derived(load_sla())
+    for source in (records_folder, extra):
+        for path in sorted(source.glob("*/visit.json")):
+            content = json.loads(path.read_text())
+            user = _user(content["engineer"], team_of(content["engineer"]))
+            try:
+                ingest_visit(engine, derived, user, path.parent.name, path.read_bytes())
+            except Refused as refusal:
+                assert refusal.status in (409, 422), refusal
+    for path in sorted((records_folder / "closures").glob("*.json")):
+        closer = json.loads(path.read_text())["closed_by"]
+        ingest_closure(engine, _user(closer), path.read_bytes())
+    engine.dispose()
+
+
+def test_the_server_summary_equals_the_file_summary(
+    database_url: str, laptop_records: tuple[Path, Path, list[VisitRecord]]
+) -> None:
+    records_folder, extra, _ = laptop_records
+    _push_everything(database_url, records_folder, extra)
+    engine = db.make_engine(database_url)
+    sla = load_sla()
+    with engine.connect() as conn:
+        for filters in FILTERS:
+            for lang in LANGS:
+                expected = _file_summary([records_folder, extra], filters, lang)
+                got = reports.summary(conn, filters, db.VisitScope(), sla, lang, TODAY).to_json()
+                assert got == expected, (filters, lang)
+        assert expected["totals"]["visits"] > 0
+        team = reports.summary(
+            conn, Filters(), db.VisitScope.of(_user(SUPERVISOR_NORTH, "north", "supervisor")),
+            sla, "en", TODAY,
+        ).to_json()  # fmt: skip
+        north = _file_summary([records_folder], Filters.from_options(engineers=TEAM_NORTH), "en")
+        assert team == north
+    engine.dispose()
+    full = _file_summary([records_folder, extra], Filters(), "en")
+    assert full["followups_closed"] == 25 and full["repairs"]["completed_repairs"] > 0
+
+
+def test_report_summary_over_the_server_prints_what_the_files_print(
+    database_url: str, tmp_path: Path
+) -> None:
+    from cli_runner import invoke
+    from server_support import serving
+
+    records = finished_records(60, seed=22)
+    folder = tmp_path / "records"
+    write_laptop_records(folder, records)
+    tokens = prepare_database(database_url)
+    engine = db.make_engine(database_url)
+    derived = db.Derived(load_sla())
+    for record in records:
+        path = folder / record.visit_id / "visit.json"
+        user = _user(record.engineer, team_of(record.engineer))
+        ingest_visit(engine, derived, user, record.visit_id, path.read_bytes())
+    engine.dispose()
+    env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml"), "FIELDKIT_LANG": "en"}
+    with serving(database_url) as server:
+        for options in ([], ["--kind", "repair", "--since", "2024-02-01"], ["--lang", "zh"]):
+            local = invoke("report", "summary", str(folder), *options, env=env)
+            assert local.exit_code == 0, local.output
+            admin = invoke("report", "summary", "--server", server, "--token", tokens["admin"],
+                           "--json", *options, env=env)  # fmt: skip
+            files = invoke("report", "summary", str(folder), "--json", *options, env=env)
+            assert json.loads(admin.stdout)["summary"] == json.loads(files.stdout)["summary"]
+            mine = invoke("report", "summary", "--server", server, "--token", tokens["admin"],
+                          *options, env=env)  # fmt: skip
+            assert mine.stdout == local.stdout
+        north = invoke("report", "summary", "--server", server, "--token",
+                       tokens[SUPERVISOR_NORTH], "--json", env=env)  # fmt: skip
+        engineers = {row["engineer"] for row in json.loads(north.stdout)["summary"]["engineers"]}
+        assert engineers and engineers <= set(TEAM_NORTH)
+        wrong = invoke("report", "summary", "--server", server, "--token", "fk_x", env=env)
+        assert wrong.exit_code == 2
+        bad = invoke("report", "summary", "--server", server, "--token", tokens["admin"],
+                     "--kind", "nonsense", env=env)  # fmt: skip
+        assert bad.exit_code == 2 and "--kind" in bad.stderr
+    gone = invoke("report", "summary", "--server", server, "--token", tokens["admin"], env=env)
+    assert gone.exit_code == 3
