@@ -558,6 +558,8 @@ def test_gbk_bytes_typed_at_a_utf8_prompt_are_refused_and_asked_again(tmp_path: 
         child.sendline(b"")  # the visit fields this kind asks for
     child.sendline("李工".encode("gbk"))
     child.expect("not readable text")
+    child.sendline(b"note " + "机柜".encode("gbk"))  # a note: not an answer, the same rule
+    child.expect("not readable text")
     child.sendline(b"ok")
     child.expect(pexpect.EOF)
     child.close()

@@ -70,7 +70,6 @@ from fieldkit.checklist.models import (
 from fieldkit.checklist.numbers import format_number
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
-from fieldkit.safeio import has_surrogate
 from fieldkit.text import Text
 
 AnswerValue = bool | int | float | str | list[str] | list[dict[str, str]]
@@ -163,11 +162,6 @@ def _as_text(raw: Any) -> str:
     text = str(raw).strip()
     if not text:
         raise _error("需要一个回答", "an answer is needed")
-    if has_surrogate(text):  # bytes the terminal could not decode (GBK typed at a UTF-8 one)
-        raise _error(
-            "输入的不是有效文字：请把终端设为 UTF-8",
-            "not readable text: bytes in another encoding (set the terminal to UTF-8)",
-        )
     return text
 
 

@@ -6,8 +6,8 @@ UnicodeEncodeError at the first ✓, leaving the visit in progress. Here stdout 
 error handler that writes a close ASCII stand-in for the few symbols fieldkit uses (`OK` for ✓)
 and `?` for anything else the console cannot show. Rich sees the encoding too and draws its
 tables with ASCII lines. stdin keeps undecodable bytes (GBK typed at a UTF-8 terminal) as lone
-surrogates instead of raising; an answer or a name holding them is refused with its reason
-(checklist/answers.py, text.name_problem) and asked again.
+surrogates instead of raising; the terminal prompt (ui/prompts.py TerminalKeyboard) refuses a
+line holding them and asks again, and text.name_problem refuses them in a name.
 Standard library only: this runs before every command, however light.
 """
 

@@ -26,6 +26,7 @@ from fieldkit.checklist.handtyped import dragged_path, fold_width
 from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep, RecordStep
 from fieldkit.errors import FieldkitError
 from fieldkit.records.store import SaveFailed, local_now
+from fieldkit.safeio import has_surrogate
 from fieldkit.ui.walk_screen import WalkScreen
 from fieldkit.walk.answers_file import tell_notices
 from fieldkit.walk.machine import Position, Walkthrough
@@ -58,7 +59,16 @@ class TerminalKeyboard:
         self.console = console
 
     def ask(self, prompt: str, key: str) -> str:
-        return self.console.input(f"[bold]{prompt}[/] › ")
+        while True:
+            text = self.console.input(f"[bold]{prompt}[/] › ")
+            # stdin keeps bytes it cannot decode (cli/console_encoding.py): GBK typed at a
+            # UTF-8 terminal would reach a record that cannot be written as UTF-8.
+            if not has_surrogate(text):
+                return text
+            self.console.print(
+                "[red]输入的不是有效文字：请把终端设为 UTF-8 / not readable text: bytes in "
+                "another encoding (set the terminal to UTF-8)[/]"
+            )
 
 
 class QuitWalk(Exception):
