@@ -170,3 +170,31 @@ def test_report_summary_over_the_server_prints_what_the_files_print(
         assert bad.exit_code == 2 and "--kind" in bad.stderr
     gone = invoke("report", "summary", "--server", server, "--token", tokens["admin"], env=env)
     assert gone.exit_code == 3
+
+
+def test_the_html_report_is_the_export_page_for_a_supervisor(
+    database_url: str, tmp_path: Path
+) -> None:
+    from server_support import Server, start_server
+
+    from cli_runner import invoke
+
+    server: Server = start_server(database_url)
+    records = [r for r in finished_records(80, seed=23) if r.engineer in TEAM_NORTH]
+    folder = tmp_path / "records"
+    write_laptop_records(folder, records)
+    for record in records:
+        assert server.push(record).status_code == 201
+    page = server.client.get(
+        "/reports", params={"from": "2024-01-01", "to": "2024-06-30", "lang": "en"},
+        headers=server.auth(SUPERVISOR_NORTH),
+    )  # fmt: skip
+    assert page.status_code == 200, page.text
+    exported = tmp_path / "report.html"
+    made = invoke("report", "export", str(folder), "-f", "html", "-o", str(exported),
+                  "--since", "2024-01-01", "--until", "2024-06-30", "--lang", "en",
+                  env={"FIELDKIT_CONFIG": str(tmp_path / "c.yaml")})  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert page.text == exported.read_text(encoding="utf-8")
+    engineer = server.client.get("/reports", headers=server.auth(TEAM_NORTH[0]))
+    assert engineer.status_code == 403

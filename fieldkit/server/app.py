@@ -32,7 +32,7 @@ class Settings:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from fieldkit.server.api import checklists, followups, reports, visits
+    from fieldkit.server.api import checklists, followups, pages, reports, visits
 
     app = FastAPI(title="fieldkit server", version=__version__)
     app.state.settings = settings
@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(checklists.router)
     app.include_router(followups.router)
     app.include_router(reports.router)
+    app.include_router(pages.router)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

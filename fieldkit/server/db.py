@@ -542,3 +542,18 @@ def insert_closure(
             item_id=item, digest=digest, content=content, closed_at=closed_at, pushed_by=pushed_by
         )
     )
+
+
+def newest_records(
+    conn: Connection, where: list[sa.ColumnElement[bool]], limit: int
+) -> Iterator[dict[str, Any]]:
+    """The content of the `limit` newest visits (by start) that pass `where`, oldest first."""
+    query = (
+        sa.select(records.c.content)
+        .join(visits, visits.c.visit_id == records.c.visit_id)
+        .where(*where)
+        .order_by(visits.c.started_at.desc(), visits.c.visit_id.desc())
+        .limit(limit)
+    )
+    rows = [dict(row.content) for row in conn.execute(query)]
+    yield from reversed(rows)

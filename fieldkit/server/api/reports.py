@@ -65,5 +65,5 @@ def summary(
             conn, filters, db.VisitScope.of(user), settings.sla, parse_lang(lang),
             today or date.today(),
         )
-    sources = SourceReport(visits_kept=found.totals.visits)
+    sources = SourceReport(files_read=found.totals.visits, visits_kept=found.totals.visits)
     return {"summary": found.to_json(), "sources": sources.to_json()}
