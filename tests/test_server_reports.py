@@ -175,9 +175,8 @@ def test_report_summary_over_the_server_prints_what_the_files_print(
 def test_the_html_report_is_the_export_page_for_a_supervisor(
     database_url: str, tmp_path: Path
 ) -> None:
-    from server_support import Server, start_server
-
     from cli_runner import invoke
+    from server_support import Server, start_server
 
     server: Server = start_server(database_url)
     records = [r for r in finished_records(80, seed=23) if r.engineer in TEAM_NORTH]
