@@ -197,3 +197,46 @@ def test_the_html_report_is_the_export_page_for_a_supervisor(
     assert page.text == exported.read_text(encoding="utf-8")
     engineer = server.client.get("/reports", headers=server.auth(TEAM_NORTH[0]))
     assert engineer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fmt", "level"), [("csv", "visit"), ("csv", "followup"), ("html", "visit")]
+)
+def test_report_export_over_the_server_writes_the_files_report(
+    database_url: str, tmp_path: Path, fmt: str, level: str
+) -> None:
+    import csv
+
+    from cli_runner import invoke
+    from server_support import serving
+
+    records = finished_records(50, seed=24)
+    folder = tmp_path / "records"
+    write_laptop_records(folder, records)
+    tokens = prepare_database(database_url)
+    engine = db.make_engine(database_url)
+    derived = db.Derived(load_sla())
+    for record in records:
+        path = folder / record.visit_id / "visit.json"
+        ingest_visit(engine, derived, _user(record.engineer, team_of(record.engineer)),
+                     record.visit_id, path.read_bytes())  # fmt: skip
+    engine.dispose()
+    env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml"), "FIELDKIT_LANG": "en"}
+    options = ["-f", fmt, "--level", level, "--since", "2024-02-01"]
+    with serving(database_url) as server:
+        remote = invoke("report", "export", "--server", server, "--token", tokens["admin"],
+                        "-o", str(tmp_path / f"server.{fmt}"), *options, env=env)  # fmt: skip
+    assert remote.exit_code == 0, remote.output
+    local = invoke("report", "export", str(folder), "-o", str(tmp_path / f"files.{fmt}"),
+                   *options, env=env)  # fmt: skip
+    assert local.exit_code == 0, local.output
+    from_server = (tmp_path / f"server.{fmt}").read_text(encoding="utf-8-sig")
+    from_files = (tmp_path / f"files.{fmt}").read_text(encoding="utf-8-sig")
+    if fmt == "html":
+        assert from_server == from_files
+        return
+    server_rows = list(csv.DictReader(from_server.splitlines()))
+    file_rows = list(csv.DictReader(from_files.splitlines()))
+    for row in (*server_rows, *file_rows):
+        row.pop("source", None)  # where each row was read: a file, or the server
+    assert server_rows == file_rows and file_rows

@@ -22,6 +22,7 @@ from fieldkit.cli.sync import TokenOption
 
 if TYPE_CHECKING:
 
+    from fieldkit.report.filters import Filters
     from fieldkit.report.pipeline import ReportOptions
     from fieldkit.report.sources import SourceReport
 
@@ -231,12 +232,12 @@ def summary_command(
     from fieldkit.report.pipeline import summarize
 
     if server is not None or not sources:
-        _server_summary(
-            sources, server, token, since=since, until=until, engineer=engineer,
-            checklist=checklist, kind=kind, status=status, outcome=outcome, grade=grade,
-            customer=customer, include_changed=include_changed, lang=lang, sla=sla,
-            as_json=as_json,
+        filters = _server_filters(
+            sources, server, include_changed=include_changed, sla=sla, since=since,
+            until=until, engineer=engineer, checklist=checklist, kind=kind, status=status,
+            outcome=outcome, grade=grade, customer=customer,
         )  # fmt: skip
+        _server_summary(server, token, filters, lang, as_json)
         return
     options = _options(
         sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
@@ -256,22 +257,17 @@ def summary_command(
     print_source_notes(result.sources)
 
 
-def _server_summary(
+def _server_filters(
     sources: list[Path] | None,
     server: str | None,
-    token: str | None,
     *,
     include_changed: bool,
     sla: Path | None,
-    lang: LangChoice | None,
-    as_json: bool,
     **filter_options: Any,
-) -> None:
-    """`report summary --server`: the centre computes the same figures in SQL."""
+) -> Filters:
+    """The filters of a `--server` report, after refusing what applies to files only."""
     from fieldkit.errors import UserInputError
     from fieldkit.report.filters import Filters
-    from fieldkit.sync.login import resolve_login
-    from fieldkit.sync.reports import fetch_summary, summary_from_json
 
     if sources:
         raise UserInputError("give SOURCE folders or --server, not both")
@@ -281,13 +277,23 @@ def _server_summary(
     if include_changed or sla is not None:
         raise UserInputError("--include-changed and --sla apply to files; the server keeps "
                              "only unchanged records and its own service levels")  # fmt: skip
-    filters = Filters.from_options(
+    return Filters.from_options(
         since=filter_options["since"], until=filter_options["until"],
         engineers=filter_options["engineer"] or (), checklists=filter_options["checklist"] or (),
         kinds=filter_options["kind"] or (), statuses=filter_options["status"] or (),
         outcomes=filter_options["outcome"] or (), grades=filter_options["grade"] or (),
         customer=filter_options["customer"],
     )  # fmt: skip
+
+
+def _server_summary(
+    server: str | None, token: str | None, filters: Filters, lang: LangChoice | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """`report summary --server`: the centre computes the same figures in SQL."""
+    from fieldkit.sync.login import resolve_login
+    from fieldkit.sync.reports import fetch_summary, summary_from_json
+
     shown = language(lang)
     data = fetch_summary(resolve_login(server, token), filters, shown, date.today())
     if as_json:
@@ -298,14 +304,33 @@ def _server_summary(
     print_summary(summary_from_json(data["summary"]), shown)
 
 
+def _server_export(
+    server: str | None, token: str | None, filters: Filters, fmt: str, output: Path,
+    level: str, redact: bool, lang: LangChoice | None,
+) -> None:  # fmt: skip
+    """`report export --server`: the centre writes the file from its store."""
+    from fieldkit.errors import UserInputError
+    from fieldkit.paths import records_dir
+    from fieldkit.safeio import check_output_path
+    from fieldkit.sync.login import resolve_login
+    from fieldkit.sync.reports import download_export
+
+    check_output_path(output, [records_dir()])
+    if not output.parent.is_dir():
+        raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
+    download_export(resolve_login(server, token), filters, fmt=fmt, level=level, redact=redact,
+                    lang=language(lang), today=date.today(), output=output)  # fmt: skip
+    sys.stderr.write(f"fieldkit: wrote the centre's report to {output} ({fmt})\n")
+
+
 def export_command(
-    sources: SourcesArgument,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="The file format.", show_default=False)
     ],
     output: Annotated[
         Path, typer.Option("-o", "--output", metavar="FILE", help="The file to write.")
     ],
+    sources: OptionalSourcesArgument = None,
     level: Annotated[
         Level,
         typer.Option(
@@ -332,10 +357,20 @@ def export_command(
     include_changed: IncludeChangedOption = False,
     lang: LangOption = None,
     sla: SlaOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Write the visits and KPIs to a CSV, XLSX, HTML or JSON file."""
     from fieldkit.report.pipeline import export
 
+    if server is not None or not sources:
+        filters = _server_filters(
+            sources, server, include_changed=include_changed, sla=sla, since=since,
+            until=until, engineer=engineer, checklist=checklist, kind=kind, status=status,
+            outcome=outcome, grade=grade, customer=customer,
+        )  # fmt: skip
+        _server_export(server, token, filters, fmt.value, output, level.value, redact, lang)
+        return
     options = _options(
         sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
         status=status, outcome=outcome, grade=grade, customer=customer,

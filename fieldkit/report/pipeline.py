@@ -207,7 +207,7 @@ def export(
             lang=options.lang,
             level=level,
         )
-        exporter = _exporter(fmt, temp, context)
+        exporter = make_exporter(fmt, temp, context)
         try:
             result = _run(options, exporter.needs, exporter.add)
             exporter.finish(result.summary, result.sources)
@@ -219,7 +219,8 @@ def export(
     return result
 
 
-def _exporter(fmt: str, path: Path, context: ExportContext) -> Exporter:
+def make_exporter(fmt: str, path: Path, context: ExportContext) -> Exporter:
+    """The exporter of `fmt` writing to `path` (the server uses it too: server/exports.py)."""
     if fmt == "csv":
         from fieldkit.report.export_csv import CsvExporter
 

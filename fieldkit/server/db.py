@@ -557,3 +557,32 @@ def newest_records(
     )
     rows = [dict(row.content) for row in conn.execute(query)]
     yield from reversed(rows)
+
+
+def filtered_records(
+    conn: Connection, where: list[sa.ColumnElement[bool]]
+) -> Iterator[dict[str, Any]]:
+    """The content of every visit that passes `where`, in visit id order (a records folder's
+    order), streamed from the database rather than loaded at once."""
+    query = (
+        sa.select(records.c.content)
+        .join(visits, visits.c.visit_id == records.c.visit_id)
+        .where(*where)
+        .order_by(records.c.visit_id)
+    )
+    for row in conn.execution_options(stream_results=True, yield_per=500).execute(query):
+        yield dict(row.content)
+
+
+def filtered_closures(
+    conn: Connection, where: list[sa.ColumnElement[bool]]
+) -> Iterator[dict[str, Any]]:
+    """The closures of the follow-ups of the visits that pass `where`."""
+    query = (
+        sa.select(closures.c.content)
+        .join(followups, followups.c.item_id == closures.c.item_id)
+        .join(visits, visits.c.visit_id == followups.c.visit_id)
+        .where(*where)
+    )
+    for row in conn.execute(query):
+        yield dict(row.content)

@@ -25,6 +25,7 @@ from fieldkit.records.models import Outcome, VisitStatus
 from fieldkit.report import kpi
 from fieldkit.report.filters import Filters
 from fieldkit.report.labels import label
+from fieldkit.report.sources import SourceReport
 from fieldkit.server.db import VisitScope, closures, followups, pings, repair_windows, steps, visits
 from fieldkit.sla import Sla
 
@@ -396,3 +397,13 @@ def summary(
     conn: Connection, filters: Filters, scope: VisitScope, sla: Sla, lang: Lang, today: date
 ) -> kpi.Summary:
     return SqlSummary(conn, filters, scope, sla, lang, today).build()
+
+
+def source_report(conn: Connection, scope: VisitScope, found: kpi.Summary) -> SourceReport:
+    """What a report over files says it read: here, the visits this scope may read (the
+    store's "files"), how many the filters kept and how many they left out."""
+    readable = int(conn.execute(
+        sa.select(sa.func.count()).select_from(visits).where(scope.where())
+    ).scalar_one())  # fmt: skip
+    kept = found.totals.visits
+    return SourceReport(files_read=readable, visits_kept=kept, filtered_out=readable - kept)

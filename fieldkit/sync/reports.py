@@ -8,6 +8,7 @@ import types
 import typing
 from datetime import date, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
 from fieldkit.report.filters import Bound, Filters
 from fieldkit.report.kpi import Summary
+from fieldkit.safeio import write_private
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login
 
@@ -88,3 +90,19 @@ def _load(kind: Any, value: Any) -> Any:
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(value)
     return value
+
+
+def download_export(
+    login: Login, filters: Filters, *, fmt: str, level: str, redact: bool, lang: Lang,
+    today: date, output: Path,
+) -> None:  # fmt: skip
+    """`report export --server`: the server writes the file; it lands at `output` whole (a
+    temporary file beside it, renamed), or not at all."""
+    query = [*filter_query(filters), ("format", fmt), ("level", level), ("lang", lang),
+             ("redact", "true" if redact else "false"), ("today", today.isoformat())]  # fmt: skip
+    answer = Api(login.server, login.token).call(
+        "GET", "/api/v1/reports/export?" + urlencode(query)
+    )
+    if answer.status != 200:
+        raise UserInputError(f"the server refused the export ({answer.status}): {answer.detail}")
+    write_private(output, answer.body)

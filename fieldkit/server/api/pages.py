@@ -8,22 +8,20 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from fieldkit.records.migrations import migrate
-from fieldkit.records.models import VisitRecord
 from fieldkit.report.export_html import HTML_VISIT_ROWS, HtmlExporter
 from fieldkit.report.pipeline import ExportContext, Masking, PreparedVisit
 from fieldkit.report.rows import RowMaker
-from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
 from fieldkit.server import db, reports
 from fieldkit.server.api.reports import parse_filters, parse_lang
 from fieldkit.server.auth import CurrentUser, require_role
+from fieldkit.server.exports import ORIGIN, stored_record
 
 router = APIRouter(tags=["reports"])
-ORIGIN = "server"
 
 
 @router.get("/reports", response_class=HTMLResponse)
@@ -48,10 +46,7 @@ def html_report(
         summary = reports.summary(conn, filters, scope, settings.sla, shown, today)
         where = reports.filtered(filters, scope)
         for content in db.newest_records(conn, where, HTML_VISIT_ROWS):
-            try:
-                record = VisitRecord.model_validate(migrate(content))
-            except ValueError as error:  # a record stored by an older fieldkit that no longer reads
-                raise HTTPException(500, f"a stored record cannot be read: {error}") from None
+            record = stored_record(content)
             exporter.add(Visit(PreparedVisit(rows.facts(record)), ORIGIN))
-    sources = SourceReport(files_read=summary.totals.visits, visits_kept=summary.totals.visits)
+        sources = reports.source_report(conn, scope, summary)
     return HTMLResponse(exporter.render(summary, sources))

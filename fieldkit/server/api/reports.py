@@ -3,15 +3,19 @@ JSON shape; each token sees the visits its role may read."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
 from fieldkit.report.filters import Filters
-from fieldkit.report.sources import SourceReport
 from fieldkit.server import db, reports
 from fieldkit.server.auth import CurrentUser
 
@@ -60,10 +64,62 @@ def summary(
     filters = parse_filters(since, until, engineer, checklist, kind, status, outcome, grade,
                             customer)  # fmt: skip
     settings = request.app.state.settings
+    scope = db.VisitScope.of(user)
     with request.app.state.engine.connect() as conn:
-        found = reports.summary(
-            conn, filters, db.VisitScope.of(user), settings.sla, parse_lang(lang),
-            today or date.today(),
-        )
-    sources = SourceReport(files_read=found.totals.visits, visits_kept=found.totals.visits)
+        found = reports.summary(conn, filters, scope, settings.sla, parse_lang(lang),
+                                today or date.today())  # fmt: skip
+        sources = reports.source_report(conn, scope, found)
     return {"summary": found.to_json(), "sources": sources.to_json()}
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+
+
+@router.get("/reports/export")
+def export(
+    request: Request,
+    user: CurrentUser,
+    format: str,
+    level: str = "visit",
+    redact: bool = False,
+    since: str | None = None,
+    until: str | None = None,
+    engineer: Many = None,
+    checklist: Many = None,
+    kind: Many = None,
+    status: Many = None,
+    outcome: Many = None,
+    grade: Many = None,
+    customer: str | None = None,
+    lang: str = "en",
+    today: date | None = None,
+) -> FileResponse:
+    """`report export` over the visits this token may read: the file itself."""
+    from fieldkit.report.pipeline import FORMATS, LEVELS
+    from fieldkit.server.exports import export as write_export
+
+    if format not in FORMATS or level not in LEVELS:
+        raise HTTPException(422, f"format is one of {', '.join(FORMATS)}; level one of "
+                                 f"{', '.join(LEVELS)}")  # fmt: skip
+    filters = parse_filters(since, until, engineer, checklist, kind, status, outcome, grade,
+                            customer)  # fmt: skip
+    settings = request.app.state.settings
+    handle, name = tempfile.mkstemp(prefix="fieldkit-export-", suffix=f".{format}")
+    os.close(handle)
+    path = Path(name)
+    try:
+        with request.app.state.engine.connect() as conn:
+            write_export(
+                conn, filters, db.VisitScope.of(user), settings.sla, parse_lang(lang),
+                today or date.today(), fmt=format, level=level, redact=redact, path=path,
+            )  # fmt: skip
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(path, media_type=MEDIA_TYPES[format],
+                        background=BackgroundTask(path.unlink, missing_ok=True))  # fmt: skip
