@@ -9,12 +9,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fieldkit.cli.checklists import JsonOption, LangOption, language
+from fieldkit.cli.checklists import JsonOption, LangChoice, LangOption, language
+from fieldkit.cli.sync import TokenOption
 from fieldkit.cli.visits import RecordsOption
+
+if TYPE_CHECKING:
+    from fieldkit.followups.items import FollowUp
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option("--server", metavar="URL",
+                 help="The centre's follow-ups instead of local files (token from `login`)."),
+]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +58,8 @@ def list_command(
     records: RecordsOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """List every follow-up item: overdue first, then open, then closed."""
     from datetime import date
@@ -57,6 +69,16 @@ def list_command(
     from fieldkit.paths import records_dir
     from fieldkit.report.workers import default_workers
 
+    which: Which = "overdue" if overdue else "open" if open_only else "all"
+    if server is not None:
+        from fieldkit.errors import UserInputError
+        from fieldkit.sync.followups import list_remote
+        from fieldkit.sync.login import resolve_login
+
+        if sources:
+            raise UserInputError("give SOURCE folders or --server, not both")
+        _show(list_remote(resolve_login(server, token), which, date.today()), lang, as_json)
+        return
     if sources:
         where = sources
     else:
@@ -67,21 +89,24 @@ def list_command(
                 sys.stdout.write("[]\n")
             return
         where = [folder]
-    which: Which = "overdue" if overdue else "open" if open_only else "all"
     listing = list_followups(where, today=date.today(), which=which, workers=default_workers())
+    _show(listing.items, lang, as_json)
+    print_source_notes(listing.sources)
+
+
+def _show(items: list[FollowUp], lang: LangChoice | None, as_json: bool) -> None:
     if as_json:
-        data = [item.to_json() for item in listing.items]
+        data = [item.to_json() for item in items]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    elif listing.items:
+    elif items:
         from fieldkit.ui.followups import followups_table
         from fieldkit.ui.tables import print_tables
 
-        print_tables([followups_table(listing.items, language(lang))])
+        print_tables([followups_table(items, language(lang))])
     else:
         from fieldkit.ui.followups import NO_ITEMS
 
         sys.stderr.write(NO_ITEMS.get(language(lang)) + "\n")
-    print_source_notes(listing.sources)
 
 
 def close_command(
@@ -105,15 +130,24 @@ def close_command(
     ] = None,
     records: RecordsOption = None,
     as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
-    """Close a follow-up: a small record beside the visits; the visit record is unchanged."""
+    """Close a follow-up: a small record beside the visits (or on the centre's server with
+    --server); the visit record is unchanged."""
     from fieldkit.config import load_config
     from fieldkit.followups.service import close_item
     from fieldkit.paths import records_dir
-    from fieldkit.records.store import RecordStore
+    from fieldkit.records.store import RecordStore, local_now
 
     who = closed_by if closed_by is not None else load_config().engineer
-    closure = close_item(RecordStore(records_dir(records)), item, note, closed_by=who)
+    if server is not None:
+        from fieldkit.sync.followups import close_remote
+        from fieldkit.sync.login import resolve_login
+
+        closure = close_remote(resolve_login(server, token), item, note, who, local_now())
+    else:
+        closure = close_item(RecordStore(records_dir(records)), item, note, closed_by=who)
     if as_json:
         sys.stdout.write(closure.model_dump_json(indent=2) + "\n")
     sys.stderr.write(

@@ -85,15 +85,19 @@ def list_followups(
     if which != "all":
         wanted = {"open": ("open", "overdue"), "overdue": ("overdue",)}[which]
         items = [item for item in items if item.status in wanted]
-    items.sort(
-        key=lambda item: (
-            _STATUS_ORDER[item.status],
-            item.due or date.max,
-            item.closed_at.timestamp() if item.closed_at else 0.0,
-            item.item_id,
-        )
-    )
+    items.sort(key=listing_order)
     return Listing(items, reader.report)
+
+
+def listing_order(item: FollowUp) -> tuple[int, date, float, str]:
+    """Overdue first, then open, then closed; each group by due date (the server's listing
+    sorts by this too)."""
+    return (
+        _STATUS_ORDER[item.status],
+        item.due or date.max,
+        item.closed_at.timestamp() if item.closed_at else 0.0,
+        item.item_id,
+    )
 
 
 def note_closure_problems(closures: ClosureSet, report: SourceReport) -> None:

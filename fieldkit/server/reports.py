@@ -335,20 +335,14 @@ class SqlSummary:
 
     def _followups(self) -> _FollowUps:
         overdue = sa.and_(followups.c.due.is_not(None), followups.c.due < self.today)
-        joined = followups.join(visits, visits.c.visit_id == followups.c.visit_id).outerjoin(
-            closures, closures.c.item_id == followups.c.item_id
-        )
+        joined = FOLLOWUPS_JOINED
         is_open = closures.c.item_id.is_(None)
         counts = self.conn.execute(
             sa.select(_count(is_open).label("open"), _count(sa.and_(is_open, overdue))
                       .label("overdue"), _count(sa.not_(is_open)).label("closed"))
             .select_from(joined).where(*self.where)
         ).one()  # fmt: skip
-        columns = [
-            followups.c.item_id, followups.c.visit_id, followups.c.step_id, followups.c.number,
-            V.kind, V.checklist_id, V.status, V.customer, V.engineer, followups.c.problem,
-            followups.c.owner, followups.c.due, closures.c.content,
-        ]  # fmt: skip
+        columns = FOLLOWUP_COLUMNS
         urgent = self.conn.execute(
             sa.select(*columns).select_from(joined).where(*self.where, is_open)
             .order_by(sa.case((overdue, 0), else_=1), sa.nulls_last(followups.c.due.asc()),
@@ -364,25 +358,9 @@ class SqlSummary:
         return _FollowUps(
             open=int(counts.open or 0), overdue=int(counts.overdue or 0),
             closed=int(counts.closed or 0),
-            urgent=[self._followup(row) for row in urgent],
-            recent=[self._followup(row) for row in recent],
+            urgent=[followup_from_row(row, self.today) for row in urgent],
+            recent=[followup_from_row(row, self.today) for row in recent],
         )  # fmt: skip
-
-    def _followup(self, row: Any) -> FollowUp:
-        due = row.due if isinstance(row.due, date) or row.due is None else date.fromisoformat(
-            str(row.due))  # fmt: skip
-        closure = row.content
-        return FollowUp(
-            item_id=row.item_id, visit_id=row.visit_id, step_id=row.step_id, number=row.number,
-            kind=row.kind, checklist_id=row.checklist_id, visit_status=row.status,
-            customer=row.customer, engineer=row.engineer, problem=row.problem, owner=row.owner,
-            due=due, overdue=closure is None and due is not None and due < self.today,
-            closed_at=None if closure is None else datetime.fromisoformat(
-                closure["closed_at"].replace("Z", "+00:00")),
-            closed_by=None if closure is None else closure.get("closed_by"),
-            closing_note=None if closure is None else closure.get("note"),
-        )  # fmt: skip
-
 
 @dataclass
 class _FollowUps:
@@ -407,3 +385,40 @@ def source_report(conn: Connection, scope: VisitScope, found: kpi.Summary) -> So
     ).scalar_one())  # fmt: skip
     kept = found.totals.visits
     return SourceReport(files_read=readable, visits_kept=kept, filtered_out=readable - kept)
+
+
+FOLLOWUP_COLUMNS = [
+    followups.c.item_id, followups.c.visit_id, followups.c.step_id, followups.c.number,
+    V.kind, V.checklist_id, V.status, V.customer, V.engineer, followups.c.problem,
+    followups.c.owner, followups.c.due, closures.c.content,
+]  # fmt: skip
+FOLLOWUPS_JOINED = followups.join(visits, visits.c.visit_id == followups.c.visit_id).outerjoin(
+    closures, closures.c.item_id == followups.c.item_id
+)
+
+
+def followup_from_row(row: Any, today: date) -> FollowUp:
+    """A follow-up as followups/items.py makes it, with its closure, from FOLLOWUP_COLUMNS."""
+    due = row.due if isinstance(row.due, date) or row.due is None else date.fromisoformat(
+        str(row.due))  # fmt: skip
+    closure = row.content
+    return FollowUp(
+        item_id=row.item_id, visit_id=row.visit_id, step_id=row.step_id, number=row.number,
+        kind=row.kind, checklist_id=row.checklist_id, visit_status=row.status,
+        customer=row.customer, engineer=row.engineer, problem=row.problem, owner=row.owner,
+        due=due, overdue=closure is None and due is not None and due < today,
+        closed_at=None if closure is None else datetime.fromisoformat(
+            closure["closed_at"].replace("Z", "+00:00")),
+        closed_by=None if closure is None else closure.get("closed_by"),
+        closing_note=None if closure is None else closure.get("note"),
+    )  # fmt: skip
+
+
+def list_followups(
+    conn: Connection, scope: VisitScope, today: date, item: str | None = None
+) -> list[FollowUp]:
+    """Every follow-up of the visits this scope may read (or the one named `item`)."""
+    query = sa.select(*FOLLOWUP_COLUMNS).select_from(FOLLOWUPS_JOINED).where(scope.where())
+    if item is not None:
+        query = query.where(followups.c.item_id == item)
+    return [followup_from_row(row, today) for row in conn.execute(query)]

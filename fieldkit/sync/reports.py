@@ -59,28 +59,29 @@ def fetch_summary(login: Login, filters: Filters, lang: Lang, today: date) -> di
 
 def summary_from_json(content: dict[str, Any]) -> Summary:
     """The `Summary` whose `to_json()` is `content` (to show it as the file path does)."""
-    value: Summary = _load(Summary, content)
+    value: Summary = load_json(Summary, content)
     return value
 
 
-def _load(kind: Any, value: Any) -> Any:
+def load_json(kind: Any, value: Any) -> Any:
+    """`value` (JSON) as `kind`: dataclasses, lists, dicts, dates, enums, by their hints."""
     if value is None:
         return None
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        return _load(options[0], value)
+        return load_json(options[0], value)
     if origin is list:
         (item,) = typing.get_args(kind)
-        return [_load(item, entry) for entry in value]
+        return [load_json(item, entry) for entry in value]
     if origin is dict:
         _, item = typing.get_args(kind)
-        return {key: _load(item, entry) for key, entry in value.items()}
+        return {key: load_json(item, entry) for key, entry in value.items()}
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         factory: Any = kind
         return factory(**{
-            f.name: _load(hints[f.name], value[f.name])
+            f.name: load_json(hints[f.name], value[f.name])
             for f in dataclasses.fields(kind) if f.init and f.name in value
         })  # fmt: skip
     if isinstance(kind, type) and issubclass(kind, datetime):

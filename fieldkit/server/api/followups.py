@@ -1,6 +1,10 @@
-"""Follow-ups: closures pushed by laptops (idempotent by item id and digest)."""
+"""Follow-ups: the centre's listing, and closures pushed by laptops (idempotent by item id
+and digest)."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -27,3 +31,26 @@ async def push_closure(request: Request, user: CurrentUser) -> Response:
         status_code=201 if stored else 200,
         media_type="application/json",
     )
+
+
+@router.get("/followups")
+def list_followups(
+    request: Request,
+    user: CurrentUser,
+    which: str = "all",
+    item: str | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """`followups list --json` over the visits this token may read: overdue first, then
+    open, then closed. `which`: all, open (overdue included) or overdue; `item`: one id."""
+    from fieldkit.followups.service import listing_order
+    from fieldkit.server import db, reports
+
+    wanted = {"all": None, "open": ("open", "overdue"), "overdue": ("overdue",)}
+    if which not in wanted:
+        raise HTTPException(422, "which is all, open or overdue")
+    with request.app.state.engine.connect() as conn:
+        items = reports.list_followups(conn, db.VisitScope.of(user), today or date.today(), item)
+    statuses = wanted[which]
+    kept = [found for found in items if statuses is None or found.status in statuses]
+    return [found.to_json() for found in sorted(kept, key=listing_order)]
