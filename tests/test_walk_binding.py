@@ -226,3 +226,16 @@ def test_failed_ping_attempts_of_the_old_target_cannot_be_accepted_for_the_new(
     entry = walk.record.answer_for("ping_gateway")
     assert entry is not None and entry.superseded[0].ping_attempts[0]["target"] == "192.0.2.1"
     walk.close()
+
+
+def test_a_ping_that_passed_cannot_be_recorded_as_failed_after_going_back(
+    tmp_path: Path,
+) -> None:
+    _store, walk = start(tmp_path, ScriptedPing(["ok"]))
+    walk_to_end(walk, ANSWERS)
+    back_to(walk, "ping_gateway")
+    with pytest.raises(WalkRefused, match="the last ping passed"):
+        walk.accept_ping_failure("ping_gateway")
+    entry = walk.record.answer_for("ping_gateway")
+    assert entry is not None and entry.passed is True
+    walk.close()

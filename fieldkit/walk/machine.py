@@ -459,6 +459,11 @@ class Walkthrough:
         entry = position.entry
         if not isinstance(position.step, PingStep) or entry is None or not entry.ping_attempts:
             raise _refused("还没有 ping 结果", "there is no ping attempt to record yet")
+        if position.step.passes(str(entry.ping_attempts[-1].get("verdict"))):
+            # Back at a ping that passed: its last attempt is no failure to record.
+            raise _refused(
+                "上一次 ping 已通过，没有失败可记录", "the last ping passed: no failure to record"
+            )
         self._store(
             entry.model_copy(update={"passed": False, "answered_at": local_now()}),
             moved_on=True,
@@ -516,9 +521,9 @@ class Walkthrough:
         """Save the entry together with everything it changes downstream, in one save."""
         entries = self._entries()
         entries[entry.step_id] = entry
+        self._reconcile(entries, save=True)
         if moved_on:
             self._revisit = None
-        self._reconcile(entries, save=True)
 
     def _save(self, entries: Mapping[str, StepAnswer]) -> None:
         ordered = [entries[step.id] for step in self.checklist.steps if step.id in entries]
@@ -531,12 +536,13 @@ class Walkthrough:
         past the first open one, so no stale result stays current); up to the first open step,
         the walk's own skips are recorded. A `when` is evaluated with the answers of the steps
         before it, so revising an early answer changes later steps only here, in order, and
-        never twice differently.
+        never twice differently. Where the walk stands changes only once the save succeeded.
         """
         given: dict[str, Any] = {}
         ended_by: AnyStep | None = None
         changed = False
-        self._frontier = None
+        frontier: int | None = None
+        notices: list[SkipNotice | RedoNotice] = []
         for index, step in enumerate(self.checklist.steps):
             entry = entries.get(step.id)
             inputs = {name: given.get(name) for name in self._dependencies[step.id]}
@@ -545,23 +551,27 @@ class Walkthrough:
                 if recorded is not None and recorded != {k: inputs.get(k) for k in recorded}:
                     reason = self._change_reason(recorded, inputs)
                     entry = entries[step.id] = _superseded(entry, recorded, reason)
-                    self._notices.append(RedoNotice(step, reason))
+                    notices.append(RedoNotice(step, reason))
                     changed = True
-            if self._frontier is None:
+            if frontier is None:
                 entry, skip_changed = self._apply_walk_skip(step, entry, given, ended_by)
+                if skip_changed and entry is not None and entry.skipped:
+                    notices.append(SkipNotice(step, entry.skip_reason or ""))
                 changed = changed or skip_changed
                 if entry is None:
                     entries.pop(step.id, None)
                 else:
                     entries[step.id] = entry
                 if entry is None or not _settled(entry):
-                    self._frontier = index
+                    frontier = index
                 elif _ends_visit(step, entry):
                     ended_by = step
             if entry is not None and _settled(entry) and entry.value is not None:
                 given[step.id] = entry.value
         if changed or save:
             self._save(entries)
+        self._frontier = frontier
+        self._notices += notices
 
     def _apply_walk_skip(
         self,
@@ -578,7 +588,6 @@ class Walkthrough:
             if entry is not None and _has_result(entry):
                 # The engineer's answer to a step now hidden is history, not lost.
                 entry = _superseded(entry, _recorded_inputs(step, entry), reason)
-            self._notices.append(SkipNotice(step, reason))
             return _walk_skip(step, entry, reason), True
         if entry is not None and _skipped_by_walk(entry):
             # Hidden before, shown now that an earlier answer changed: ask it again, keeping
