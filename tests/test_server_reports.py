@@ -240,3 +240,27 @@ def test_report_export_over_the_server_writes_the_files_report(
     for row in (*server_rows, *file_rows):
         row.pop("source", None)  # where each row was read: a file, or the server
     assert server_rows == file_rows and file_rows
+
+
+def test_a_supervisor_logs_in_with_a_browser_and_the_cookie_only_reads(database_url: str) -> None:
+    from server_support import start_server
+
+    server = start_server(database_url)
+    record = next(r for r in finished_records(20, seed=26) if r.engineer in TEAM_NORTH)
+    assert server.push(record).status_code == 201
+    client = server.client
+    assert client.get("/reports").status_code == 401
+    assert "token" in client.get("/login").text
+    wrong = client.post("/login", content=b"token=fk_wrong",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert wrong.status_code == 401
+    engineer = client.post("/login", data={"token": server.tokens[record.engineer]},
+                           follow_redirects=False)  # fmt: skip
+    assert engineer.status_code == 403
+    logged = client.post("/login", data={"token": server.tokens[SUPERVISOR_NORTH]},
+                         follow_redirects=False)  # fmt: skip
+    assert logged.status_code == 303 and "httponly" in logged.headers["set-cookie"].lower()
+    page = client.get("/reports", params={"lang": "en"})
+    assert page.status_code == 200 and record.visit_id in page.text
+    # The cookie is for the report pages only: it pushes and reads nothing through the API.
+    assert client.get(f"/api/v1/visits/{record.visit_id}").status_code == 401

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from fieldkit.report.export_html import HTML_VISIT_ROWS, HtmlExporter
 from fieldkit.report.pipeline import ExportContext, Masking, PreparedVisit
@@ -18,7 +19,7 @@ from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
 from fieldkit.server import db, reports
 from fieldkit.server.api.reports import parse_filters, parse_lang
-from fieldkit.server.auth import CurrentUser, require_role
+from fieldkit.server.auth import COOKIE, PageUser, require_role, user_of
 from fieldkit.server.exports import ORIGIN, stored_record
 
 router = APIRouter(tags=["reports"])
@@ -27,7 +28,7 @@ router = APIRouter(tags=["reports"])
 @router.get("/reports", response_class=HTMLResponse)
 def html_report(
     request: Request,
-    user: CurrentUser,
+    user: PageUser,
     since: Annotated[str | None, Query(alias="from")] = None,
     until: Annotated[str | None, Query(alias="to")] = None,
     engineer: Annotated[list[str] | None, Query()] = None,
@@ -50,3 +51,32 @@ def html_report(
             exporter.add(Visit(PreparedVisit(rows.facts(record)), ORIGIN))
         sources = reports.source_report(conn, scope, summary)
     return HTMLResponse(exporter.render(summary, sources))
+
+
+_LOGIN_PAGE = """<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>fieldkit 登录 / log in</title></head>
+<body><form method="post" action="/login">
+<label>令牌 / token <input type="password" name="token" autocomplete="off" required></label>
+<button type="submit">登录 / log in</button></form></body></html>
+"""
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page() -> HTMLResponse:
+    """A form for the token, so that a supervisor can open /reports in a browser."""
+    return HTMLResponse(_LOGIN_PAGE)
+
+
+@router.post("/login")
+async def login(request: Request) -> RedirectResponse:
+    """Check the token and keep it in an HttpOnly cookie that only the report pages read."""
+    from urllib.parse import parse_qs
+
+    body = (await request.body())[:4096].decode("utf-8", "replace")
+    token = (parse_qs(body).get("token") or [""])[0].strip()
+    user = await run_in_threadpool(user_of, request, token)
+    require_role(user, "supervisor", "admin")
+    answer = RedirectResponse("/reports", status_code=303)
+    answer.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+                      secure=request.url.scheme == "https", path="/reports")  # fmt: skip
+    return answer
