@@ -4,6 +4,7 @@ and installs on this machine from the wheels alone, with no index and (as root) 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,12 +24,21 @@ pytestmark = pytest.mark.slow
 TOP = f"fieldkit-offline-{__version__}"
 
 
+NO_NETWORK = re.compile(r"NewConnectionError|Temporary failure in name resolution|Network is "
+                        r"unreachable|ConnectTimeout|ProxyError|Name or service not known")
+
+
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Built once per test session: it downloads some 50 wheels from PyPI (a package index)."""
     out = tmp_path_factory.mktemp("offline")
     done = subprocess.run([sys.executable, str(REPO / "tools" / "offline_bundle.py"),
                            "--out", str(out)], capture_output=True, text=True, check=False)
+    if done.returncode != 0 and NO_NETWORK.search(done.stdout + done.stderr):
+        reason = "building the offline bundle needs PyPI, which cannot be reached from here"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must reach it\n{done.stderr[-2000:]}")
+        pytest.skip(reason)
     assert done.returncode == 0, done.stdout + done.stderr
     path = out / f"{TOP}.zip"
     assert done.stdout.strip() == str(path)
