@@ -26,7 +26,7 @@ from fieldkit.errors import UserInputError
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
-# The files of a visit folder (records/store.py and records/journal.py name them).
+# The files of a visit folder (records/loading.py, journal.py and lock.py name them).
 VISIT_FILES = frozenset({"visit.json", "visit.journal", "visit.lock"})
 
 

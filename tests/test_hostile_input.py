@@ -21,15 +21,11 @@ from cli_runner import invoke
 from records_factory import CHINA, completed, fields, snapshot
 
 from fieldkit.errors import UserInputError
+from fieldkit.records.attachments import MAX_ATTACHMENT_BYTES
 from fieldkit.records.bundle import write_bundle
 from fieldkit.records.loading import RecordUnreadable, read_record_file
-from fieldkit.records.store import (
-    LOCK_FILE,
-    MAX_ATTACHMENT_BYTES,
-    RecordStore,
-    VisitLocked,
-    _pid_alive,
-)
+from fieldkit.records.lock import LOCK_FILE, VisitLocked, _pid_alive
+from fieldkit.records.store import RecordStore
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
 
+from fieldkit.records.atomic import SaveFailed
 from fieldkit.records.models import Note, VisitStatus
-from fieldkit.records.store import RecordStore, SaveFailed
+from fieldkit.records.store import RecordStore
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 

@@ -17,16 +17,11 @@ import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
 
 from fieldkit.errors import UserInputError
+from fieldkit.records.atomic import SaveFailed
 from fieldkit.records.loading import read_record_file
+from fieldkit.records.lock import LOCK_FILE, VisitLocked
 from fieldkit.records.models import VisitStatus, verify_digest
-from fieldkit.records.store import (
-    LOCK_FILE,
-    RecordStore,
-    SaveFailed,
-    VisitFinished,
-    VisitLocked,
-    VisitNotFound,
-)
+from fieldkit.records.store import RecordStore, VisitFinished, VisitNotFound
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions and pids")
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 from records_factory import CHINA, answers, completed, fields, snapshot
 
-from fieldkit.records import store as store_module
-from fieldkit.records.loading import read_record_file
+from fieldkit.records import atomic as atomic_module
+from fieldkit.records.atomic import SaveFailed
+from fieldkit.records.journal import JOURNAL_FILE
+from fieldkit.records.loading import RECORD_FILE, read_record_file
 from fieldkit.records.models import VisitStatus
-from fieldkit.records.store import JOURNAL_FILE, RECORD_FILE, RecordStore, SaveFailed
+from fieldkit.records.store import RecordStore
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 
@@ -34,8 +36,8 @@ def sharing_violation() -> PermissionError:
 @pytest.fixture
 def windows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The store's Windows paths switched on; every folder fsync attempted is collected."""
-    monkeypatch.setattr(store_module, "_ON_WINDOWS", True)
-    monkeypatch.setattr(store_module.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(atomic_module, "_ON_WINDOWS", True)
+    monkeypatch.setattr(atomic_module.time, "sleep", lambda _s: None)
     folder_fsyncs: list[str] = []
     real_open = os.open
 
@@ -44,7 +46,7 @@ def windows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             folder_fsyncs.append(str(path))
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(store_module.os, "open", open_noting_folders)
+    monkeypatch.setattr(atomic_module.os, "open", open_noting_folders)
     return folder_fsyncs
 
 
@@ -59,7 +61,7 @@ def refuse_replace(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
             raise sharing_violation()
         real_replace(source, target)
 
-    monkeypatch.setattr(store_module.os, "replace", replace)
+    monkeypatch.setattr(atomic_module.os, "replace", replace)
     return calls
 
 

@@ -27,14 +27,9 @@ from fieldkit.followups.items import (
     item_id,
     parse_item_ref,
 )
+from fieldkit.records.atomic import SaveFailed, make_private_dir, write_atomic
 from fieldkit.records.models import VisitRecord, verify_digest
-from fieldkit.records.store import (
-    RecordStore,
-    SaveFailed,
-    local_now,
-    make_private_dir,
-    write_atomic,
-)
+from fieldkit.records.store import RecordStore, local_now
 from fieldkit.report.safezip import ZipLimits
 from fieldkit.report.sources import NoteKind, SourceReport, VisitReader
 

@@ -31,14 +31,10 @@ from typing import Any
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError
 from fieldkit.followups.closures import StoredClosure, closures_to_bundle
+from fieldkit.records.attachments import ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES
 from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, parse_record
 from fieldkit.records.models import Attachment, VisitRecord, VisitStatus, verify_digest
-from fieldkit.records.store import (
-    ATTACHMENTS_DIR,
-    MAX_ATTACHMENT_BYTES,
-    RecordStore,
-    local_now,
-)
+from fieldkit.records.store import RecordStore, local_now
 from fieldkit.safeio import (
     RefusedFile,
     check_output_path,

@@ -25,7 +25,8 @@ from fieldkit.checklist.answers import (
 from fieldkit.checklist.handtyped import dragged_path, fold_width
 from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep, RecordStep
 from fieldkit.errors import FieldkitError
-from fieldkit.records.store import SaveFailed, local_now
+from fieldkit.records.atomic import SaveFailed
+from fieldkit.records.store import local_now
 from fieldkit.safeio import has_surrogate
 from fieldkit.ui.walk_screen import WalkScreen
 from fieldkit.walk.answers_file import tell_notices
