@@ -19,9 +19,10 @@ from test_report_helpers import (
 
 from fieldkit.records.models import Grade, StepAnswer
 from fieldkit.report.filters import Filters
-from fieldkit.report.kpi import Summary, median, percentile
+from fieldkit.report.kpi import median, percentile
 from fieldkit.report.pipeline import ReportOptions, summarize
 from fieldkit.report.sources import NoteKind, SourceReport
+from fieldkit.report.summary import Summary
 
 
 def build_team(root: Path) -> dict[str, Path]:

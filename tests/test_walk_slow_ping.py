@@ -13,7 +13,7 @@ from walk_support import QUICK_TURNUP, ScriptedPing
 from fieldkit.checklist.load import load_checklist
 from fieldkit.records.models import Outcome, VisitFields, VisitRecord
 from fieldkit.records.store import RecordStore
-from fieldkit.report.kpi import is_first_time_pass
+from fieldkit.report.facts import is_first_time_pass
 from fieldkit.report.pipeline import ReportOptions, export
 from fieldkit.walk.machine import Walkthrough
 from fieldkit.walk.visit import start_walk

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from fieldkit.report.formulas import as_inert_text
-from fieldkit.report.kpi import Summary
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import (
     FOLLOWUP_COLUMNS,
@@ -25,6 +24,7 @@ from fieldkit.report.rows import (
     satisfaction_rows,
 )
 from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.summary import Summary
 
 
 def csv_text(value: Cell) -> str:

@@ -14,11 +14,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import VISIT_COLUMNS, Cell
 from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.summary import Summary
 from fieldkit.report.tables import (
     SummaryTable,
     as_text,

@@ -27,7 +27,6 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from fieldkit.report.formulas import runs_as_formula
-from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import (
@@ -39,6 +38,7 @@ from fieldkit.report.rows import (
     Column,
 )
 from fieldkit.report.sources import SourceReport, Visit
+from fieldkit.report.summary import Summary
 from fieldkit.report.tables import SummaryTable, display_value, notes_table, summary_tables
 
 EXCEL_MAX_ROWS = 1_048_576

@@ -20,12 +20,14 @@ from fieldkit.followups.service import note_closure_problems
 from fieldkit.lang import Lang
 from fieldkit.paths import records_dir
 from fieldkit.records.models import VisitRecord
+from fieldkit.report.facts import VisitFacts
 from fieldkit.report.filters import Filters
-from fieldkit.report.kpi import Summary, SummaryBuilder, VisitFacts
+from fieldkit.report.kpi import SummaryBuilder
 from fieldkit.report.redact import Redactor, sensitive_values
 from fieldkit.report.rows import Cell, RowMaker
 from fieldkit.report.safezip import ZipLimits
 from fieldkit.report.sources import Item, Progress, SourceReport, Visit, VisitReader
+from fieldkit.report.summary import Summary
 from fieldkit.report.titles import StepTitles
 from fieldkit.report.workers import default_workers
 from fieldkit.safeio import check_output_path

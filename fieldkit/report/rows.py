@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from fieldkit.records.models import StepAnswer, VisitRecord
-from fieldkit.report.kpi import Summary, VisitFacts, ping_verdicts, visit_facts
+from fieldkit.report.facts import VisitFacts, ping_verdicts, visit_facts
+from fieldkit.report.summary import Summary
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
 

@@ -2,7 +2,7 @@
 
 Records are kept whole (`records.content`: JSONB on PostgreSQL, JSON text on SQLite), beside
 derived tables (visits, steps, pings, followups) computed at ingest by the same code the file
-reports use (`report.kpi.visit_facts`), so the two paths cannot drift. Each visit is written
+reports use (`report.facts.visit_facts`), so the two paths cannot drift. Each visit is written
 in one transaction: a visit is either there with all its rows, or not at all.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fieldkit.followups.items import followup_items
 from fieldkit.records.models import VisitRecord
-from fieldkit.report.kpi import iso_week, visit_facts
+from fieldkit.report.facts import iso_week, visit_facts
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import Sla
 

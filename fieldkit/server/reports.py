@@ -3,8 +3,9 @@ path builds (report/kpi.py), so `report summary --server` prints the same JSON.
 
 Each figure is one GROUP BY (or a window query for medians and percentiles) over the visits
 that pass the filters and the caller's scope; nothing reads the whole records. The
-definitions are kpi.py's: every rule that needs a record (outcome per kind, first-time pass,
-repair limits, follow-up items) was applied at ingest by kpi.py itself, and is a column here.
+definitions are kpi.py's and facts.py's: every rule that needs a record (outcome per kind,
+first-time pass, repair limits, follow-up items) was applied at ingest by facts.py itself, and
+is a column here.
 Ties the file path breaks by the order it reads files in are broken by visit id here, the
 order of a laptop's records folder.
 """
@@ -26,6 +27,20 @@ from fieldkit.report import kpi
 from fieldkit.report.filters import Filters
 from fieldkit.report.labels import label
 from fieldkit.report.sources import SourceReport
+from fieldkit.report.summary import (
+    ChecklistFigures,
+    EngineerFigures,
+    FailingStep,
+    LimitFigures,
+    OrderMixShare,
+    RepairFigures,
+    SatisfactionFigures,
+    StatusCounts,
+    Summary,
+    VerdictShare,
+    WindowFigures,
+    rate,
+)
 from fieldkit.server.db import VisitScope, closures, followups, pings, repair_windows, steps, visits
 from fieldkit.sla import Sla
 
@@ -59,8 +74,8 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def _status_counts(row: Any) -> kpi.StatusCounts:
-    return kpi.StatusCounts(
+def _status_counts(row: Any) -> StatusCounts:
+    return StatusCounts(
         visits=int(row.visits), completed=int(row.completed or 0),
         in_progress=int(row.in_progress or 0), aborted=int(row.aborted or 0),
         passed=int(row.passed or 0), failed=int(row.failed or 0),
@@ -155,9 +170,9 @@ class SqlSummary:
             for row in self.conn.execute(query)
         }
 
-    def build(self) -> kpi.Summary:
+    def build(self) -> Summary:
         totals_row = self._rows(*_COUNTS).one()
-        totals = _status_counts(totals_row) if totals_row.visits else kpi.StatusCounts()
+        totals = _status_counts(totals_row) if totals_row.visits else StatusCounts()
         by_kind = {row.kind: int(row.n) for row in self._rows(
             V.kind, sa.func.count().label("n"), group=[V.kind])}  # fmt: skip
         weeks = {row.started_week: int(row.n) for row in self._rows(
@@ -170,23 +185,23 @@ class SqlSummary:
         verdicts = self._verdicts()
         attempts = sum(verdicts.values())
         found = self._followups()
-        return kpi.Summary(
+        return Summary(
             generated_on=self.today,
             totals=totals,
             by_kind=dict(sorted(by_kind.items())),
             checklists=sorted(self._checklists(), key=lambda f: (f.kind, f.checklist_id)),
             turnups_decided=decided,
             first_time_pass=first_time,
-            first_time_pass_rate=kpi.rate(first_time, decided),
+            first_time_pass_rate=rate(first_time, decided),
             ping_attempts=attempts,
             ping_verdicts=[
-                kpi.VerdictShare(verdict, count, count / attempts)
+                VerdictShare(verdict, count, count / attempts)
                 for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0]))
             ],
             top_failing_steps=self._failing_steps(),
             repairs=self._repairs(),
             order_mix=self._order_mix(),
-            satisfaction=(self._satisfaction(None) or [kpi.SatisfactionFigures("all").finish()])[0],
+            satisfaction=(self._satisfaction(None) or [SatisfactionFigures("all").finish()])[0],
             satisfaction_by_engineer=sorted(
                 self._satisfaction(V.engineer), key=lambda f: f.group.casefold()
             ),
@@ -202,14 +217,14 @@ class SqlSummary:
             visits_per_week=dict(sorted(weeks.items())),
         )
 
-    def _checklists(self) -> list[kpi.ChecklistFigures]:
+    def _checklists(self) -> list[ChecklistFigures]:
         onsite = self._middle_values(V.checklist_id)
         found = []
         rows = self._rows(V.checklist_id, sa.func.min(V.kind).label("kind"),
                           sa.func.min(self.title).label("title"), *_COUNTS,
                           group=[V.checklist_id])  # fmt: skip
         for row in rows:
-            figures = kpi.ChecklistFigures(row.checklist_id, row.kind, row.title,
+            figures = ChecklistFigures(row.checklist_id, row.kind, row.title,
                                            _status_counts(row))  # fmt: skip
             figures.onsite_measured, figures.onsite_median_min, figures.onsite_p90_min = (
                 onsite.get(row.checklist_id, (0, None, None))
@@ -217,7 +232,7 @@ class SqlSummary:
             found.append(figures)
         return found
 
-    def _engineers(self) -> list[kpi.EngineerFigures]:
+    def _engineers(self) -> list[EngineerFigures]:
         onsite = self._middle_values(V.engineer)
         failed = {
             row.engineer: int(row.n)
@@ -240,9 +255,9 @@ class SqlSummary:
         )  # fmt: skip
         for row in rows:
             decided, first_time = int(row.decided or 0), int(row.first_time or 0)
-            found.append(kpi.EngineerFigures(
+            found.append(EngineerFigures(
                 engineer=row.engineer, counts=_status_counts(row), turnups_decided=decided,
-                first_time_pass=first_time, first_time_pass_rate=kpi.rate(first_time, decided),
+                first_time_pass=first_time, first_time_pass_rate=rate(first_time, decided),
                 failed_steps=failed.get(row.engineer, 0),
                 onsite_median_min=onsite.get(row.engineer, (0, None, None))[1],
                 repairs_measured=int(row.measured or 0), repairs_within_limit=int(row.within or 0),
@@ -259,7 +274,7 @@ class SqlSummary:
         )
         return {row.verdict: int(row.n) for row in self.conn.execute(query)}
 
-    def _failing_steps(self) -> list[kpi.FailingStep]:
+    def _failing_steps(self) -> list[FailingStep]:
         title = steps.c.title_zh if self.lang == "zh" else steps.c.title_en
         count = sa.func.count().label("n")
         query = (
@@ -271,11 +286,11 @@ class SqlSummary:
             .limit(kpi.TOP_FAILING_STEPS)
         )
         return [
-            kpi.FailingStep(row.checklist_id, row.step_id, row.title, int(row.n))
+            FailingStep(row.checklist_id, row.step_id, row.title, int(row.n))
             for row in self.conn.execute(query)
         ]
 
-    def _repairs(self) -> kpi.RepairFigures:
+    def _repairs(self) -> RepairFigures:
         lang, sla = self.lang, self.sla
         row = self._rows(
             _count(V.repair_measured.is_(True)).label("completed"),
@@ -286,12 +301,12 @@ class SqlSummary:
             sa.func.sum(V.repair_hours).label("hours"),
             sa.func.count(V.repair_hours).label("timed"),
         ).one()  # fmt: skip
-        figures = kpi.RepairFigures(
+        figures = RepairFigures(
             completed_repairs=int(row.completed or 0), measured=int(row.measured or 0),
             within_limit=int(row.within or 0), measured_assumed=int(row.assumed or 0),
             no_limit_known=int(row.no_limit or 0),
         )  # fmt: skip
-        figures.within_limit_rate = kpi.rate(figures.within_limit, figures.measured)
+        figures.within_limit_rate = rate(figures.within_limit, figures.measured)
         if row.timed:
             figures.mean_repair_hours = float(row.hours) / int(row.timed)
         windows = {
@@ -307,9 +322,9 @@ class SqlSummary:
         }  # fmt: skip
         for window in sla.fault_process.windows:
             measured, within = windows.get(window.id, (0, 0))
-            figures.windows.append(kpi.WindowFigures(
+            figures.windows.append(WindowFigures(
                 window.id, window.label.get(lang), window.minutes, measured, within,
-                kpi.rate(within, measured),
+                rate(within, measured),
             ))  # fmt: skip
         limits = self._rows(
             V.limit_row, sa.func.count().label("n"),
@@ -319,40 +334,40 @@ class SqlSummary:
         for limit_row in sorted(limits, key=lambda r: r.limit_row):
             limit = sla.repair_limits[limit_row.limit_row]
             repairs, within = int(limit_row.n), int(limit_row.within or 0)
-            figures.by_limit.append(kpi.LimitFigures(
+            figures.by_limit.append(LimitFigures(
                 limit_row.limit_row, sla.applies_to(limit, lang), limit.describe(lang),
-                limit.source, repairs, within, kpi.rate(within, repairs),
+                limit.source, repairs, within, rate(within, repairs),
             ))  # fmt: skip
         if figures.no_limit_known:
-            figures.by_limit.append(kpi.LimitFigures(
+            figures.by_limit.append(LimitFigures(
                 None, label("no_limit_known", lang), None, None, figures.no_limit_known, None,
             ))  # fmt: skip
         return figures
 
-    def _order_mix(self) -> list[kpi.OrderMixShare]:
+    def _order_mix(self) -> list[OrderMixShare]:
         counts = {row.order_type: int(row.n) for row in self._rows(
             V.order_type, sa.func.count().label("n"), group=[V.order_type],
             extra=V.order_type.is_not(None))}  # fmt: skip
         named = sum(counts.values())
         return [
-            kpi.OrderMixShare(
+            OrderMixShare(
                 order.id, order.label.get(self.lang), counts.get(order.id, 0),
-                kpi.rate(counts.get(order.id, 0), named),
+                rate(counts.get(order.id, 0), named),
                 None if order.reference_share_percent is None
                 else order.reference_share_percent / 100,
             )
             for order in self.sla.order_types
         ]  # fmt: skip
 
-    def _satisfaction(self, column: Any) -> list[kpi.SatisfactionFigures]:
+    def _satisfaction(self, column: Any) -> list[SatisfactionFigures]:
         keys = [] if column is None else [column.label("key")]
-        groups: dict[str, kpi.SatisfactionFigures] = {}
+        groups: dict[str, SatisfactionFigures] = {}
         rows = self._rows(*keys, V.satisfaction, sa.func.count().label("n"),
                           group=[*keys, V.satisfaction],
                           extra=V.satisfaction.is_not(None))  # fmt: skip
         for row in rows:
             key = "all" if column is None else row.key
-            figures = groups.setdefault(key, kpi.SatisfactionFigures(key))
+            figures = groups.setdefault(key, SatisfactionFigures(key))
             for _ in range(int(row.n)):
                 figures.add(row.satisfaction)
         return [figures.finish() for figures in groups.values()]
@@ -397,11 +412,11 @@ class _FollowUps:
 
 def summary(
     conn: Connection, filters: Filters, scope: VisitScope, sla: Sla, lang: Lang, today: date
-) -> kpi.Summary:
+) -> Summary:
     return SqlSummary(conn, filters, scope, sla, lang, today).build()
 
 
-def source_report(conn: Connection, scope: VisitScope, found: kpi.Summary) -> SourceReport:
+def source_report(conn: Connection, scope: VisitScope, found: Summary) -> SourceReport:
     """What a report over files says it read: here, the visits this scope may read (the
     store's "files"), how many the filters kept and how many they left out."""
     readable = int(conn.execute(

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fieldkit.errors import UserInputError
 from fieldkit.lang import Lang
 from fieldkit.report.filters import Bound, Filters
-from fieldkit.report.kpi import Summary
+from fieldkit.report.summary import Summary
 from fieldkit.safeio import write_private
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.text import Text
 
 from fieldkit.lang import Lang
-from fieldkit.report.kpi import Summary
 from fieldkit.report.labels import label
+from fieldkit.report.summary import Summary
 from fieldkit.report.tables import (
     SummaryTable,
     as_text,
