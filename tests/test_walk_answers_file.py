@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,59 @@ def test_a_pigtail_number_written_as_a_decimal_is_recorded_as_written(tmp_path: 
     walk_from_file(walk, load_answers_file(file))
     record = walk.finish()
     assert record.answer_for("pigtail_number").value == "7.10"  # type: ignore[union-attr]
+
+
+def _walk_small(tmp_path: Path, power_ok: str) -> tuple[RecordStore, object, Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    file = write(
+        tmp_path / "answers.yaml", f"room_temperature: 21\npower_ok: {power_ok}\ndone: true\n"
+    )
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
+    return store, walk, file
+
+
+def test_a_check_that_ends_the_visit_ends_it_only_when_the_file_confirms_it(
+    tmp_path: Path,
+) -> None:
+    store, walk, file = _walk_small(tmp_path, "no")
+    with pytest.raises(AnswersFileError, match=r"answers.yaml:2:1: step power_ok: this check "
+                       r"ends the visit when it fails: confirm with"):
+        walk_from_file(walk, load_answers_file(file))  # type: ignore[arg-type]
+    on_disk = store.load(walk.record.visit_id)  # type: ignore[attr-defined]
+    assert on_disk.status is VisitStatus.IN_PROGRESS  # resumable, the failed attempt kept
+    assert [a.value for a in on_disk.answer_for("power_ok").check_attempts] == [False]  # type: ignore[union-attr]
+
+    _, walk, file = _walk_small(tmp_path / "b", "{attempts: [no], end_visit: true}")
+    walk_from_file(walk, load_answers_file(file))  # type: ignore[arg-type]
+    record = walk.finish()  # type: ignore[attr-defined]
+    assert record.failed_steps == ["power_ok"]
+    assert record.answer_for("done").skip_reason == "the failed check power_ok ends the visit"
+
+
+def test_a_check_done_again_in_a_file_keeps_every_attempt(tmp_path: Path) -> None:
+    _, walk, file = _walk_small(tmp_path, "{attempts: [no, n, yes]}")
+    walk_from_file(walk, load_answers_file(file))  # type: ignore[arg-type]
+    record = walk.finish()  # type: ignore[attr-defined]
+    power = record.answer_for("power_ok")
+    assert power.passed is True and [a.value for a in power.check_attempts] == [False, False, True]
+    assert record.outcome is Outcome.COMPLETED and record.failed_steps == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("{attempts: [yes, no]}", "attempt 1 passes the check: only the last attempt can pass"),
+        ("{attempts: [yes], end_visit: true}", "end_visit: true, but the last attempt passed"),
+        ("{attempts: []}", "a check is answered yes or no, or {attempts"),
+        ("{answer: no}", "a check is answered yes or no, or {attempts: [no, yes], end_visit: "
+         "true} (unknown key 'answer')"),
+        ("{attempts: [no], end_visit: maybe}", "end_visit is true or false"),
+    ],
+)
+def test_a_check_written_wrongly_in_a_file_is_one_line_naming_it(
+    tmp_path: Path, given: str, message: str
+) -> None:
+    _, walk, file = _walk_small(tmp_path, given)
+    with pytest.raises(AnswersFileError, match=re.escape(f"step power_ok: {message}")):
+        walk_from_file(walk, load_answers_file(file))  # type: ignore[arg-type]

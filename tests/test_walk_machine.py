@@ -160,14 +160,25 @@ def test_required_steps_cannot_be_skipped_optional_ones_keep_the_reason(tmp_path
     assert comments is not None and comments.skipped and comments.skip_reason == "客户没有意见"
 
 
-def test_a_failed_check_that_cannot_continue_ends_the_inspection_not_completed(
-    tmp_path: Path,
-) -> None:
+def _small_walk_failing_power(tmp_path: Path) -> tuple[RecordStore, Walkthrough]:
+    """The small inspection walked up to its power check, answered no."""
     store = RecordStore(tmp_path / "records")
     walk = start_walk(store, small_checklist(tmp_path), fields(), ping=ScriptedPing(), lang="en")
     walk.answer("room_temperature", 22)
     walk.answer("comments", "fine")
     walk.answer("power_ok", "no")
+    return store, walk
+
+
+def test_a_failed_check_that_cannot_continue_ends_the_inspection_not_completed(
+    tmp_path: Path,
+) -> None:
+    _, walk = _small_walk_failing_power(tmp_path)
+    # A failed check is not a dead end: it waits for the engineer's choice.
+    assert not walk.done and walk.failed_check() is not None
+    with pytest.raises(WalkRefused, match="cannot go on"):
+        walk.accept_check_failure("power_ok")
+    walk.end_visit("power_ok")  # confirmed at the prompt, or `end_visit: true` in a file
     assert walk.done
     assert {notice.step.id for notice in walk.take_notices()} == {"photo", "done"}
     record = walk.finish()
@@ -350,6 +361,8 @@ def test_an_inspection_that_finds_a_swollen_battery_is_completed_with_findings(
             walk.skip(position.step.id, answer["skip"])
         else:
             walk.answer(position.step.id, answer)
+        if walk.failed_check() is not None:
+            walk.accept_check_failure(position.step.id)
     record = walk.finish()
     assert record.outcome is Outcome.COMPLETED and record.outcome.achieved
     assert record.failed_steps == [] and record.findings == ["ups_battery", "dust_cleanliness"]
@@ -382,6 +395,8 @@ def _walk_decides(
     )  # fmt: skip
     for step_id in ("light", "power", "fixed"):
         walk.answer(step_id, answers[step_id])
+        if walk.failed_check() is not None:
+            walk.accept_check_failure(step_id)
     return walk
 
 
@@ -419,3 +434,42 @@ def test_the_outcome_follows_the_checklist_kind_and_its_decides_marks(
 ) -> None:
     record = _walk_decides(tmp_path, kind, answers, light, fixed).finish()
     assert (record.outcome, record.failed_steps, record.findings) == (outcome, failed, findings)
+
+
+def test_a_failed_check_checked_again_keeps_every_attempt_and_the_last_counts(
+    tmp_path: Path,
+) -> None:
+    store, walk = _small_walk_failing_power(tmp_path)
+    assert current_id(walk) == "power_ok"  # still open after the guidance
+    walk.close()
+
+    # Quit and resume: the failed check is where the visit stands, waiting for the choice.
+    walk = resume_walk(store, walk.record.visit_id, ping=ScriptedPing(), lang="en")
+    assert walk.failed_check() is not None and current_id(walk) == "power_ok"
+    walk.answer("power_ok", "no")  # checked again after re-seating the plug: still off
+    walk.answer("power_ok", "yes")  # and again after changing the fuse
+    assert current_id(walk) == "photo"
+    entry = walk.record.answer_for("power_ok")
+    assert entry is not None and entry.passed is True and entry.answered_at is not None
+    assert [attempt.value for attempt in entry.check_attempts] == [False, False, True]
+    assert store.load(walk.record.visit_id).answer_for("power_ok") == entry  # on disk
+
+
+def test_a_failed_check_that_can_continue_is_recorded_as_failed_and_the_walk_goes_on(
+    tmp_path: Path,
+) -> None:
+    from fieldkit.checklist.registry import open_checklist
+
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, open_checklist("room-inspection"), fields(), ping=ScriptedPing(),
+                      lang="en")  # fmt: skip
+    for step_id in ("room_temperature", "room_humidity", "mains_power", "ups_status"):
+        walk.answer(step_id, ROOM_ANSWERS[step_id])
+    walk.answer("ups_battery", "no")
+    with pytest.raises(WalkRefused, match="can go on"):
+        walk.end_visit("ups_battery")  # only a check marked as ending the visit ends it
+    walk.accept_check_failure("ups_battery")
+    assert current_id(walk) == "ups_backup_minutes"
+    entry = walk.record.answer_for("ups_battery")
+    assert entry is not None and entry.passed is False and entry.answered_at is not None
+    assert [attempt.value for attempt in entry.check_attempts] == [False]

@@ -115,12 +115,25 @@ def test_a_failed_check_shows_its_guidance_and_ends_the_visit(tmp_path: Path) ->
     )  # fmt: skip
     output = io.StringIO()
     screen = WalkScreen(Console(file=output, width=120), walk)
-    walk_interactively(walk, screen, Typist(["21.5", "", "skip", "fine", "n"]))
+    # n: the check fails; f is refused (this check ends the visit), r checks again, n again;
+    # e ends the visit, but only after the confirmation (first declined, then given).
+    typed = ["21.5", "", "skip", "fine", "n", "f", "r", "n", "e", "n", "e", "y"]
+    typist = Typist(typed)
+    walk_interactively(walk, screen, typist)
     shown = output.getvalue()
     assert "an answer is needed" in shown  # an empty line is not an answer
-    assert "saved as failed: Fix the power first" in shown
+    assert "not passed: Fix the power first" in shown
+    assert typist.asked[5:] == [
+        "check-failed:power_ok", "check-failed:power_ok",  # f refused, r
+        "power_ok", "check-failed:power_ok", "end-visit:power_ok",  # n, e, not confirmed
+        "check-failed:power_ok", "end-visit:power_ok",  # e, confirmed
+    ]
+    assert "The visit ends here" in shown
     assert "[4/5] skipped Photo: the failed check power_ok ends the visit" in shown
-    assert walk.finish().failed_steps == ["power_ok"]
+    record = walk.finish()
+    assert record.failed_steps == ["power_ok"]
+    power = record.answer_for("power_ok")
+    assert power is not None and [a.value for a in power.check_attempts] == [False, False]
 
 
 @pytest.mark.parametrize(

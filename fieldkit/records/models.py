@@ -239,6 +239,16 @@ class SupersededResult(BaseModel):
     reason: str = Field(min_length=1, description="Which earlier answer changed, from what to what")
 
 
+class CheckAttempt(BaseModel):
+    """One answer given to a check: a failed check may be checked again (after cleaning a
+    connector, say) and every answer stays in the record."""
+
+    model_config = _STRICT
+
+    value: bool
+    at: AwareDatetime
+
+
 class StepAnswer(BaseModel):
     """One step of the checklist as the engineer went through it."""
 
@@ -271,6 +281,11 @@ class StepAnswer(BaseModel):
         default_factory=list,
         description="Earlier results made invalid when an answer they used changed, oldest first",
     )
+    check_attempts: list[CheckAttempt] = Field(
+        default_factory=list,
+        description="A check step: every answer given, oldest first; a failed check stays open "
+        "until it is checked again, recorded as failed, or ends the visit",
+    )
 
     @model_serializer(mode="wrap")
     def _without_empty_binding(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -281,6 +296,8 @@ class StepAnswer(BaseModel):
             del content["inputs"]
         if content.get("superseded", 0) == []:
             del content["superseded"]
+        if content.get("check_attempts", 0) == []:
+            del content["check_attempts"]
         return content
 
     @field_validator("value")

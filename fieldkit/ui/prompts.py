@@ -132,6 +132,8 @@ def _answer_step(
 ) -> None:
     """Ask one step until it is answered, skipped, or the engineer moves away."""
     step = position.step
+    if walk.failed_check() is not None and _after_failed_check(walk, screen, keyboard):
+        return  # resumed at a failed check: settled without asking it again
     while True:
         text = keyboard.ask(screen.prompt_text(step), step.id)
         try:
@@ -151,7 +153,8 @@ def _answer_step(
                 _show_how_it_is_read(walk, screen, step, str(raw))
             judgement = walk.answer(step.id, raw)
             screen.judged(step, judgement)
-            return
+            if walk.failed_check() is None or _after_failed_check(walk, screen, keyboard):
+                return
         except AnswerError as refused:
             screen.refused(refused.reason.get(walk.lang))
         except SaveFailed as failed:
@@ -167,6 +170,33 @@ def _show_how_it_is_read(
     shown = display_answer(step, value, walk.lang, walk.checklist)
     if isinstance(step, DateRecord) or shown != typed.strip():
         screen.message("read_as", "cyan", value=shown)
+
+
+def _after_failed_check(walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard) -> bool:
+    """After a failed check's guidance: check again (False: ask the check again), record it as
+    failed and go on, or, for a check that ends the visit, end it once confirmed; or quit."""
+    step = walk.failed_check()
+    assert step is not None
+    ends = not step.can_continue_on_fail
+    choices = ("r", "e", "q") if ends else ("r", "f", "q")
+    while True:
+        choice = ""
+        while choice not in choices:
+            prompt = screen.say("ask_check_failed_ends" if ends else "ask_check_failed")
+            choice = keyboard.ask(prompt, f"check-failed:{step.id}").strip().casefold()[:1]
+        if choice == "q":
+            raise QuitWalk()
+        if choice == "r":
+            return False
+        if choice == "f":
+            walk.accept_check_failure(step.id)
+            screen.message("check_recorded_failed", "red")
+            return True
+        confirm = keyboard.ask(screen.say("confirm_end_visit"), f"end-visit:{step.id}")
+        if confirm.strip().casefold() in ("y", "yes", "是"):
+            walk.end_visit(step.id)
+            screen.message("visit_ended", "bold red")
+            return True
 
 
 def _run_command(

@@ -93,6 +93,24 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "saved": ("✓ 已保存", "✓ saved"),
     "saved_warning": ("⚠ 已保存，但：{reason}", "⚠ saved, but: {reason}"),
     "saved_failed": ("✗ 已保存为未通过：{reason}", "✗ saved as failed: {reason}"),
+    "check_failed": ("✗ 未通过：{reason}", "✗ not passed: {reason}"),
+    "check_failed_earlier": (
+        "上次检查未通过（{at}）：{reason}", "Last checked {at}: not passed. {reason}"
+    ),
+    "ask_check_failed": (
+        "r 重新检查 · f 记为未通过并继续 · q 退出，稍后继续",
+        "r check again · f record as failed and go on · q quit, resume later",
+    ),
+    "ask_check_failed_ends": (
+        "r 重新检查 · e 结束走访 · q 退出，稍后继续",
+        "r check again · e end the visit · q quit, resume later",
+    ),
+    "confirm_end_visit": (
+        "确认在此结束走访？之后的步骤将记为跳过 (y/N)",
+        "End the visit here? The steps after this one are recorded as skipped (y/N)",
+    ),
+    "check_recorded_failed": ("✗ 已记为未通过", "✗ recorded as failed"),
+    "visit_ended": ("走访在此结束", "The visit ends here"),
     "kept": ("✓ 保留原回答", "✓ kept"),
     "refused": ("✗ {reason}，请重新输入", "✗ {reason}; try again"),
     "note_saved": ("✓ 备注已保存", "✓ note saved"),

@@ -20,6 +20,7 @@ from fieldkit.checklist.answers import Judgement, display_answer
 from fieldkit.checklist.models import (
     AnyStep,
     AttachmentStep,
+    CheckStep,
     ChoiceRecord,
     DateRecord,
     FollowupsStep,
@@ -129,6 +130,11 @@ class WalkScreen(WalkObserver):
                 step, entry.value, self.lang, self.checklist  # type: ignore[arg-type]
             )
             return [Text(self.say("revisit", value=value), style="magenta")]
+        if isinstance(step, CheckStep) and self.walk.failed_check() is step:
+            at = entry.check_attempts[-1].at if entry.check_attempts else None
+            guidance = step.on_fail.guidance.get(self.lang) if step.on_fail else ""
+            when = f"{at:%Y-%m-%d %H:%M}" if at else "?"
+            return [Text(self.say("check_failed_earlier", at=when, reason=guidance), style="red")]
         if not position.revisiting and entry.superseded:
             reason = entry.superseded[-1].reason
             return [Text(self.say("asked_again", reason=reason), style="yellow")]
@@ -188,6 +194,8 @@ class WalkScreen(WalkObserver):
             self._line(self.say("saved"), "green")
         elif judgement.outcome == "warning":
             self._line(self.say("saved_warning", reason=reason), "yellow")
+        elif self.walk.failed_check() is not None:  # open: check again, go on, end or quit
+            self._line(self.say("check_failed", reason=reason), "bold red")
         else:
             self._line(self.say("saved_failed", reason=reason), "bold red")
 

@@ -7,6 +7,11 @@ list for multi-choice, tools and followups). A step that is not required may be 
 `{skip: REASON}`; left out, it is skipped with "not in the answers file". Ping steps are run,
 not answered; in this mode a verdict other than `ok` is recorded as failed and the walk goes on.
 
+A check answered no is recorded as failed and the walk goes on, as at the prompt's `f`; checked
+again, it is `{attempts: [no, yes]}` (every answer in order; the last one counts). A check that
+ends the visit when it fails (`can_continue: false`) ends it only when the file confirms it:
+`{attempts: [no], end_visit: true}`; a plain `no` there stops with a line saying so.
+
 Every answer goes through the same checks as a typed one; the first missing or invalid answer
 stops the walk with one `file:line:col: step ID: reason` line. Every answer before it is saved.
 """
@@ -19,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit import yamlsafe
-from fieldkit.checklist.answers import AnswerError, Judgement
-from fieldkit.checklist.models import Checklist, PingStep
+from fieldkit.checklist.answers import AnswerError, Judgement, parse_answer
+from fieldkit.checklist.models import Checklist, CheckStep, PingStep
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.text import Text
 from fieldkit.walk.machine import Position, RedoNotice, SkipNotice, Walkthrough
@@ -181,4 +186,53 @@ def _answer_step(walk: Walkthrough, answers: AnswersFile, position: Position) ->
             raise UserInputError("skip: the reason is text, not a list or mapping")
         walk.skip(step.id, "" if reason is None else str(reason))
         return None
+    if isinstance(step, CheckStep):
+        return _answer_check(walk, step, raw)
     return walk.answer(step.id, raw)
+
+
+_CHECK_KEYS = {"attempts", "end_visit"}
+
+
+def _answer_check(walk: Walkthrough, step: CheckStep, raw: Any) -> Judgement:
+    """A check's answers in order (re-checks), then what a failure of the last one means."""
+    end_visit = False
+    attempts = [raw]
+    if isinstance(raw, dict):
+        unknown = set(raw) - _CHECK_KEYS
+        if unknown or not isinstance(raw.get("attempts"), list) or not raw["attempts"]:
+            raise UserInputError(
+                "a check is answered yes or no, or {attempts: [no, yes], end_visit: true}"
+                + (f" (unknown key {sorted(unknown)[0]!r})" if unknown else "")
+            )
+        if not isinstance(raw.get("end_visit", False), bool):
+            raise UserInputError("end_visit is true or false")
+        attempts, end_visit = raw["attempts"], raw.get("end_visit", False)
+    for number, attempt in enumerate(attempts[:-1], start=1):
+        if parse_answer(step, attempt, walk.checklist) is True:
+            raise UserInputError(
+                f"attempt {number} passes the check: only the last attempt can pass"
+            )
+    judgement = None
+    for attempt in attempts:
+        judgement = walk.answer(step.id, attempt)
+    assert judgement is not None
+    if walk.failed_check() is None:
+        if end_visit:
+            raise UserInputError("end_visit: true, but the last attempt passed the check")
+        return judgement
+    if step.can_continue_on_fail:
+        if end_visit:
+            raise UserInputError(
+                "end_visit: true, but this check does not end the visit when it fails"
+            )
+        walk.accept_check_failure(step.id)
+    elif end_visit:
+        walk.end_visit(step.id)
+    else:
+        raise UserInputError(
+            "this check ends the visit when it fails: confirm with "
+            "{attempts: [no], end_visit: true}, or give the answer of the check done again, "
+            "e.g. {attempts: [no, yes]}"
+        )
+    return judgement

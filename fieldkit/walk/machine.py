@@ -2,11 +2,13 @@
 
 A `Walkthrough` holds a checklist and an open visit (a `VisitHandle`, which holds the lock).
 Events come in (`answer`, `skip`, `back`, `note`, `attach`, `run_ping`, `accept_ping_failure`,
-`finish`); each one that changes the visit is saved through the store before it returns, so
-whatever the engineer confirmed is on disk before the next prompt appears.
+`accept_check_failure`, `end_visit`, `finish`); each one that changes the visit is saved
+through the store before it returns, so whatever the engineer confirmed is on disk before the
+next prompt appears.
 
 Where the walk stands is derived from the record, never kept beside it: the current step is the
-first one without a settled entry (an answer, a skip, or a ping attempt accepted as failed), so
+first one without a settled entry (an answer, a skip, or a ping attempt or a check answered no
+and then accepted as failed; a failed check stays open until then, like a failed ping), so
 a resumed visit continues exactly where the saved record says. The only state in memory is the
 step the engineer went `back` to.
 
@@ -48,6 +50,7 @@ from fieldkit.lang import Lang
 from fieldkit.ping.model import QUICK_PLAN
 from fieldkit.records.models import (
     Attachment,
+    CheckAttempt,
     Note,
     StepAnswer,
     SupersededResult,
@@ -300,6 +303,13 @@ class Walkthrough:
         attachments = list(entry.attachments)
         if isinstance(step, AttachmentStep) and isinstance(value, str):
             attachments.append(self.handle.attach(value))
+        now = local_now()
+        # A failed check stays open: the engineer checks again, records it as failed and goes
+        # on, ends the visit (a check that ends it) or quits; every answer is kept.
+        open_failure = isinstance(step, CheckStep) and value is False
+        attempts = entry.check_attempts
+        if isinstance(step, CheckStep) and isinstance(value, bool):
+            attempts = [*attempts, CheckAttempt(value=value, at=now)]
         self._store(
             entry.model_copy(
                 update={
@@ -309,16 +319,64 @@ class Walkthrough:
                     "warning": judgement.reason.get(self.lang)
                     if judgement.outcome == "warning" and judgement.reason
                     else None,
-                    "answered_at": local_now(),
+                    "answered_at": None if open_failure else now,
                     "skipped": False,
                     "skip_reason": None,
                     "attachments": attachments,
                     "inputs": self._inputs(step),
+                    "check_attempts": attempts,
                 }
             ),
-            moved_on=True,
+            moved_on=not open_failure,
         )
         return judgement
+
+    def failed_check(self) -> CheckStep | None:
+        """The current step when it is a check whose last answer failed and that waits for the
+        engineer's choice: check again (`answer`), `accept_check_failure` or `end_visit`."""
+        position = self.current()
+        if position is None or not isinstance(position.step, CheckStep):
+            return None
+        entry = position.entry
+        if entry is None or _settled(entry) or entry.passed is not False:
+            return None
+        return position.step
+
+    def accept_check_failure(self, step_id: str) -> None:
+        """Record the current failed check as failed and go on (not for a check that ends the
+        visit: that one ends it through `end_visit`, or is checked again)."""
+        step = self._pending_failed_check(step_id)
+        if not step.can_continue_on_fail:
+            raise _refused(
+                "此检查未通过时走访不能继续：请重新检查，或确认结束走访",
+                "when this check fails the visit cannot go on: check again, or end the visit",
+            )
+        self._settle_failed_check(step_id)
+
+    def end_visit(self, step_id: str) -> None:
+        """End the visit at the current failed check that the checklist marks as ending it
+        (`can_continue: false`); the steps after it are recorded as skipped. The caller has
+        asked the engineer to confirm."""
+        step = self._pending_failed_check(step_id)
+        if step.can_continue_on_fail:
+            raise _refused(
+                "此检查未通过时走访可以继续：记为未通过并继续",
+                "the visit can go on after this check fails: record it as failed and go on",
+            )
+        self._settle_failed_check(step_id)
+
+    def _pending_failed_check(self, step_id: str) -> CheckStep:
+        self._expect(step_id)
+        step = self.failed_check()
+        if step is None:
+            raise _refused(
+                "这一步没有待处理的未通过检查", "this step has no failed check to settle"
+            )
+        return step
+
+    def _settle_failed_check(self, step_id: str) -> None:
+        entry = self._entries()[step_id]
+        self._store(entry.model_copy(update={"answered_at": local_now()}), moved_on=True)
 
     def skip(self, step_id: str, reason: str) -> None:
         """Skip the current step, which must not be required, with the engineer's reason."""
