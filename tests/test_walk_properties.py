@@ -45,6 +45,7 @@ from fieldkit.checklist.models import (
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.records.models import Outcome, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import RecordStore
+from fieldkit.walk.machine import Walkthrough
 from fieldkit.walk.outcome import deciding_steps, ending_checks
 from fieldkit.walk.visit import resume_walk, start_walk
 
@@ -141,6 +142,8 @@ class Session:
                 walk.skip(position.step.id, "no meter today")
             elif kind == "note":
                 walk.note(position.step.id, "rack is full")
+            elif kind == "accept" and walk.failed_check() is not None:
+                settle_failed_check(walk)
             elif isinstance(position.step, PingStep):
                 if kind == "accept":
                     walk.accept_ping_failure(position.step.id)
@@ -163,7 +166,9 @@ class Session:
                 return self.walk.finish()
             step = position.step
             try:
-                if isinstance(step, PingStep):
+                if self.walk.failed_check() is not None:
+                    settle_failed_check(self.walk)
+                elif isinstance(step, PingStep):
                     self.walk.run_ping(step.id)
                     still = self.walk.current()
                     if still is not None and still.step.id == step.id:  # not passed
@@ -190,6 +195,17 @@ class Session:
             except AnswerError:
                 continue
         self.walk.answer(step.id, fallbacks[-1])
+
+
+def settle_failed_check(walk: Walkthrough) -> None:
+    """What the engineer chooses after a failed check instead of checking again: go on, or end
+    the visit (confirmed) when the check is one that ends it."""
+    step = walk.failed_check()
+    assert step is not None
+    if step.can_continue_on_fail:
+        walk.accept_check_failure(step.id)
+    else:
+        walk.end_visit(step.id)
 
 
 def _is_ipv4(value: Any) -> bool:
@@ -232,6 +248,8 @@ def assert_completed_record_is_consistent(record: VisitRecord, session: Session)
     ]
     for entry in record.answers:
         assert entry.skipped or entry.answered_at is not None, entry.step_id  # nothing open
+        if entry.step_type == "check" and not entry.skipped:  # every answer kept, last counts
+            assert entry.check_attempts and entry.check_attempts[-1].value == entry.value
     assert_outcome_follows_the_answers(record, session.walk.checklist)
     assert record.finished_at is not None and record.started_at <= record.finished_at
     assert all(e.answered_at <= record.finished_at for e in record.answers if e.answered_at)
