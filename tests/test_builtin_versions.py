@@ -14,7 +14,7 @@ from fieldkit.records.models import (
     VisitRecord,
     VisitStatus,
 )
-from fieldkit.records.render import visit_view
+from fieldkit.records.view import visit_view
 from fieldkit.report.pipeline import ReportOptions, summarize
 from fieldkit.text import Text
 

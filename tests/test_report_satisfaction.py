@@ -21,7 +21,7 @@ from fieldkit.records.models import (
     VisitRecord,
     VisitStatus,
 )
-from fieldkit.records.render import visit_view
+from fieldkit.records.view import visit_view
 from fieldkit.report.pipeline import ReportOptions, export, summarize
 from fieldkit.text import Text
 

@@ -150,8 +150,8 @@ def test_visits_show_in_zh_speaks_zh_for_a_visit_walked_in_english(
 
     from records_factory import CHINA, completed, fields, snapshot
 
-    from fieldkit.records.render import visit_view
     from fieldkit.records.store import RecordStore
+    from fieldkit.records.view import visit_view
     from fieldkit.ui.visit import visit_screen
 
     at = datetime(2026, 5, 1, 9, 0, tzinfo=CHINA)

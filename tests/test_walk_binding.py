@@ -13,8 +13,9 @@ from walk_support import ScriptedPing
 
 from fieldkit import yamlsafe
 from fieldkit.records.models import VisitRecord
-from fieldkit.records.render import detail_lines, visit_view
+from fieldkit.records.render import detail_lines
 from fieldkit.records.store import RecordStore
+from fieldkit.records.view import visit_view
 from fieldkit.walk.answers_file import AnswersFile, walk_from_file
 from fieldkit.walk.machine import RedoNotice, WalkRefused, Walkthrough
 from fieldkit.walk.visit import resume_walk, start_walk

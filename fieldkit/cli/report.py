@@ -80,27 +80,34 @@ UntilOption = Annotated[
 ]
 
 
-def _many(name: str, metavar: str, what: str) -> Any:
+def _filter_option(name: str, metavar: str, what: str) -> Any:
     return typer.Option(
         name, metavar=metavar, rich_help_panel=_FILTERS, help=f"{what} (repeatable).",
         show_default=False,
     )
 
 
-EngineerOption = Annotated[list[str] | None, _many("--engineer", "NAME", "Engineer name")]
-ChecklistOption = Annotated[list[str] | None, _many("--checklist", "ID", "Checklist id")]
+EngineerOption = Annotated[
+    list[str] | None, _filter_option("--engineer", "NAME", "Engineer name")
+]
+ChecklistOption = Annotated[
+    list[str] | None, _filter_option("--checklist", "ID", "Checklist id")
+]
 KindOption = Annotated[
-    list[str] | None, _many("--kind", "KIND", "turnup, inspection, visit, repair or tools")
+    list[str] | None,
+    _filter_option("--kind", "KIND", "turnup, inspection, visit, repair or tools"),
 ]
 StatusOption = Annotated[
-    list[str] | None, _many("--status", "STATUS", "completed, in_progress or aborted")
+    list[str] | None,
+    _filter_option("--status", "STATUS", "completed, in_progress or aborted"),
 ]
 OutcomeOption = Annotated[
     list[str] | None,
-    _many("--outcome", "OUTCOME", "passed, failed, restored, not_restored or completed"),
+    _filter_option("--outcome", "OUTCOME", "passed, failed, restored, not_restored or completed"),
 ]
 GradeOption = Annotated[
-    list[str] | None, _many("--grade", "GRADE", "group, province, local-a, local-b, local-c")
+    list[str] | None,
+    _filter_option("--grade", "GRADE", "group, province, local-a, local-b, local-c"),
 ]
 CustomerOption = Annotated[
     str | None,

@@ -147,7 +147,8 @@ def show_visit(
     lang: LangOption = None,
 ) -> None:
     """Show one visit as entered: every step, notes, attachments and ping attempts."""
-    from fieldkit.records.render import render_html, render_markdown, visit_view
+    from fieldkit.records.render import render_html, render_markdown
+    from fieldkit.records.view import visit_view
 
     store = _store(records)
     if output is not None:

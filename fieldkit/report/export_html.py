@@ -167,31 +167,33 @@ class HtmlExporter:
 
     # -- rendering -------------------------------------------------------------------------
 
-    def t(self, key: str) -> str:
+    def html_label(self, key: str) -> str:
+        """The label for `key` in the report's language, escaped for HTML."""
         return escape(label(key, self.lang))
 
     def render(self, summary: Summary, sources: SourceReport) -> str:
         totals = summary.totals
         ok_share = next((v.share for v in summary.ping_verdicts if v.verdict == "ok"), None)
         tiles = [
-            (self.t("visits"), str(totals.visits)),
-            (self.t("completed"), str(totals.completed)),
-            (self.t("in_progress"), str(totals.in_progress)),
-            (self.t("aborted"), str(totals.aborted)),
-            (self.t("first_time_pass"), as_text(summary.first_time_pass_rate, "percent")),
-            (self.t("ping_ok_share"), as_text(ok_share, "percent")),
-            (self.t("repairs_within") + "".join(
+            (self.html_label("visits"), str(totals.visits)),
+            (self.html_label("completed"), str(totals.completed)),
+            (self.html_label("in_progress"), str(totals.in_progress)),
+            (self.html_label("aborted"), str(totals.aborted)),
+            (self.html_label("first_time_pass"), as_text(summary.first_time_pass_rate, "percent")),
+            (self.html_label("ping_ok_share"), as_text(ok_share, "percent")),
+            (self.html_label("repairs_within") + "".join(
                 f'<div class="note">{escape(note)}</div>'
                 for note in repairs_within_notes(summary, self.lang)),
              as_text(summary.repairs.within_limit_rate, "percent")),
-            (self.t("mean_repair_hours"), as_text(summary.repairs.mean_repair_hours, "number")),
-            (self.t("satisfied_share"),
+            (self.html_label("mean_repair_hours"),
+             as_text(summary.repairs.mean_repair_hours, "number")),
+            (self.html_label("satisfied_share"),
              as_text(summary.satisfaction.satisfied_share, "percent")),
-            (self.t("dissatisfied_share"),
+            (self.html_label("dissatisfied_share"),
              as_text(summary.satisfaction.dissatisfied_share, "percent")),
-            (self.t("open_followups"), str(summary.followups_open)),
-            (self.t("overdue"), str(summary.followups_overdue)),
-            (self.t("closed_followups"), str(summary.followups_closed)),
+            (self.html_label("open_followups"), str(summary.followups_open)),
+            (self.html_label("overdue"), str(summary.followups_overdue)),
+            (self.html_label("closed_followups"), str(summary.followups_closed)),
         ]
         tables = summary_tables(summary)
         read_kept = escape(label("records_read_kept", self.lang).format(
@@ -200,24 +202,27 @@ class HtmlExporter:
             "<!DOCTYPE html>",
             f'<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width,initial-scale=1">',
-            f"<title>{self.t('report')}</title><style>{_CSS}</style></head><body>",
-            f"<h1>{self.t('report')}</h1>",
-            f'<p class="meta">{self.t("report_date")}: {summary.generated_on.isoformat()} · '
-            f"{read_kept}</p>",
+            f"<title>{self.html_label('report')}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{self.html_label('report')}</h1>",
+            f'<p class="meta">{self.html_label("report_date")}: '
+            f"{summary.generated_on.isoformat()} · {read_kept}</p>",
             '<section class="tiles">',
             *(f'<div class="tile"><div class="v">{v}</div><div class="k">{k}</div></div>'
               for k, v in tiles),
             "</section>",
-            f'<p class="note">{self.t("turnup_on_time")}</p>',
+            f'<p class="note">{self.html_label("turnup_on_time")}</p>',
             '<section class="charts">',
             self.figure(
-                self.t("ping_verdicts"),
+                self.html_label("ping_verdicts"),
                 hbar([(str(display_value(v.verdict, "verdict", self.lang)), v.count,
                        as_text(v.share, "percent")) for v in summary.ping_verdicts]),
             ),
-            self.figure(self.t("visits_per_week"), columns(list(summary.visits_per_week.items()))),
             self.figure(
-                self.t("top_failing"),
+                self.html_label("visits_per_week"),
+                columns(list(summary.visits_per_week.items())),
+            ),
+            self.figure(
+                self.html_label("top_failing"),
                 hbar([(f"{s.checklist_id}/{s.step_id}", s.count, str(s.count))
                       for s in summary.top_failing_steps]),
             ),
@@ -260,14 +265,14 @@ class HtmlExporter:
             css = ' class="overdue"' if marked and marked[index] else ""
             body.append(f"<tr{css}>{cells}</tr>")
         if not rows:
-            body.append(f'<tr><td colspan="{len(header)}">{self.t("none")}</td></tr>')
+            body.append(f'<tr><td colspan="{len(header)}">{self.html_label("none")}</td></tr>')
         right = numeric or [False] * len(header)  # headings of number columns sit right
         th_class = {True: ' class="n"', False: ""}
         head = "".join(f"<th{th_class[r]}>{escape(name)}</th>"
                        for name, r in zip(header, right, strict=True))
         return (
             f"<section><h2>{escape(title)}</h2>{note}"
-            f'<input class="filter" type="search" placeholder="{self.t("filter")}">'
+            f'<input class="filter" type="search" placeholder="{self.html_label("filter")}">'
             f'<table class="data"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></section>"
         )

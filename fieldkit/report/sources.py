@@ -186,7 +186,7 @@ class RecordReading(Generic[Item]):
         )
 
 
-def the_record(record: VisitRecord) -> VisitRecord:
+def record_as_is(record: VisitRecord) -> VisitRecord:
     """The default `prepare`: the record itself."""
     return record
 
@@ -211,7 +211,7 @@ class VisitReader(Generic[Item]):
         include_changed: bool = False,
         limits: ZipLimits | None = None,
         on_file: Progress | None = None,
-        prepare: Callable[[VisitRecord], Item] = the_record,  # type: ignore[assignment]
+        prepare: Callable[[VisitRecord], Item] = record_as_is,  # type: ignore[assignment]
         workers: int = 1,
     ) -> None:
         check_sources(sources)

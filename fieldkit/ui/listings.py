@@ -47,7 +47,7 @@ def _columns(lang: Lang, *specs: tuple[str, str]) -> list[Column]:
 
 
 def _status(record: VisitRecord, lang: Lang) -> Text:
-    from fieldkit.records.render import FINDINGS_COUNT
+    from fieldkit.records.view import FINDINGS_COUNT
 
     state = Text(record.status.label.get(lang))
     outcome = record.outcome

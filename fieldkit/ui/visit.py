@@ -12,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from fieldkit.records.render import VisitView, detail_lines
+from fieldkit.records.render import detail_lines
+from fieldkit.records.view import VisitView
 from fieldkit.ui.wrap import Wrapped
 
 _STYLES = {"passed": "green", "failed": "bold red", "skipped": "dim", "open": "dim"}

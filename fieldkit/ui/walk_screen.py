@@ -319,7 +319,7 @@ class WalkScreen(WalkObserver):
             self._line(line)
 
     def _steps_table(self, record: VisitRecord) -> None:
-        from fieldkit.records.render import visit_view
+        from fieldkit.records.view import visit_view
 
         table = FitTable(
             [Column("step", self.say("col_step"), keep=True, wrap=True),
