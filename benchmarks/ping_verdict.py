@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -46,15 +48,21 @@ def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 QUICK_TARGETS = {"ok": 1.0, "timeout": 2.0}  # seconds to a --quick verdict
 
 
-def median_seconds(command: list[str], runs: int) -> tuple[float, set[str]]:
-    """The median wall time of `command`, and the verdicts it printed (JSON) if any."""
-    times, said = [], set()
+def median_seconds(command: list[str], runs: int) -> tuple[float, float | None, set[str]]:
+    """The median wall time of `command`, the median time its JSON says the test itself
+    took (from the pre-flight to the verdict: the process's start-up and exit left out),
+    and the verdicts it printed."""
+    times, engine, said = [], [], set()
     for _ in range(runs):
         seconds, done = timed(command)
         times.append(seconds)
         if done.stdout.startswith("{"):
-            said.add(json.loads(done.stdout)["verdict"])
-    return statistics.median(times), said
+            data = json.loads(done.stdout)
+            said.add(data["verdict"])
+            started, finished = (datetime.fromisoformat(data[key])
+                                 for key in ("started", "finished"))
+            engine.append((finished - started).total_seconds())
+    return statistics.median(times), statistics.median(engine) if engine else None, said
 
 
 def main() -> int:
@@ -75,15 +83,15 @@ def main() -> int:
             fieldkit = lab.command(namespace, sys.executable, "-m", "fieldkit", "ping", target,
                                    "--json")
             if not args.quick_only:
-                ours, said = median_seconds(fieldkit, args.runs)
-                theirs, _ = median_seconds(
+                ours, _, said = median_seconds(fieldkit, args.runs)
+                theirs, _, _ = median_seconds(
                     lab.command(namespace, "ping", "-c", "4", "-W", "2", target), args.runs)
                 default_rows.append((verdict, target, ours, theirs, ",".join(sorted(said))))
-            quick, said = median_seconds([*fieldkit, "--quick"], args.runs)
-            theirs, _ = median_seconds(
+            quick, engine, said = median_seconds([*fieldkit, "--quick"], args.runs)
+            theirs, _, _ = median_seconds(
                 lab.command(namespace, "ping", "-c", "4", "-i", "0.2", "-W", "1", target),
                 args.runs)
-            quick_rows.append((verdict, target, quick, theirs, ",".join(sorted(said))))
+            quick_rows.append((verdict, target, quick, engine, theirs, ",".join(sorted(said))))
     finally:
         lab.teardown()
     if default_rows:
@@ -95,17 +103,19 @@ def main() -> int:
                   f"{ours_s / theirs_s:.2f} | {said} |")
         print()
     defaults = {row[0]: row[2] for row in default_rows}
-    print("| verdict | target | fieldkit ping --quick (s) | ping -c 4 -i 0.2 -W 1 (s) | ratio | "
-          "× fieldkit ping | target | fieldkit said |")
-    print("|---|---|---:|---:|---:|---:|---|---|")
-    for verdict, target, quick_s, theirs_s, said in quick_rows:
+    print("| verdict | target | fieldkit ping --quick (s) | of which the test (s) | "
+          "ping -c 4 -i 0.2 -W 1 (s) | ratio | × fieldkit ping | target | fieldkit said |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
+    for verdict, target, quick_s, engine_s, theirs_s, said in quick_rows:
         against_default = f"{quick_s / defaults[verdict]:.2f}" if verdict in defaults else "–"
         goal = QUICK_TARGETS.get(verdict)
         met = "" if goal is None else f"≤ {goal:.1f} s {'met' if quick_s <= goal else 'MISSED'}"
-        print(f"| {verdict} | {target} | {quick_s:.2f} | {theirs_s:.2f} | "
+        test_s = "–" if engine_s is None else f"{engine_s:.2f}"
+        print(f"| {verdict} | {target} | {quick_s:.2f} | {test_s} | {theirs_s:.2f} | "
               f"{quick_s / theirs_s:.2f} | {against_default} | {met} | {said} |")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\nmedian of {args.runs} runs each, {time.strftime('%Y-%m-%d')}, Python "
-          f"{sys.version.split()[0]}")
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average at the end {load}")
     return 0
 
 
