@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -132,6 +133,12 @@ def test_good_answers_are_stored_normalised(
         ("gateway", "224.0.0.1", "not a host address"),
         ("mask", "255.0.255.0", "not a subnet mask"),
         ("mask", "/33", "not a subnet mask"),
+        ("mask", "2", "/2 (192.0.0.0) is wider than any customer LAN; a typo?"),
+        ("mask", "/0", "/0 is every address, not a LAN"),
+        ("mask", "0.0.0.0", "/0 is every address, not a LAN"),
+        ("mask", "/31", "/31 (255.255.255.254) leaves no room for both the laptop and the gateway"),
+        ("mask", "255.255.255.255", "/32 (255.255.255.255) leaves no room"),
+        ("mask", "128.0.0.0", "/1 (128.0.0.0) is wider than any customer LAN"),
         ("mask", "0.0.0.255", "not a subnet mask"),
         ("rx_power", "-60", "out of range −50..10 dBm"),
         ("rx_power", "strong", "not a number"),
@@ -245,3 +252,18 @@ def test_reasons_name_choices_and_tools_in_the_readers_language(checklist: Check
     )
     packed = judge(step(checklist, "pack"), ["laptop"], checklist).reason
     assert packed is not None and packed.zh == "未带：笔记本电脑"
+
+
+@pytest.mark.parametrize("prefix", range(33))
+def test_a_mask_is_accepted_only_when_a_customer_lan_can_use_it(
+    checklist: Checklist, prefix: int
+) -> None:
+    """Every prefix, in both spellings: /8 to /30 are stored as the dotted mask, the rest refused
+    with the reason (a LAN needs room for the laptop and the gateway; `2` is a typo)."""
+    dotted = str(ipaddress.IPv4Network(f"0.0.0.0/{prefix}").netmask)
+    for typed in (str(prefix), f"/{prefix}", dotted):
+        if 8 <= prefix <= 30:
+            assert parse_answer(step(checklist, "mask"), typed, checklist) == dotted
+        else:
+            with pytest.raises(AnswerError, match="a customer LAN mask is /8 to /30"):
+                parse_answer(step(checklist, "mask"), typed, checklist)

@@ -273,15 +273,38 @@ def _parse_netmask(raw: Any) -> str:
         prefix = int(text)
         if prefix > 32:
             raise problem
-        return str(ipaddress.IPv4Network(f"0.0.0.0/{prefix}").netmask)
-    try:
-        mask = int(ipaddress.IPv4Address(text))
-    except ValueError:
-        raise problem from None
-    host_bits = ~mask & 0xFFFFFFFF
-    if host_bits & (host_bits + 1):  # the ones of a mask must be contiguous from the left
-        raise problem
-    return text
+    else:
+        try:
+            mask = int(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise problem from None
+        host_bits = ~mask & 0xFFFFFFFF
+        if host_bits & (host_bits + 1):  # the ones of a mask must be contiguous from the left
+            raise problem
+        prefix = 32 - host_bits.bit_length()
+    netmask = str(ipaddress.IPv4Network(f"0.0.0.0/{prefix}").netmask)
+    if prefix not in LAN_PREFIXES:
+        raise _unusable_mask(prefix, netmask)
+    return netmask
+
+
+# A customer LAN holds at least the laptop and the gateway (/30) and is never wider than a /8.
+LAN_PREFIXES = range(8, 31)
+
+
+def _unusable_mask(prefix: int, netmask: str) -> AnswerError:
+    if prefix == 0:
+        zh, en = "/0 包含所有地址，不是局域网", "/0 is every address, not a LAN"
+    elif prefix > LAN_PREFIXES[-1]:
+        zh = f"/{prefix}（{netmask}）容不下笔记本电脑和网关两个地址"
+        en = f"/{prefix} ({netmask}) leaves no room for both the laptop and the gateway"
+    else:
+        zh = f"/{prefix}（{netmask}）比任何客户局域网都大，是否输错？"
+        en = f"/{prefix} ({netmask}) is wider than any customer LAN; a typo?"
+    return _error(
+        f"{zh}；客户局域网的掩码为 /8 至 /30（255.0.0.0 至 255.255.255.252）",
+        f"{en}: a customer LAN mask is /8 to /30 (255.0.0.0 to 255.255.255.252)",
+    )
 
 
 def _split_list(raw: Any) -> list[Any]:

@@ -56,7 +56,8 @@ def _problem(message: str) -> PydanticCustomError:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinity as a bound (`min: .nan`) would let every comparison pass or fail silently.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --- conditions -------------------------------------------------------------------------------
