@@ -473,3 +473,42 @@ def test_a_failed_check_that_can_continue_is_recorded_as_failed_and_the_walk_goe
     entry = walk.record.answer_for("ups_battery")
     assert entry is not None and entry.passed is False and entry.answered_at is not None
     assert [attempt.value for attempt in entry.check_attempts] == [False]
+
+
+TIMES_YAML = """\
+schema: 1
+id: times
+version: "1.0"
+kind: repair
+title: {zh: 时间, en: Times}
+description: {zh: 测试, en: Test}
+steps:
+  - {id: reported, type: record, input: datetime, title: Reported}
+  - {id: dispatched, type: record, input: datetime, title: Dispatched, not_before: [reported]}
+  - {id: restored, type: record, input: datetime, title: Restored, not_before: [reported]}
+  - {id: confirmed, type: record, input: datetime, title: Confirmed, not_before: [restored]}
+"""
+
+
+def test_times_that_run_backwards_within_a_visit_are_refused_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    from fieldkit.checklist.load import load_checklist
+
+    path = tmp_path / "times.yaml"
+    path.write_text(TIMES_YAML, "utf-8")
+    store = RecordStore(tmp_path / "records")
+    walk = start_walk(store, load_checklist(path), fields(), ping=ScriptedPing(), lang="en")
+    walk.answer("reported", "2024-05-12T10:00+08:00")
+    with pytest.raises(WalkRefused, match=r"2024-05-12T09:50\+08:00 is before reported "
+                       r"\(2024-05-12T10:00\+08:00\): times within a visit cannot run backwards"):
+        walk.answer("dispatched", "2024-05-12T09:50+08:00")  # dispatched before reported
+    walk.answer("dispatched", "2024-05-12T02:05Z")  # the same instant order, in UTC: 10:05
+    with pytest.raises(WalkRefused, match="is before reported"):
+        walk.answer("restored", "2024-05-12T09:00+08:00")  # restored before reported
+    walk.answer("restored", "2024-05-12T11:00+08:00")
+    with pytest.raises(WalkRefused, match="is before restored"):
+        walk.answer("confirmed", "2024-05-12T10:59+08:00")  # confirmed before restored
+    walk.answer("confirmed", "2024-05-12T11:00+08:00")  # at the same minute is fine
+    record = walk.finish()
+    assert [a.value for a in record.answers][-1] == "2024-05-12T11:00+08:00"

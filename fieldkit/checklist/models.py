@@ -295,7 +295,11 @@ class ChoiceRecord(RecordStep):
 
 
 class DateRecord(RecordStep):
+    """`not_before`: earlier date (or datetime) steps this answer cannot precede (a fault is
+    dispatched after it was reported): an answer that runs backwards is refused with the reason."""
+
     input: Literal["date", "datetime"]
+    not_before: list[StepId] = Field(default_factory=list)
 
 
 class SerialRecord(RecordStep):

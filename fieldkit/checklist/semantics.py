@@ -18,6 +18,7 @@ from fieldkit.checklist.models import (
     CheckStep,
     ChoiceRecord,
     Condition,
+    DateRecord,
     InstructionStep,
     NotCondition,
     NumberRecord,
@@ -55,6 +56,16 @@ def semantic_problems(checklist: Checklist) -> list[Problem]:
             problems.append(((*loc, "type"), "a tools step needs a `tools` list in the checklist"))
         if step.decides is not None:
             problems += _decides_problems(checklist, step, loc)
+        if isinstance(step, DateRecord):
+            for i, name in enumerate(step.not_before):
+                where: Loc = (*loc, "not_before", i)
+                earlier, found = _earlier_step(checklist, index, name, where, "not_before")
+                problems += found
+                if earlier is not None and getattr(earlier, "input", None) != step.input:
+                    problems.append(
+                        (where, f"not_before {name!r} must be a record step with `input: "
+                                f"{step.input}`, like this one")
+                    )
     return problems
 
 

@@ -31,6 +31,7 @@ import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldkit.checklist.answers import AnswerError, AnswerValue, Judgement, judge, parse_answer
@@ -41,6 +42,7 @@ from fieldkit.checklist.models import (
     Checklist,
     CheckStep,
     ChoiceRecord,
+    DateRecord,
     InstructionStep,
     NumberRecord,
     PingStep,
@@ -162,7 +164,31 @@ def _dependencies(step: AnyStep, address_checks: Mapping[str, list[PingStep]]) -
         names += [step.own_ip] if step.own_ip else []
     for ping in address_checks.get(step.id, []):
         names += [name for name in _address_steps(ping) if name != step.id]
+    if isinstance(step, DateRecord):
+        names += step.not_before
     return tuple(dict.fromkeys(names))
+
+
+def _runs_backwards(step: DateRecord, value: Any, given: Mapping[str, Any]) -> Text | None:
+    """Why a date or time answer cannot stand: it is before an earlier one it must follow."""
+    for name in step.not_before:
+        earlier = given.get(name)
+        if not isinstance(earlier, str) or not isinstance(value, str):
+            continue
+        if _moment(value, step.input) < _moment(earlier, step.input):
+            return Text(
+                zh=f"{value} 早于 {name}（{earlier}）：同一次走访中的时间不能倒流",
+                en=f"{value} is before {name} ({earlier}): times within a visit cannot run "
+                "backwards",
+            )
+    return None
+
+
+def _moment(text: str, kind: str) -> datetime | date:
+    """A stored date or datetime answer (always ISO; a datetime always with its offset)."""
+    if kind == "date":
+        return date.fromisoformat(text)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _address_problem(ping: PingStep, values: Mapping[str, Any]) -> Text | None:
@@ -294,6 +320,10 @@ class Walkthrough:
         if isinstance(step, PingStep):
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
         value = parse_answer(step, raw, self.checklist, now=local_now())
+        if isinstance(step, DateRecord):
+            backwards = _runs_backwards(step, value, self.given_answers())
+            if backwards is not None:
+                raise WalkRefused(backwards)
         for ping in self._address_checks.get(step.id, []):
             problem = _address_problem(ping, {**self.given_answers(), step.id: value})
             if problem is not None:
