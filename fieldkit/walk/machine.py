@@ -19,15 +19,16 @@ made. Going back and changing an answer re-evaluates the later `when`s: a step t
 hidden is recorded as skipped, one that becomes visible is asked again.
 
 A result is bound to what it was computed from: each answer, skip and ping attempt records
-the earlier answers it used (`inputs`: the ping's target and mask, the steps its `when`
-names). When one of them changes, the result stops counting in the same save that changed
-it: it moves to the step's `superseded` history, with the reason, and the step is asked
-again. So the record on disk never shows a result next to inputs it was not computed from.
+the earlier answers it used (`inputs`: the ping's target, mask and own_ip, the steps its
+`when` names, the times a date or time must not precede, and for the gateway the customer
+IP and mask it was checked against). When
+one of them changes, the result stops counting in the same save that changed it: it moves
+to the step's `superseded` history, with the reason, and the step is asked again. So the
+record on disk never shows a result next to inputs it was not computed from.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ from fieldkit.records.models import (
 )
 from fieldkit.records.store import VisitHandle, local_now
 from fieldkit.text import Text
+from fieldkit.walk.addresses import address_checks, address_problem, address_steps
 from fieldkit.walk.outcome import judge_visit
 
 if TYPE_CHECKING:
@@ -137,24 +139,7 @@ def _has_result(entry: StepAnswer) -> bool:
     return bool(entry.ping_attempts) or (_settled(entry) and not _skipped_by_walk(entry))
 
 
-def _address_steps(ping: PingStep) -> list[str]:
-    """The records a ping's address check reads: own_ip, mask (if any) and target."""
-    assert ping.own_ip is not None
-    return [ping.own_ip, *([ping.mask] if ping.mask else []), ping.target]
-
-
-def _address_checks(checklist: Checklist) -> dict[str, list[PingStep]]:
-    """Record step id -> the pings whose address check runs when it is answered: the last of
-    the check's records in the checklist (the gateway, in the built-ins), once all are known."""
-    checks: dict[str, list[PingStep]] = {}
-    for step in checklist.steps:
-        if isinstance(step, PingStep) and step.own_ip is not None:
-            last = max(_address_steps(step), key=lambda name: checklist.step_index(name) or 0)
-            checks.setdefault(last, []).append(step)
-    return checks
-
-
-def _dependencies(step: AnyStep, address_checks: Mapping[str, list[PingStep]]) -> tuple[str, ...]:
+def _dependencies(step: AnyStep, checks: Mapping[str, list[PingStep]]) -> tuple[str, ...]:
     """The earlier steps whose answers this step's result is computed from: its `when`, a
     ping's target, mask and own_ip, and for the record an address check runs at, the other
     records that check read."""
@@ -162,8 +147,8 @@ def _dependencies(step: AnyStep, address_checks: Mapping[str, list[PingStep]]) -
     if isinstance(step, PingStep):
         names += [step.target, *([step.mask] if step.mask else [])]
         names += [step.own_ip] if step.own_ip else []
-    for ping in address_checks.get(step.id, []):
-        names += [name for name in _address_steps(ping) if name != step.id]
+    for ping in checks.get(step.id, []):
+        names += [name for name in address_steps(ping) if name != step.id]
     if isinstance(step, DateRecord):
         names += step.not_before
     return tuple(dict.fromkeys(names))
@@ -189,44 +174,6 @@ def _moment(text: str, kind: str) -> datetime | date:
     if kind == "date":
         return date.fromisoformat(text)
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _address_problem(ping: PingStep, values: Mapping[str, Any]) -> Text | None:
-    """Why the ping's target cannot be the gateway of the laptop's address and mask, if so."""
-    assert ping.own_ip is not None
-    target, own = values.get(ping.target), values.get(ping.own_ip)
-    if not isinstance(target, str) or not isinstance(own, str):
-        return None
-    if target == own:
-        return Text(
-            zh=f"{ping.target} {target} 与 {ping.own_ip} 相同：那是笔记本自己要用的地址，"
-            "ping 它测试不到线路",
-            en=f"{ping.target} {target} is the same as {ping.own_ip}: that is the laptop's own "
-            "address, and pinging it tests no line",
-        )
-    mask = values.get(ping.mask) if ping.mask else None
-    if not isinstance(mask, str):
-        return None
-    network = ipaddress.ip_network(f"{own}/{mask}", strict=False)
-    address = ipaddress.ip_address(target)
-    if address not in network:
-        return Text(
-            zh=f"{ping.target} {target} 不在 {ping.own_ip} {own} 与掩码 {mask} 所在的网段 "
-            f"{network} 内",
-            en=f"{ping.target} {target} is outside {network}, the subnet of {ping.own_ip} "
-            f"{own} with mask {mask}",
-        )
-    if network.prefixlen < 31 and address == network.network_address:
-        return Text(
-            zh=f"{ping.target} {target} 是网段 {network} 的网络地址，不是主机地址",
-            en=f"{ping.target} {target} is the network address of {network}, not a host",
-        )
-    if network.prefixlen < 31 and address == network.broadcast_address:
-        return Text(
-            zh=f"{ping.target} {target} 是网段 {network} 的广播地址，不是主机地址",
-            en=f"{ping.target} {target} is the broadcast address of {network}, not a host",
-        )
-    return None
 
 
 def _recorded_inputs(step: AnyStep, entry: StepAnswer) -> dict[str, Any] | None:
@@ -270,7 +217,7 @@ class Walkthrough:
         self.handle = handle
         self.lang = lang
         self._ping = ping
-        self._address_checks = _address_checks(checklist)
+        self._address_checks = address_checks(checklist)
         self._dependencies = {
             step.id: _dependencies(step, self._address_checks) for step in checklist.steps
         }
@@ -325,7 +272,7 @@ class Walkthrough:
             if backwards is not None:
                 raise WalkRefused(backwards)
         for ping in self._address_checks.get(step.id, []):
-            problem = _address_problem(ping, {**self.given_answers(), step.id: value})
+            problem = address_problem(ping, {**self.given_answers(), step.id: value})
             if problem is not None:
                 raise WalkRefused(problem)
         judgement = judge(step, value, self.checklist)
