@@ -46,6 +46,15 @@ def test_init_users_and_tokens(database_url: str) -> None:
     assert listed == [{"name": "李工", "role": "engineer", "team": "north", "disabled": True}]
     assert invoke("server", "user", "disable", "nobody", "--db", database_url).exit_code == 2
 
+    renewed = invoke("server", "user", "token", "李工", "--db", database_url)
+    assert renewed.exit_code == 0, renewed.output
+    engine = db.make_engine(database_url)
+    with engine.connect() as conn:
+        assert db.user_for_token(conn, token) is None
+        user = db.user_for_token(conn, renewed.stdout.strip())
+    engine.dispose()
+    assert user is not None and not user.disabled
+
 
 def test_publish_validates_like_checklists_validate(database_url: str, tmp_path: Path) -> None:
     invoke("server", "init", "--db", database_url)

@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
     users.command("add")(user_add)
     users.command("list")(user_list)
     users.command("disable")(user_disable)
+    users.command("token")(user_token)
     group.add_typer(users)
     published = typer.Typer(
         name="checklists", help="Checklists every laptop pulls on sync.", no_args_is_help=True
@@ -107,6 +108,15 @@ def user_disable(
     """Disable a user: their token is refused from now on (401)."""
     _server_store().disable_user(db, name)
     sys.stderr.write(f"{name} is disabled\n")
+
+
+def user_token(
+    name: Annotated[str, typer.Argument(help="The user whose token is replaced.")],
+    db: DbOption = None,
+) -> None:
+    """Give a user a new token (the old one stops working) and enable them; printed once."""
+    sys.stdout.write(_server_store().new_token_for(db, name) + "\n")
+    sys.stderr.write("keep this token now: the server keeps only its hash\n")
 
 
 def checklists_publish(

@@ -240,6 +240,16 @@ def disable_user(conn: Connection, name: str) -> bool:
     return bool(result.rowcount)
 
 
+def replace_token(conn: Connection, name: str, token: str) -> bool:
+    """A new token for `name` (the old one stops working), enabled again."""
+    result = conn.execute(
+        users.update().where(users.c.name == name).values(
+            token_hash=token_hash(token), disabled=False
+        )
+    )
+    return bool(result.rowcount)
+
+
 def user_for_token(conn: Connection, token: str) -> User | None:
     row = conn.execute(sa.select(users).where(users.c.token_hash == token_hash(token))).first()
     return None if row is None else _user(row)

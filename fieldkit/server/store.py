@@ -74,6 +74,17 @@ def add_user(url: str | None, name: str, role: str, team: str | None) -> str:
     return token
 
 
+def new_token_for(url: str | None, name: str) -> str:
+    """Replace a user's token (lost, or leaked) and enable them; returns the new token."""
+    token = new_token()
+    with open_engine(url) as engine:
+        require_current_schema(engine)
+        with engine.begin() as conn:
+            if not db.replace_token(conn, name, token):
+                raise UserInputError(f"no user named {name!r}")
+    return token
+
+
 def list_users(url: str | None) -> list[db.User]:
     with open_engine(url) as engine:
         require_current_schema(engine)
