@@ -512,3 +512,24 @@ def test_times_that_run_backwards_within_a_visit_are_refused_with_the_reason(
     walk.answer("confirmed", "2024-05-12T11:00+08:00")  # at the same minute is fine
     record = walk.finish()
     assert [a.value for a in record.answers][-1] == "2024-05-12T11:00+08:00"
+
+
+def test_changing_an_earlier_time_asks_again_the_times_that_must_follow_it(
+    tmp_path: Path,
+) -> None:
+    from fieldkit.checklist.load import load_checklist
+
+    path = tmp_path / "times.yaml"
+    path.write_text(TIMES_YAML, "utf-8")
+    walk = start_walk(RecordStore(tmp_path / "records"), load_checklist(path), fields(),
+                      ping=ScriptedPing(), lang="en")  # fmt: skip
+    walk.answer("reported", "2024-05-12T10:00+08:00")
+    walk.answer("dispatched", "2024-05-12T10:05+08:00")
+    while walk.back().step.id != "reported":
+        pass
+    walk.answer("reported", "2024-05-12T10:30+08:00")  # now after the dispatch time given
+    dispatched = walk.record.answer_for("dispatched")
+    assert dispatched is not None and dispatched.value is None and dispatched.superseded
+    assert current_id(walk) == "dispatched"  # asked again; the old answer stays as history
+    with pytest.raises(WalkRefused, match="is before reported"):
+        walk.answer("dispatched", "2024-05-12T10:05+08:00")
