@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -12,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldkit.errors import FieldkitError, ValidationFailed
 from fieldkit.records.loading import parse_checked_record
 from fieldkit.records.models import VisitStatus
+from fieldkit.safeio import parse_json
 from fieldkit.server import db
 
 
@@ -51,7 +51,7 @@ def ingest_visit(
         for answer in record.answers
         for attachment in answer.attachments
     }
-    content = json.loads(body)
+    content = parse_json(body)  # already checked whole by parse_checked_record
     for attempt in (1, 2):
         with engine.begin() as conn:
             stored = db.stored_visit(conn, visit_id)
@@ -98,6 +98,6 @@ def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:
             if stored == closure.digest:
                 return False
             raise Refused(409, "the centre holds another closure of this item")
-        db.insert_closure(conn, closure.item_id, closure.digest, json.loads(body),
+        db.insert_closure(conn, closure.item_id, closure.digest, parse_json(body),
                           closure.closed_at, user.name)  # fmt: skip
     return True
