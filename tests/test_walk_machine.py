@@ -15,6 +15,7 @@ from walk_support import (
 
 from fieldkit.checklist.answers import AnswerError
 from fieldkit.records.models import Outcome, VisitStatus, verify_digest
+from fieldkit.records.render import render_html, render_markdown
 from fieldkit.records.store import RecordStore
 from fieldkit.walk.machine import WalkRefused, Walkthrough
 from fieldkit.walk.visit import resume_walk, start_walk
@@ -453,6 +454,10 @@ def test_a_failed_check_checked_again_keeps_every_attempt_and_the_last_counts(
     assert entry is not None and entry.passed is True and entry.answered_at is not None
     assert [attempt.value for attempt in entry.check_attempts] == [False, False, True]
     assert store.load(walk.record.visit_id).answer_for("power_ok") == entry  # on disk
+    shown = render_markdown(walk.record, "en")
+    for n, value in ((1, "no"), (2, "no"), (3, "yes")):
+        assert f"Check {n} (" in shown and f"): {value}" in shown
+    assert "第 3 次检查" in render_html(walk.record, "zh")
 
 
 def test_a_failed_check_that_can_continue_is_recorded_as_failed_and_the_walk_goes_on(

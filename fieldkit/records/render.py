@@ -46,6 +46,10 @@ def detail_lines(view: VisitView, step: StepView) -> list[tuple[int, str]]:
         (0, f"{view.label('attachments')}: {a.stored_path} ({a.size} B, sha256 {a.sha256})")
         for a in step.attachments
     ]
+    lines += [
+        (0, f"{view.label('check_attempt').format(n=n)} ({when}): {value}")
+        for n, when, value in step.checks
+    ]
     for ping in step.pings:
         lines += _ping_lines(view, ping)
     for old in step.history:

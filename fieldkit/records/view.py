@@ -55,6 +55,7 @@ LABELS = {
     "warning": _bilingual("提示", "Warning"),
     "answered_at": _bilingual("填写时间", "Answered at"),
     "superseded": _bilingual("已失效的结果", "No longer counts"),
+    "check_attempt": _bilingual("第 {n} 次检查", "Check {n}"),
     "computed_from": _bilingual("依据", "computed from"),
 }
 
@@ -127,6 +128,7 @@ class StepView:
     attachments: list[AttachmentView]
     pings: list[PingAttemptView] = field(default_factory=list)
     history: list[SupersededView] = field(default_factory=list)
+    checks: list[tuple[int, str, str]] = field(default_factory=list)  # (n, when, value)
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,26 @@ def _step_view(
             _ping_view(n, attempt, lang) for n, attempt in enumerate(answer.ping_attempts, start=1)
         ],
         history=[_superseded_view(old, step, checklist, lang) for old in answer.superseded],
+        checks=_check_attempts(answer, step, checklist, lang),
     )
+
+
+def _check_attempts(
+    answer: StepAnswer, step: Any, checklist: Checklist | None, lang: Lang
+) -> list[tuple[int, str, str]]:
+    """Every answer to a check that was checked again; one attempt is the answer itself."""
+    if len(answer.check_attempts) < 2:
+        return []
+    return [
+        (
+            n,
+            _when(attempt.at) or "",
+            _value_text(
+                StepAnswer(step_id="", step_type="", value=attempt.value), step, checklist, lang
+            ),
+        )
+        for n, attempt in enumerate(answer.check_attempts, start=1)
+    ]
 
 
 def _superseded_view(
