@@ -18,7 +18,7 @@ from fieldkit.report.rows import RowMaker
 from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
 from fieldkit.server import db, reports
-from fieldkit.server.api.reports import parse_filters, parse_lang
+from fieldkit.server.api.reports import parse_lang, report_filters
 from fieldkit.server.auth import COOKIE, PageUser, require_role, user_of
 from fieldkit.server.exports import ORIGIN, stored_record
 
@@ -36,7 +36,7 @@ def html_report(
 ) -> HTMLResponse:
     """The HTML report of the visits a supervisor (their team's) or an admin (all) may read."""
     require_role(user, "supervisor", "admin")
-    filters = parse_filters(since, until, engineer, None, None, None, None, None, None)
+    filters = report_filters(since=since, until=until, engineer=engineer)
     shown = parse_lang(lang)
     settings = request.app.state.settings
     today = date.today()

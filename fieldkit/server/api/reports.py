@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -23,11 +23,12 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 Many = Annotated[list[str] | None, Query()]
 
 
-def parse_filters(
-    since: str | None, until: str | None, engineer: list[str] | None,
-    checklist: list[str] | None, kind: list[str] | None, status: list[str] | None,
-    outcome: list[str] | None, grade: list[str] | None, customer: str | None,
+def report_filters(
+    since: str | None = None, until: str | None = None, engineer: Many = None,
+    checklist: Many = None, kind: Many = None, status: Many = None, outcome: Many = None,
+    grade: Many = None, customer: str | None = None,
 ) -> Filters:  # fmt: skip
+    """The report filters as query parameters, shared by every report route."""
     try:
         return Filters.from_options(
             since=since, until=until, engineers=engineer or (), checklists=checklist or (),
@@ -36,6 +37,9 @@ def parse_filters(
         )  # fmt: skip
     except UserInputError as error:
         raise HTTPException(422, str(error)) from None
+
+
+ReportFilters = Annotated[Filters, Depends(report_filters)]
 
 
 def parse_lang(lang: str) -> Lang:
@@ -48,21 +52,11 @@ def parse_lang(lang: str) -> Lang:
 def summary(
     request: Request,
     user: CurrentUser,
-    since: str | None = None,
-    until: str | None = None,
-    engineer: Many = None,
-    checklist: Many = None,
-    kind: Many = None,
-    status: Many = None,
-    outcome: Many = None,
-    grade: Many = None,
-    customer: str | None = None,
+    filters: ReportFilters,
     lang: str = "en",
     today: date | None = None,
 ) -> dict[str, Any]:
     """`report summary --json` over the visits this token may read: {"summary", "sources"}."""
-    filters = parse_filters(since, until, engineer, checklist, kind, status, outcome, grade,
-                            customer)  # fmt: skip
     settings = request.app.state.settings
     scope = db.VisitScope.of(user)
     with request.app.state.engine.connect() as conn:
@@ -85,17 +79,9 @@ def export(
     request: Request,
     user: CurrentUser,
     format: str,
+    filters: ReportFilters,
     level: str = "visit",
     redact: bool = False,
-    since: str | None = None,
-    until: str | None = None,
-    engineer: Many = None,
-    checklist: Many = None,
-    kind: Many = None,
-    status: Many = None,
-    outcome: Many = None,
-    grade: Many = None,
-    customer: str | None = None,
     lang: str = "en",
     today: date | None = None,
 ) -> FileResponse:
@@ -106,8 +92,6 @@ def export(
     if format not in FORMATS or level not in LEVELS:
         raise HTTPException(422, f"format is one of {', '.join(FORMATS)}; level one of "
                                  f"{', '.join(LEVELS)}")  # fmt: skip
-    filters = parse_filters(since, until, engineer, checklist, kind, status, outcome, grade,
-                            customer)  # fmt: skip
     settings = request.app.state.settings
     handle, name = tempfile.mkstemp(prefix="fieldkit-export-", suffix=f".{format}")
     os.close(handle)
