@@ -326,6 +326,8 @@ def test_summary_command_dashboard_on_a_terminal(team: list[Path], lang: str, wi
     assert widest_line(shown) <= width
     tile = "开通一次通过率" if lang == "zh" else "Turn-up first-time pass"
     assert tile in shown and "25.0%" in shown
+    # The progress bar on stderr while records are read speaks the report's language too.
+    assert ("正在读取记录" if lang == "zh" else "reading records") in shown
     assert "机房温度偏高" in shown
     other = "en" if lang == "zh" else "zh"
     assert all(heading in shown for heading in HEADINGS[lang])

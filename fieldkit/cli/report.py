@@ -19,6 +19,8 @@ import typer
 
 from fieldkit.cli.checklists import LangChoice, LangOption, language
 from fieldkit.cli.sync import TokenOption
+from fieldkit.lang import Lang
+from fieldkit.text import Text
 
 if TYPE_CHECKING:
 
@@ -187,8 +189,11 @@ def _options(
     )
 
 
+READING_RECORDS = Text(zh="正在读取记录", en="reading records")
+
+
 @contextmanager
-def _progress(sources: list[Path]) -> Iterator[Callable[[int], None] | None]:
+def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None] | None]:
     """A Rich progress bar on stderr while records are read; nothing when stderr is no terminal."""
     if not sys.stderr.isatty():
         yield None
@@ -207,7 +212,7 @@ def _progress(sources: list[Path]) -> Iterator[Callable[[int], None] | None]:
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("reading records", total=total)
+        task = progress.add_task(READING_RECORDS.get(lang), total=total)
 
         def advance(done: int) -> None:
             if done % 200 == 0 or done == total:
@@ -251,7 +256,7 @@ def summary_command(
         status=status, outcome=outcome, grade=grade, customer=customer,
         include_changed=include_changed, lang=lang, sla=sla,
     )
-    with _progress(sources) as on_file:
+    with _progress(sources, options.lang) as on_file:
         options.on_file = on_file
         result = summarize(options)
     if as_json:
@@ -383,7 +388,7 @@ def export_command(
         status=status, outcome=outcome, grade=grade, customer=customer,
         include_changed=include_changed, lang=lang, sla=sla,
     )
-    with _progress(sources) as on_file:
+    with _progress(sources, options.lang) as on_file:
         options.on_file = on_file
         result = export(options, fmt.value, output, level=level.value, redact=redact)
     print_source_notes(result.sources)
