@@ -19,11 +19,9 @@ import typer
 
 from fieldkit.cli.checklists import LangChoice, LangOption, language
 from fieldkit.cli.sync import TokenOption
-from fieldkit.lang import Lang
-from fieldkit.text import Text
 
 if TYPE_CHECKING:
-
+    from fieldkit.lang import Lang
     from fieldkit.report.filters import Filters
     from fieldkit.report.pipeline import ReportOptions
     from fieldkit.report.sources import SourceReport
@@ -189,9 +187,6 @@ def _options(
     )
 
 
-READING_RECORDS = Text(zh="正在读取记录", en="reading records")
-
-
 @contextmanager
 def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None] | None]:
     """A Rich progress bar on stderr while records are read; nothing when stderr is no terminal."""
@@ -202,6 +197,7 @@ def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from fieldkit.report.sources import count_record_files
+    from fieldkit.text import Text
 
     total = count_record_files(sources)
     with Progress(
@@ -212,7 +208,9 @@ def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None]
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task(READING_RECORDS.get(lang), total=total)
+        task = progress.add_task(
+            Text(zh="正在读取记录", en="reading records").get(lang), total=total
+        )
 
         def advance(done: int) -> None:
             if done % 200 == 0 or done == total:
