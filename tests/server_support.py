@@ -8,11 +8,12 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -117,12 +118,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, **settings: int) -> Iterator[str]:
-    """The real app under uvicorn in a thread, on 127.0.0.1; yields its base URL."""
+def serving(
+    url: str, *, wrap: Callable[[Any], Any] | None = None, **settings: int
+) -> Iterator[str]:
+    """The real app under uvicorn in a thread, on 127.0.0.1; yields its base URL. `wrap`, an
+    ASGI middleware, sees every request first (a test holds the server at a chosen moment)."""
     import uvicorn
 
     port = free_port()
-    app = create_app(Settings(database_url=url, **settings))  # type: ignore[arg-type]
+    app: Any = create_app(Settings(database_url=url, **settings))  # type: ignore[arg-type]
+    if wrap is not None:
+        app = wrap(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
