@@ -9,7 +9,7 @@ from pathlib import Path
 from fieldkit.checklist.load import LoadedChecklist, load_checklist
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.ping.model import Finding, PingResult, Reply, ReplyError, Verdict
-from fieldkit.ui.session import DEMO_ANSWERS
+from fieldkit.ui.demo import DEMO_ANSWERS
 
 LAN_TURNUP = builtin_checklists_dir() / "lan-turnup.yaml"
 

@@ -1,7 +1,7 @@
 """CLI commands: `run`, `resume` and `demo`, the walkthrough at the customer site.
 
 Only typer and the standard library at module level; the walk, the store and Rich are
-imported inside the commands (see fieldkit/ui/session.py, which does the work).
+imported inside the commands (fieldkit/ui/session.py and demo.py do the work).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def demo(
     """
     from fieldkit.cli.visits import show_visit
     from fieldkit.paths import demo_records_dir
-    from fieldkit.ui.session import demo_visit
+    from fieldkit.ui.demo import demo_visit
     from fieldkit.ui.texts import say
 
     folder = records or demo_records_dir()
