@@ -28,7 +28,7 @@ from server_support import (
 )
 
 from fieldkit.records.models import Attachment, VisitRecord, sha256_hex
-from fieldkit.server import db
+from fieldkit.server import db, tables
 
 
 @pytest.fixture
@@ -60,9 +60,9 @@ def test_derived_rows_match_the_record(server: Server) -> None:
         assert server.push(record).status_code == 201
     engine = db.make_engine(server.url)
     with engine.connect() as conn:
-        count = conn.execute(sa.select(sa.func.count()).select_from(db.visits)).scalar_one()
-        pings = conn.execute(sa.select(sa.func.count()).select_from(db.pings)).scalar_one()
-        steps = conn.execute(sa.select(sa.func.count()).select_from(db.steps)).scalar_one()
+        count = conn.execute(sa.select(sa.func.count()).select_from(tables.visits)).scalar_one()
+        pings = conn.execute(sa.select(sa.func.count()).select_from(tables.pings)).scalar_one()
+        steps = conn.execute(sa.select(sa.func.count()).select_from(tables.steps)).scalar_one()
     engine.dispose()
     assert count == 12
     assert pings == sum(len(a.ping_attempts) for r in records for a in r.answers)

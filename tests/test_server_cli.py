@@ -13,7 +13,7 @@ pytest.importorskip("fastapi")
 
 from cli_runner import invoke
 
-from fieldkit.server import db
+from fieldkit.server import db, tables
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_init_users_and_tokens(database_url: str) -> None:
     engine = db.make_engine(database_url)
     with engine.connect() as conn:
         user = db.user_for_token(conn, token)
-        stored = [row.token_hash for row in conn.execute(db.users.select())]
+        stored = [row.token_hash for row in conn.execute(tables.users.select())]
     engine.dispose()
     assert user is not None and (user.name, user.role, user.team) == ("李工", "engineer", "north")
     assert token not in stored and db.token_hash(token) in stored  # only the hash is kept

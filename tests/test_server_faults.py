@@ -29,7 +29,7 @@ from server_support import (
 )
 
 from fieldkit.records.models import sha256_hex
-from fieldkit.server import db
+from fieldkit.server import db, tables
 
 VISITS = 1000
 
@@ -82,7 +82,7 @@ def test_a_server_killed_mid_push_loses_nothing_and_keeps_no_half_visit(
         client = subprocess.Popen(sync, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)  # fmt: skip
         deadline = time.monotonic() + 120
-        while _count(engine, db.records) < VISITS // 5 and time.monotonic() < deadline:
+        while _count(engine, tables.records) < VISITS // 5 and time.monotonic() < deadline:
             time.sleep(0.05)
         server.send_signal(signal.SIGKILL)
         server.wait()
@@ -90,7 +90,7 @@ def test_a_server_killed_mid_push_loses_nothing_and_keeps_no_half_visit(
     finally:
         if server.poll() is None:
             server.kill()
-    stored_before = _count(engine, db.records)
+    stored_before = _count(engine, tables.records)
     assert 0 < stored_before < VISITS, "the kill came too late to test anything"
     assert client.returncode == 3, client_err.decode()
 
@@ -108,9 +108,9 @@ def test_a_server_killed_mid_push_loses_nothing_and_keeps_no_half_visit(
         stored = dict(db.visit_digests(conn, db.VisitScope()))
     assert stored == {record.visit_id: record.digest for record in records}
     # Every stored visit has all its derived rows: none was half-written.
-    assert _count(engine, db.visits) == VISITS
-    assert _count(engine, db.steps) == sum(len(record.answers) for record in records)
-    assert _count(engine, db.pings) == sum(
+    assert _count(engine, tables.visits) == VISITS
+    assert _count(engine, tables.steps) == sum(len(record.answers) for record in records)
+    assert _count(engine, tables.pings) == sum(
         len(answer.ping_attempts) for record in records for answer in record.answers
     )
     engine.dispose()

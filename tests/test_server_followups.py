@@ -25,6 +25,7 @@ from server_support import (
 
 from fieldkit.followups.items import followup_items
 from fieldkit.server import db
+from fieldkit.server.derived import Derived
 from fieldkit.server.ingest import ingest_visit
 from fieldkit.sla import load_sla
 
@@ -39,7 +40,7 @@ def test_the_centres_followups_are_listed_and_closed_like_a_folders(
     write_laptop_records(folder, records)
     tokens = prepare_database(database_url)
     engine = db.make_engine(database_url)
-    derived = db.Derived(load_sla())
+    derived = Derived(load_sla())
     for record in records:
         user = db.User(record.engineer, "engineer", team_of(record.engineer), False)
         body = (folder / record.visit_id / "visit.json").read_bytes()

@@ -33,6 +33,7 @@ from fieldkit.records.store import RecordStore
 from fieldkit.report.filters import Filters
 from fieldkit.report.pipeline import ReportOptions, summarize
 from fieldkit.server import db, reports
+from fieldkit.server.derived import Derived
 from fieldkit.server.ingest import Refused, ingest_closure, ingest_visit
 from fieldkit.sla import load_sla
 
@@ -90,7 +91,7 @@ def _file_summary(sources: list[Path], filters: Filters, lang: Lang) -> dict[str
 def _push_everything(url: str, records_folder: Path, extra: Path) -> None:
     prepare_database(url)
     engine = db.make_engine(url)
-    derived = db.Derived(load_sla())
+    derived = Derived(load_sla())
     for source in (records_folder, extra):
         for path in sorted(source.glob("*/visit.json")):
             content = json.loads(path.read_text())
@@ -141,7 +142,7 @@ def test_report_summary_over_the_server_prints_what_the_files_print(
     write_laptop_records(folder, records)
     tokens = prepare_database(database_url)
     engine = db.make_engine(database_url)
-    derived = db.Derived(load_sla())
+    derived = Derived(load_sla())
     for record in records:
         path = folder / record.visit_id / "visit.json"
         user = _user(record.engineer, team_of(record.engineer))
@@ -215,7 +216,7 @@ def test_report_export_over_the_server_writes_the_files_report(
     write_laptop_records(folder, records)
     tokens = prepare_database(database_url)
     engine = db.make_engine(database_url)
-    derived = db.Derived(load_sla())
+    derived = Derived(load_sla())
     for record in records:
         path = folder / record.visit_id / "visit.json"
         ingest_visit(engine, derived, _user(record.engineer, team_of(record.engineer)),

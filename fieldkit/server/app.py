@@ -1,6 +1,7 @@
 """The API: `create_app(settings)` builds it; there is no global app object.
 
-Routers live in api/, one per resource; every SQL statement lives in db.py.
+Routers live in api/; every SQL statement lives in db.py, listings.py (what is listed or exported)
+or reports.py (the KPIs), over the schema in tables.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from fieldkit import __version__
 from fieldkit.server import db
 from fieldkit.server.auth import CurrentUser
+from fieldkit.server.derived import Derived
 from fieldkit.sla import Sla, load_sla
 
 # A 500-step record with its checklist is well under 1 MB.
@@ -37,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="fieldkit server", version=__version__)
     app.state.settings = settings
     app.state.engine = db.make_engine(settings.database_url)
-    app.state.derived = db.Derived(settings.sla)
+    app.state.derived = Derived(settings.sla)
     app.include_router(visits.router)
     app.include_router(checklists.router)
     app.include_router(followups.router)

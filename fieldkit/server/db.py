@@ -1,9 +1,7 @@
-"""The server's tables (SQLAlchemy Core) and every statement the API and the commands run.
-
-Records are kept whole (`records.content`: JSONB on PostgreSQL, JSON text on SQLite), beside
-derived tables (visits, steps, pings, followups) computed at ingest by the same code the file
-reports use (`report.facts.visit_facts`), so the two paths cannot drift. Each visit is written
-in one transaction: a visit is either there with all its rows, or not at all.
+"""Every statement the API and the commands run on the store but the reports' (server/reports.py
+for the KPIs, server/listings.py for what is listed or exported): users, visits, attachments,
+published checklists and follow-up closures. Each visit is written in one transaction: a visit
+is either there with all its rows, or not at all.
 """
 
 from __future__ import annotations
@@ -11,168 +9,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
-from fieldkit.followups.items import followup_items
 from fieldkit.records.models import VisitRecord
-from fieldkit.report.facts import iso_week, visit_facts
-from fieldkit.report.titles import StepTitles
-from fieldkit.sla import Sla
+from fieldkit.server.derived import Derived
+from fieldkit.server.tables import (
+    attachments,
+    blobs,
+    checklists,
+    closures,
+    followups,
+    records,
+    users,
+    visits,
+)
 
 ROLES = ("engineer", "supervisor", "admin")
-JsonColumn = sa.JSON().with_variant(JSONB(), "postgresql")
-
-metadata = sa.MetaData()
-
-users = sa.Table(
-    "users",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("team", sa.String(200)),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-records = sa.Table(
-    "records",
-    metadata,
-    sa.Column("visit_id", sa.String(40), primary_key=True),
-    sa.Column("digest", sa.String(64), nullable=False),
-    sa.Column("content", JsonColumn, nullable=False),
-    sa.Column("pushed_by", sa.String(200), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-visits = sa.Table(
-    "visits",
-    metadata,
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), primary_key=True),
-    sa.Column("engineer", sa.String(200), nullable=False),
-    sa.Column("engineer_key", sa.String(200), nullable=False),  # casefolded, for --engineer
-    sa.Column("team", sa.String(200)),  # the pushing engineer's team when it was received
-    sa.Column("customer", sa.Text, nullable=False),
-    sa.Column("customer_key", sa.Text, nullable=False),  # casefolded, for --customer
-    sa.Column("checklist_id", sa.String(200), nullable=False),
-    sa.Column("checklist_version", sa.String(50), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("outcome", sa.String(20)),
-    sa.Column("grade", sa.String(20)),
-    sa.Column("order_type", sa.String(20)),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),  # the instant, UTC
-    sa.Column("started_day", sa.String(10), nullable=False),  # the engineer's local date
-    sa.Column("started_week", sa.String(8), nullable=False),  # ISO week, engineer's local time
-    sa.Column("started_month", sa.String(7), nullable=False),
-    sa.Column("onsite_minutes", sa.Float),
-    sa.Column("first_time_pass", sa.Boolean),
-    sa.Column("satisfaction", sa.String(20)),
-    sa.Column("visit_mode", sa.String(20)),
-    sa.Column("repair_hours", sa.Float),
-    sa.Column("limit_row", sa.Integer),
-    sa.Column("limit_source", sa.String(20)),
-    sa.Column("within_limit", sa.Boolean),
-    sa.Column("repair_measured", sa.Boolean),  # a completed repair (the summary's repairs)
-    sa.Column("title_en", sa.Text, nullable=False),
-    sa.Column("title_zh", sa.Text, nullable=False),
-    sa.Index("ix_visits_started_day", "started_day"),
-    sa.Index("ix_visits_engineer_key", "engineer_key"),
-    sa.Index("ix_visits_team", "team"),
-    sa.Index("ix_visits_checklist", "checklist_id"),
-    sa.Index("ix_visits_kind_status", "kind", "status"),
-    sa.Index("ix_visits_customer_key", "customer_key"),
-)
-
-steps = sa.Table(
-    "steps",
-    metadata,
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), primary_key=True),
-    sa.Column("step_id", sa.String(200), primary_key=True),
-    sa.Column("step_type", sa.String(40), nullable=False),
-    sa.Column("passed", sa.Boolean),
-    sa.Column("skipped", sa.Boolean, nullable=False),
-    sa.Column("failure", sa.Boolean, nullable=False),  # counts as a failure for the visit's kind
-    sa.Column("title_en", sa.Text, nullable=False),
-    sa.Column("title_zh", sa.Text, nullable=False),
-    sa.Index("ix_steps_failure", "failure", "step_id"),
-)
-
-pings = sa.Table(
-    "pings",
-    metadata,
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), primary_key=True),
-    sa.Column("attempt", sa.Integer, primary_key=True),  # in the visit, from 1
-    sa.Column("step_id", sa.String(200), nullable=False),
-    sa.Column("verdict", sa.String(40), nullable=False),
-    sa.Index("ix_pings_verdict", "verdict"),
-)
-
-repair_windows = sa.Table(
-    "repair_windows",
-    metadata,
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), primary_key=True),
-    sa.Column("window_id", sa.String(100), primary_key=True),
-    sa.Column("within", sa.Boolean, nullable=False),
-)
-
-followups = sa.Table(
-    "followups",
-    metadata,
-    sa.Column("item_id", sa.String(400), primary_key=True),
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), nullable=False),
-    sa.Column("step_id", sa.String(200), nullable=False),
-    sa.Column("number", sa.Integer, nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),  # in the record, from 1: the order seen
-    sa.Column("problem", sa.Text, nullable=False),
-    sa.Column("owner", sa.Text, nullable=False),
-    sa.Column("due", sa.Date),
-    sa.Index("ix_followups_visit", "visit_id"),
-    sa.Index("ix_followups_due", "due"),
-)
-
-closures = sa.Table(
-    "closures",
-    metadata,
-    sa.Column("item_id", sa.String(400), sa.ForeignKey("followups.item_id"), primary_key=True),
-    sa.Column("digest", sa.String(64), nullable=False),
-    sa.Column("content", JsonColumn, nullable=False),
-    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("pushed_by", sa.String(200), nullable=False),
-)
-
-blobs = sa.Table(
-    "blobs",
-    metadata,
-    sa.Column("sha256", sa.String(64), primary_key=True),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),
-)
-
-attachments = sa.Table(
-    "attachments",
-    metadata,
-    sa.Column("visit_id", sa.String(40), sa.ForeignKey("records.visit_id"), primary_key=True),
-    sa.Column("stored_path", sa.String(500), primary_key=True),
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False),
-)
-
-checklists = sa.Table(
-    "checklists",
-    metadata,
-    sa.Column("checklist_id", sa.String(200), primary_key=True),
-    sa.Column("version", sa.String(50), primary_key=True),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),  # the file's bytes, as published
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 
 def make_engine(url: str) -> Engine:
@@ -243,9 +99,9 @@ def disable_user(conn: Connection, name: str) -> bool:
 def replace_token(conn: Connection, name: str, token: str) -> bool:
     """A new token for `name` (the old one stops working), enabled again."""
     result = conn.execute(
-        users.update().where(users.c.name == name).values(
-            token_hash=token_hash(token), disabled=False
-        )
+        users.update()
+        .where(users.c.name == name)
+        .values(token_hash=token_hash(token), disabled=False)
     )
     return bool(result.rowcount)
 
@@ -296,109 +152,6 @@ def blob_for_visit(conn: Connection, visit_id: str, stored_path: str) -> bytes |
         .where(attachments.c.visit_id == visit_id, attachments.c.stored_path == stored_path)
     ).first()
     return None if row is None else bytes(row.content)
-
-
-class Derived:
-    """The derived rows of one record, made by the file reports' own code."""
-
-    def __init__(self, sla: Sla) -> None:
-        self.sla = sla
-        self.titles = {"en": StepTitles("en"), "zh": StepTitles("zh")}
-
-    def rows(self, record: VisitRecord, team: str | None) -> dict[sa.Table, list[dict[str, Any]]]:
-        # Follow-ups are stored without `overdue`: that depends on the day a report is read for.
-        facts = visit_facts(record, self.sla, self.titles["en"], date.min)
-        repair = facts.repair
-        started = record.started_at
-        visit_row = {
-            "visit_id": record.visit_id,
-            "engineer": record.engineer,
-            "engineer_key": record.engineer.strip().casefold(),
-            "team": team,
-            "customer": record.customer,
-            "customer_key": record.customer.casefold(),
-            "checklist_id": facts.checklist_id,
-            "checklist_version": facts.checklist_version,
-            "kind": facts.kind,
-            "status": facts.status.value,
-            "outcome": facts.outcome.value if facts.outcome else None,
-            "grade": facts.grade.value if facts.grade else None,
-            "order_type": facts.order_type.value if facts.order_type else None,
-            "started_at": started.astimezone(timezone.utc),
-            "started_day": started.date().isoformat(),
-            "started_week": iso_week(started),
-            "started_month": f"{started:%Y-%m}",
-            "onsite_minutes": facts.onsite_minutes,
-            "first_time_pass": facts.first_time_pass,
-            "satisfaction": facts.satisfaction,
-            "visit_mode": facts.visit_mode,
-            "repair_hours": repair.repair_hours if repair else None,
-            "limit_row": repair.limit_row if repair else None,
-            "limit_source": repair.limit_source if repair else None,
-            "within_limit": repair.within_limit if repair else None,
-            "repair_measured": repair is not None,
-            "title_en": facts.checklist_title,
-            "title_zh": record.checklist.title.get("zh"),
-        }
-        failed = {step_id for step_id, _ in facts.failed_steps}
-        titles_en = self.titles["en"].for_snapshot(record.checklist)
-        titles_zh = self.titles["zh"].for_snapshot(record.checklist)
-        step_rows = [
-            {
-                "visit_id": record.visit_id,
-                "step_id": answer.step_id,
-                "step_type": answer.step_type,
-                "passed": answer.passed,
-                "skipped": answer.skipped,
-                "failure": answer.step_id in failed,
-                "title_en": titles_en.get(answer.step_id, answer.step_id),
-                "title_zh": titles_zh.get(answer.step_id, answer.step_id),
-            }
-            for answer in record.answers
-        ]
-        ping_rows: list[dict[str, Any]] = []
-        for answer in record.answers:
-            for attempt in answer.ping_attempts:
-                ping_rows.append(
-                    {
-                        "visit_id": record.visit_id,
-                        "attempt": len(ping_rows) + 1,
-                        "step_id": answer.step_id,
-                        "verdict": str(attempt.get("verdict") or "unknown"),
-                    }
-                )
-        window_rows = [
-            {"visit_id": record.visit_id, "window_id": window_id, "within": within}
-            for window_id, within in (repair.windows.items() if repair else ())
-            if within is not None
-        ]
-        followup_rows = [
-            {
-                "item_id": item.item_id,
-                "visit_id": item.visit_id,
-                "step_id": item.step_id,
-                "number": item.number,
-                "position": position,
-                "problem": item.problem,
-                "owner": item.owner,
-                "due": item.due,
-            }
-            for position, item in enumerate(followup_items(record, date.min), start=1)
-        ]
-        attachment_rows = [
-            {"visit_id": record.visit_id, "stored_path": attachment.stored_path,
-             "sha256": attachment.sha256}
-            for answer in record.answers
-            for attachment in answer.attachments
-        ]  # fmt: skip
-        return {
-            visits: [visit_row],
-            steps: step_rows,
-            pings: ping_rows,
-            repair_windows: window_rows,
-            followups: followup_rows,
-            attachments: attachment_rows,
-        }
 
 
 def insert_visit(
@@ -552,47 +305,3 @@ def insert_closure(
             item_id=item, digest=digest, content=content, closed_at=closed_at, pushed_by=pushed_by
         )
     )
-
-
-def newest_records(
-    conn: Connection, where: list[sa.ColumnElement[bool]], limit: int
-) -> Iterator[dict[str, Any]]:
-    """The content of the `limit` newest visits (by start) that pass `where`, oldest first."""
-    query = (
-        sa.select(records.c.content)
-        .join(visits, visits.c.visit_id == records.c.visit_id)
-        .where(*where)
-        .order_by(visits.c.started_at.desc(), visits.c.visit_id.desc())
-        .limit(limit)
-    )
-    rows = [dict(row.content) for row in conn.execute(query)]
-    yield from reversed(rows)
-
-
-def filtered_records(
-    conn: Connection, where: list[sa.ColumnElement[bool]]
-) -> Iterator[dict[str, Any]]:
-    """The content of every visit that passes `where`, in visit id order (a records folder's
-    order), streamed from the database rather than loaded at once."""
-    query = (
-        sa.select(records.c.content)
-        .join(visits, visits.c.visit_id == records.c.visit_id)
-        .where(*where)
-        .order_by(records.c.visit_id)
-    )
-    for row in conn.execution_options(stream_results=True, yield_per=500).execute(query):
-        yield dict(row.content)
-
-
-def filtered_closures(
-    conn: Connection, where: list[sa.ColumnElement[bool]]
-) -> Iterator[dict[str, Any]]:
-    """The closures of the follow-ups of the visits that pass `where`."""
-    query = (
-        sa.select(closures.c.content)
-        .join(followups, followups.c.item_id == closures.c.item_id)
-        .join(visits, visits.c.visit_id == followups.c.visit_id)
-        .where(*where)
-    )
-    for row in conn.execute(query):
-        yield dict(row.content)

@@ -21,7 +21,7 @@ from fieldkit.report.redact import Redactor, sensitive_values
 from fieldkit.report.rows import RowMaker
 from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
-from fieldkit.server import db, reports
+from fieldkit.server import db, listings, reports
 from fieldkit.sla import Sla
 
 ORIGIN = "server"
@@ -32,21 +32,21 @@ def export(
     *, fmt: str, level: str, redact: bool, path: Path,
 ) -> int:  # fmt: skip
     """Write the report to `path`; the number of visits in it."""
-    where = reports.filtered(filters, scope)
+    where = listings.filtered(filters, scope)
     summary = reports.summary(conn, filters, scope, sla, lang, today)
     redactor = None
     if redact:
         redactor = Redactor()
-        for content in db.filtered_records(conn, where):
+        for content in listings.filtered_records(conn, where):
             redactor.learn_values(sensitive_values(stored_record(content)))
     rows = RowMaker(StepTitles(lang), sla, today)
     exporter = make_exporter(fmt, path, ExportContext(rows, Masking(redactor), lang, level))
     closures = ClosureSet()
-    for content in db.filtered_closures(conn, where):
+    for content in listings.filtered_closures(conn, where):
         closures.add(Closure.model_validate(content), ORIGIN)
     prepare = Preparer(rows, exporter.needs)
     try:
-        for content in db.filtered_records(conn, where):
+        for content in listings.filtered_records(conn, where):
             prepared = prepare(stored_record(content))
             if prepared.facts.followups:
                 prepared.facts = replace(

@@ -13,6 +13,7 @@ from fieldkit.records.loading import parse_checked_record
 from fieldkit.records.models import VisitStatus
 from fieldkit.safeio import parse_json
 from fieldkit.server import db
+from fieldkit.server.derived import Derived
 
 
 @dataclass
@@ -26,7 +27,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def ingest_visit(
-    engine: Engine, derived: db.Derived, user: db.User, visit_id: str, body: bytes
+    engine: Engine, derived: Derived, user: db.User, visit_id: str, body: bytes
 ) -> bool:
     """Store a pushed visit.json; True when stored now, False when the same visit (same
     digest) was already there."""
@@ -72,7 +73,6 @@ def ingest_visit(
                     raise
         # Another push of the same visit won the race: the next round says which it was.
     raise AssertionError("unreachable")
-
 
 
 def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:

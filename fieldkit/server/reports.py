@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,33 +41,17 @@ from fieldkit.report.summary import (
     WindowFigures,
     rate,
 )
-from fieldkit.server.db import VisitScope, closures, followups, pings, repair_windows, steps, visits
+from fieldkit.server.db import VisitScope
+from fieldkit.server.listings import (
+    FOLLOWUP_COLUMNS,
+    FOLLOWUPS_JOINED,
+    filtered,
+    followup_from_row,
+)
+from fieldkit.server.tables import closures, followups, pings, repair_windows, steps, visits
 from fieldkit.sla import Sla
 
 V = visits.c
-
-
-def filtered(filters: Filters, scope: VisitScope) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clauses of report/filters.py's `Filters.matches`, on the visits table."""
-    where: list[sa.ColumnElement[bool]] = [scope.where()]
-    if filters.since is not None:
-        bound = filters.since
-        where.append(V.started_day >= bound.day.isoformat() if bound.day
-                     else V.started_at >= bound.instant)  # fmt: skip
-    if filters.until is not None:
-        bound = filters.until
-        where.append(V.started_day <= bound.day.isoformat() if bound.day
-                     else V.started_at <= bound.instant)  # fmt: skip
-    for column, values in (
-        (V.engineer_key, filters.engineers), (V.checklist_id, filters.checklists),
-        (V.kind, filters.kinds), (V.status, filters.statuses), (V.outcome, filters.outcomes),
-        (V.grade, filters.grades),
-    ):  # fmt: skip
-        if values:
-            where.append(column.in_(sorted(values)))
-    if filters.customer:
-        where.append(V.customer_key.contains(filters.customer, autoescape=True))
-    return where
 
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
@@ -116,16 +100,15 @@ class SqlSummary:
             query = query.group_by(*group)
         return self.conn.execute(query)
 
-    def _middle_values(
-        self, key: Any
-    ) -> dict[Any, tuple[int, float | None, float | None]]:
+    def _middle_values(self, key: Any) -> dict[Any, tuple[int, float | None, float | None]]:
         """Per `key`: how many on-site times, their median and their 90th percentile (nearest
         rank), from the rows at the middle and at the rank, as kpi.median and kpi.percentile."""
         if self.conn.dialect.name == "postgresql":
             return self._middle_values_postgresql(key)
         ranked = (
             sa.select(
-                key.label("key"), V.onsite_minutes.label("value"),
+                key.label("key"),
+                V.onsite_minutes.label("value"),
                 sa.func.row_number().over(partition_by=key, order_by=V.onsite_minutes).label("rn"),
                 sa.func.count().over(partition_by=key).label("n"),
             )
@@ -157,7 +140,8 @@ class SqlSummary:
         minutes = V.onsite_minutes
         query = (
             sa.select(
-                key.label("key"), sa.func.count().label("n"),
+                key.label("key"),
+                sa.func.count().label("n"),
                 sa.func.percentile_disc(0.5).within_group(minutes).label("low"),
                 sa.func.percentile_disc(0.5 + 1e-12).within_group(minutes).label("high"),
                 sa.func.percentile_disc(0.9).within_group(minutes).label("p90"),
@@ -226,8 +210,8 @@ class SqlSummary:
         for row in rows:
             figures = ChecklistFigures(row.checklist_id, row.kind, row.title,
                                            _status_counts(row))  # fmt: skip
-            figures.onsite_measured, figures.onsite_median_min, figures.onsite_p90_min = (
-                onsite.get(row.checklist_id, (0, None, None))
+            figures.onsite_measured, figures.onsite_median_min, figures.onsite_p90_min = onsite.get(
+                row.checklist_id, (0, None, None)
             )
             found.append(figures)
         return found
@@ -401,6 +385,7 @@ class SqlSummary:
             recent=[followup_from_row(row, self.today) for row in recent],
         )  # fmt: skip
 
+
 @dataclass
 class _FollowUps:
     open: int
@@ -424,40 +409,3 @@ def source_report(conn: Connection, scope: VisitScope, found: Summary) -> Source
     ).scalar_one())  # fmt: skip
     kept = found.totals.visits
     return SourceReport(files_read=readable, visits_kept=kept, filtered_out=readable - kept)
-
-
-FOLLOWUP_COLUMNS = [
-    followups.c.item_id, followups.c.visit_id, followups.c.step_id, followups.c.number,
-    V.kind, V.checklist_id, V.status, V.customer, V.engineer, followups.c.problem,
-    followups.c.owner, followups.c.due, closures.c.content,
-]  # fmt: skip
-FOLLOWUPS_JOINED = followups.join(visits, visits.c.visit_id == followups.c.visit_id).outerjoin(
-    closures, closures.c.item_id == followups.c.item_id
-)
-
-
-def followup_from_row(row: Any, today: date) -> FollowUp:
-    """A follow-up as followups/items.py makes it, with its closure, from FOLLOWUP_COLUMNS."""
-    due = row.due if isinstance(row.due, date) or row.due is None else date.fromisoformat(
-        str(row.due))  # fmt: skip
-    closure = row.content
-    return FollowUp(
-        item_id=row.item_id, visit_id=row.visit_id, step_id=row.step_id, number=row.number,
-        kind=row.kind, checklist_id=row.checklist_id, visit_status=row.status,
-        customer=row.customer, engineer=row.engineer, problem=row.problem, owner=row.owner,
-        due=due, overdue=closure is None and due is not None and due < today,
-        closed_at=None if closure is None else datetime.fromisoformat(
-            closure["closed_at"].replace("Z", "+00:00")),
-        closed_by=None if closure is None else closure.get("closed_by"),
-        closing_note=None if closure is None else closure.get("note"),
-    )  # fmt: skip
-
-
-def list_followups(
-    conn: Connection, scope: VisitScope, today: date, item: str | None = None
-) -> list[FollowUp]:
-    """Every follow-up of the visits this scope may read (or the one named `item`)."""
-    query = sa.select(*FOLLOWUP_COLUMNS).select_from(FOLLOWUPS_JOINED).where(scope.where())
-    if item is not None:
-        query = query.where(followups.c.item_id == item)
-    return [followup_from_row(row, today) for row in conn.execute(query)]

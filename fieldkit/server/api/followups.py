@@ -44,13 +44,13 @@ def list_followups(
     """`followups list --json` over the visits this token may read: overdue first, then
     open, then closed. `which`: all, open (overdue included) or overdue; `item`: one id."""
     from fieldkit.followups.service import listing_order
-    from fieldkit.server import db, reports
+    from fieldkit.server import db, listings
 
     wanted = {"all": None, "open": ("open", "overdue"), "overdue": ("overdue",)}
     if which not in wanted:
         raise HTTPException(422, "which is all, open or overdue")
     with request.app.state.engine.connect() as conn:
-        items = reports.list_followups(conn, db.VisitScope.of(user), today or date.today(), item)
+        items = listings.list_followups(conn, db.VisitScope.of(user), today or date.today(), item)
     statuses = wanted[which]
     kept = [found for found in items if statuses is None or found.status in statuses]
     return [found.to_json() for found in sorted(kept, key=listing_order)]

@@ -17,7 +17,7 @@ from fieldkit.report.pipeline import ExportContext, Masking, PreparedVisit
 from fieldkit.report.rows import RowMaker
 from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
-from fieldkit.server import db, reports
+from fieldkit.server import db, listings, reports
 from fieldkit.server.api.reports import parse_lang, report_filters
 from fieldkit.server.auth import COOKIE, PageUser, require_role, user_of
 from fieldkit.server.exports import ORIGIN, stored_record
@@ -45,8 +45,8 @@ def html_report(
     exporter = HtmlExporter(Path("unused.html"), ExportContext(rows, Masking(None), shown, "visit"))
     with request.app.state.engine.connect() as conn:
         summary = reports.summary(conn, filters, scope, settings.sla, shown, today)
-        where = reports.filtered(filters, scope)
-        for content in db.newest_records(conn, where, HTML_VISIT_ROWS):
+        where = listings.filtered(filters, scope)
+        for content in listings.newest_records(conn, where, HTML_VISIT_ROWS):
             record = stored_record(content)
             exporter.add(Visit(PreparedVisit(rows.facts(record)), ORIGIN))
         sources = reports.source_report(conn, scope, summary)
