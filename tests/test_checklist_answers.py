@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldkit.checklist.answers import AnswerError, display_answer, judge, parse_answer
+from fieldkit.checklist.answers import AnswerError, parse_answer
+from fieldkit.checklist.judging import display_answer, judge
 from fieldkit.checklist.load import load_checklist
 from fieldkit.checklist.models import AnyStep, Checklist
 from fieldkit.paths import builtin_checklists_dir

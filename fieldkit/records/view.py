@@ -312,7 +312,7 @@ def _value_text(answer: StepAnswer, step: Any, checklist: Checklist | None, lang
     if answer.value is None:
         return ""
     if step is not None:
-        from fieldkit.checklist.answers import display_answer
+        from fieldkit.checklist.judging import display_answer
 
         try:
             return display_answer(step, answer.value, lang, checklist)  # type: ignore[arg-type]

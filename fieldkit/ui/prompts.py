@@ -15,14 +15,9 @@ from typing import Protocol
 
 from rich.console import Console
 
-from fieldkit.checklist.answers import (
-    AnswerError,
-    AnswerValue,
-    display_answer,
-    followup_due,
-    parse_answer,
-)
+from fieldkit.checklist.answers import AnswerError, followup_due, parse_answer
 from fieldkit.checklist.handtyped import dragged_path, fold_width
+from fieldkit.checklist.judging import AnswerValue, display_answer
 from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep, RecordStep
 from fieldkit.errors import FieldkitError
 from fieldkit.records.atomic import SaveFailed

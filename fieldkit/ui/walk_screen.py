@@ -16,7 +16,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from fieldkit.checklist.answers import Judgement, display_answer
+from fieldkit.checklist.judging import Judgement, display_answer
 from fieldkit.checklist.models import (
     AnyStep,
     AttachmentStep,

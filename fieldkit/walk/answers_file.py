@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit import yamlsafe
-from fieldkit.checklist.answers import AnswerError, Judgement, parse_answer
+from fieldkit.checklist.answers import AnswerError, parse_answer
+from fieldkit.checklist.judging import Judgement
 from fieldkit.checklist.models import Checklist, CheckStep, PingStep
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.text import Text

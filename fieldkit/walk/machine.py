@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fieldkit.checklist.answers import AnswerError, AnswerValue, Judgement, judge, parse_answer
+from fieldkit.checklist.answers import AnswerError, parse_answer
 from fieldkit.checklist.conditions import holds, named_steps, skip_reason
+from fieldkit.checklist.judging import AnswerValue, Judgement, judge
 from fieldkit.checklist.models import (
     AnyStep,
     AttachmentStep,
