@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
@@ -24,11 +23,11 @@ from typing import Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from fieldkit.errors import UserInputError
+from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.lang import Lang
 from fieldkit.paths import data_dir
 from fieldkit.text import Text
-from fieldkit.yamlsafe import load_model
+from fieldkit.yamlsafe import LoadedYaml, load_model, load_yaml, validate
 
 SLA_FILE = "sla.yaml"
 _GRADE_ID = r"^[a-z][a-z0-9-]*$"
@@ -219,12 +218,6 @@ class Sla(_Strict):
         _require_unique("circuit grade", [c.id for c in self.circuit_grades.grades])
         _require_unique("customer class", [c.id for c in self.customer_classes])
         _require_unique("fault channel", [c.id for c in self.fault_channels])
-        # Records store these ids (fieldkit.records.models), and reports look each one up here.
-        from fieldkit.records.models import Grade as RecordGrade
-        from fieldkit.records.models import OrderType as RecordOrderType
-
-        _require_ids("grade", [grade.id for grade in self.grades], RecordGrade)
-        _require_ids("order type", [order.id for order in self.order_types], RecordOrderType)
         shares = [order.reference_share_percent for order in self.order_types]
         if all(share is not None for share in shares):
             total = sum(share for share in shares if share is not None)
@@ -306,17 +299,29 @@ def _require_unique(what: str, ids: list[str]) -> None:
         seen.add(item_id)
 
 
-def _require_ids(what: str, ids: list[str], record_ids: type[Enum]) -> None:
-    expected = [member.value for member in record_ids]
-    missing = [item for item in expected if item not in ids]
-    unknown = [item for item in ids if item not in expected]
-    if missing or unknown:
-        problem = (
-            f"unknown {what} {unknown[0]!r}" if unknown else f"{what} {missing[0]!r} is missing"
-        )
-        raise ValueError(
-            f"{problem}: visit records hold exactly the {what}s {', '.join(expected)}"
-        )
+def _record_id_problems(loaded: LoadedYaml, sla: Sla, builtin: Sla) -> list[str]:
+    """The grades and order types a file must list: exactly the built-in ones, which are the
+    ids visit records hold."""
+    problems = []
+    for what, key, ids, expected in (
+        ("grade", "grades", [g.id for g in sla.grades], [g.id for g in builtin.grades]),
+        (
+            "order type",
+            "order_types",
+            [o.id for o in sla.order_types],
+            [o.id for o in builtin.order_types],
+        ),
+    ):
+        known = f"visit records hold exactly the {what}s {', '.join(expected)}"
+        for index, item_id in enumerate(ids):
+            if item_id not in expected:
+                problems.append(
+                    loaded.problem((key, index, "id"), f"unknown {what} {item_id!r}: {known}")
+                )
+        for item_id in expected:
+            if item_id not in ids:
+                problems.append(loaded.problem((key,), f"{what} {item_id!r} is missing: {known}"))
+    return problems
 
 
 def default_sla_path() -> Path:
@@ -328,7 +333,14 @@ def load_sla(path: str | Path | None = None) -> Sla:
 
     A broken file raises ValidationFailed with file:line:col lines, like a checklist.
     """
-    return builtin_sla() if path is None else load_model(path, Sla)
+    if path is None:
+        return builtin_sla()
+    loaded = load_yaml(path)
+    sla = validate(loaded, Sla)
+    problems = _record_id_problems(loaded, sla, builtin_sla())
+    if problems:
+        raise ValidationFailed(problems)
+    return sla
 
 
 @cache

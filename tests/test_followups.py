@@ -26,8 +26,8 @@ from fieldkit.followups.closures import (
 from fieldkit.followups.items import followup_items, parse_item_ref
 from fieldkit.followups.service import close_item, list_followups
 from fieldkit.records.models import StepAnswer
+from fieldkit.records.sources import NoteKind
 from fieldkit.records.store import RecordStore
-from fieldkit.report.sources import NoteKind
 
 AFTER = datetime(2024, 6, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 

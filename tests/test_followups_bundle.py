@@ -12,12 +12,13 @@ from cli_runner import invoke
 from followups_support import team
 from test_report_helpers import TODAY
 
+from fieldkit.bundle import write_bundle
 from fieldkit.followups.closures import CLOSURES_DIR, closure_path
 from fieldkit.followups.service import close_item, list_followups
-from fieldkit.records.bundle import MANIFEST_FILE, write_bundle
+from fieldkit.records.loading import MANIFEST_FILE
+from fieldkit.records.sources import NoteKind
 from fieldkit.records.store import RecordStore
 from fieldkit.report.pipeline import ReportOptions, summarize
-from fieldkit.report.sources import NoteKind
 
 CHINA = timezone(timedelta(hours=8))
 CLOSED = datetime(2024, 5, 30, 16, 45, tzinfo=CHINA)

@@ -16,9 +16,9 @@ from test_report_helpers import TODAY, write
 from fieldkit.followups.closures import CLOSURES_DIR
 from fieldkit.followups.service import close_item
 from fieldkit.records.models import VisitRecord
+from fieldkit.records.sources import NoteKind
 from fieldkit.records.store import RecordStore
 from fieldkit.report.pipeline import ReportOptions, export, summarize
-from fieldkit.report.sources import NoteKind
 
 CHINA = timezone(timedelta(hours=8))
 FIRST_CLOSE = datetime(2024, 5, 30, 16, 45, tzinfo=CHINA)

@@ -20,9 +20,9 @@ import pytest
 from cli_runner import invoke
 from records_factory import CHINA, completed, fields, snapshot
 
+from fieldkit.bundle import write_bundle
 from fieldkit.errors import UserInputError
 from fieldkit.records.attachments import MAX_ATTACHMENT_BYTES
-from fieldkit.records.bundle import write_bundle
 from fieldkit.records.loading import RecordUnreadable, read_record_file
 from fieldkit.records.lock import LOCK_FILE, VisitLocked, _pid_alive
 from fieldkit.records.store import RecordStore

@@ -18,10 +18,10 @@ from test_report_helpers import (
 )
 
 from fieldkit.records.models import Grade, StepAnswer
+from fieldkit.records.sources import NoteKind, SourceReport
 from fieldkit.report.filters import Filters
 from fieldkit.report.kpi import median, percentile
 from fieldkit.report.pipeline import ReportOptions, summarize
-from fieldkit.report.sources import NoteKind, SourceReport
 from fieldkit.report.summary import Summary
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from test_report_helpers import TODAY, at, make, record_bytes, turnup_answers, write
 
+from fieldkit.bundle import write_bundle
 from fieldkit.errors import UserInputError
-from fieldkit.records.bundle import write_bundle
+from fieldkit.records.sources import NoteKind, VisitReader
 from fieldkit.records.store import RecordStore
 from fieldkit.report.pipeline import ReportOptions, summarize
-from fieldkit.report.safezip import ZipLimits
-from fieldkit.report.sources import NoteKind, VisitReader
+from fieldkit.safezip import ZipLimits
 
 
 def two_visits(root: Path) -> list[str]:

@@ -14,12 +14,12 @@ from test_report_helpers import TODAY
 from test_report_kpi import build_team
 from test_report_sources import rewrite_zip
 
-from fieldkit.records.bundle import write_bundle
+from fieldkit.bundle import write_bundle
+from fieldkit.records import workers
 from fieldkit.records.models import content_digest
+from fieldkit.records.sources import RecordJob
 from fieldkit.records.store import RecordStore
-from fieldkit.report import workers
 from fieldkit.report.pipeline import ReportOptions, export
-from fieldkit.report.sources import RecordJob
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def list_command(
     from fieldkit.cli.report import print_source_notes
     from fieldkit.followups.service import Which, list_followups
     from fieldkit.paths import records_dir
-    from fieldkit.report.workers import default_workers
+    from fieldkit.records.workers import default_workers
 
     which: Which = "overdue" if overdue else "open" if open_only else "all"
     if server is not None:

@@ -22,9 +22,9 @@ from fieldkit.cli.sync import TokenOption
 
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
+    from fieldkit.records.sources import SourceReport
     from fieldkit.report.filters import Filters
     from fieldkit.report.pipeline import ReportOptions
-    from fieldkit.report.sources import SourceReport
 
 
 class Format(str, Enum):
@@ -160,9 +160,9 @@ def _options(
     lang: LangChoice | None,
     sla: Path | None,
 ) -> ReportOptions:
+    from fieldkit.records.sources import check_sources
     from fieldkit.report.filters import Filters
     from fieldkit.report.pipeline import ReportOptions
-    from fieldkit.report.sources import check_sources
     from fieldkit.sla import load_sla
 
     check_sources(sources)
@@ -196,7 +196,7 @@ def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from fieldkit.report.sources import count_record_files
+    from fieldkit.records.sources import count_record_files
     from fieldkit.text import Text
 
     total = count_record_files(sources)

@@ -226,8 +226,8 @@ def bundle_visits(
     supervisor."""
     from datetime import date
 
+    from fieldkit.bundle import write_bundle
     from fieldkit.errors import UserInputError
-    from fieldkit.records.bundle import write_bundle
 
     start: date | None = None
     if since is not None:

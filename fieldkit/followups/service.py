@@ -29,9 +29,9 @@ from fieldkit.followups.items import (
 )
 from fieldkit.records.atomic import SaveFailed, make_private_dir, write_atomic
 from fieldkit.records.models import VisitRecord, verify_digest
+from fieldkit.records.sources import NoteKind, SourceReport, VisitReader
 from fieldkit.records.store import RecordStore, local_now
-from fieldkit.report.safezip import ZipLimits
-from fieldkit.report.sources import NoteKind, SourceReport, VisitReader
+from fieldkit.safezip import ZipLimits
 
 Which = Literal["all", "open", "overdue"]
 _STATUS_ORDER = {"overdue": 0, "open": 1, "closed": 2}

@@ -24,6 +24,7 @@ from fieldkit.records.models import (
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 
 RECORD_FILE = "visit.json"
+MANIFEST_FILE = "manifest.json"  # what a bundle holds (fieldkit/bundle.py)
 # A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 # The store folds the journal into visit.json once it outgrows max(4 MB, visit.json).

@@ -13,6 +13,7 @@ import csv
 from datetime import date, datetime
 from pathlib import Path
 
+from fieldkit.records.sources import SourceReport, Visit
 from fieldkit.report.formulas import as_inert_text
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import (
@@ -23,7 +24,6 @@ from fieldkit.report.rows import (
     Cell,
     satisfaction_rows,
 )
-from fieldkit.report.sources import SourceReport, Visit
 from fieldkit.report.summary import Summary
 
 

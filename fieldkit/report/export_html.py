@@ -14,10 +14,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from fieldkit.records.sources import SourceReport, Visit
 from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
 from fieldkit.report.rows import VISIT_COLUMNS, Cell
-from fieldkit.report.sources import SourceReport, Visit
 from fieldkit.report.summary import Summary
 from fieldkit.report.tables import (
     SummaryTable,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fieldkit.records.sources import SourceReport, Visit
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
-from fieldkit.report.sources import SourceReport, Visit
 from fieldkit.report.summary import Summary
 
 FORMAT = "fieldkit.report/1"

@@ -26,6 +26,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from fieldkit.records.sources import SourceReport, Visit
 from fieldkit.report.formulas import runs_as_formula
 from fieldkit.report.labels import label
 from fieldkit.report.pipeline import ExportContext, Needs, PreparedVisit
@@ -37,7 +38,6 @@ from fieldkit.report.rows import (
     Cell,
     Column,
 )
-from fieldkit.report.sources import SourceReport, Visit
 from fieldkit.report.summary import Summary
 from fieldkit.report.tables import SummaryTable, display_value, notes_table, summary_tables
 

@@ -20,17 +20,17 @@ from fieldkit.followups.service import note_closure_problems
 from fieldkit.lang import Lang
 from fieldkit.paths import records_dir
 from fieldkit.records.models import VisitRecord
+from fieldkit.records.sources import Item, Progress, SourceReport, Visit, VisitReader
+from fieldkit.records.workers import default_workers
 from fieldkit.report.facts import VisitFacts
 from fieldkit.report.filters import Filters
 from fieldkit.report.kpi import SummaryBuilder
 from fieldkit.report.redact import Redactor, sensitive_values
 from fieldkit.report.rows import Cell, RowMaker
-from fieldkit.report.safezip import ZipLimits
-from fieldkit.report.sources import Item, Progress, SourceReport, Visit, VisitReader
 from fieldkit.report.summary import Summary
 from fieldkit.report.titles import StepTitles
-from fieldkit.report.workers import default_workers
 from fieldkit.safeio import check_output_path
+from fieldkit.safezip import ZipLimits
 from fieldkit.sla import Sla, load_sla
 
 FORMATS = ("csv", "xlsx", "html", "json")
@@ -47,7 +47,7 @@ class ReportOptions:
     sla: Sla | None = None  # None: the built-in data/sla.yaml
     limits: ZipLimits = field(default_factory=ZipLimits)
     on_file: Progress | None = None  # called after each record file, with the count so far
-    workers: int | None = None  # processes reading records; None: one per CPU (workers.py)
+    workers: int | None = None  # processes reading records; None: one per CPU (records/workers.py)
 
 
 class Masking:

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Literal, cast
 
 from fieldkit.lang import Lang
+from fieldkit.records.sources import SourceReport
 from fieldkit.report.labels import column_label, label
 from fieldkit.report.rows import Cell
-from fieldkit.report.sources import SourceReport
 from fieldkit.report.summary import Summary
 
 # "verdict": a ping verdict code (ok), shown to people by its name (连接正常; `shown`).

@@ -15,11 +15,11 @@ from fieldkit.followups.closures import Closure, ClosureSet
 from fieldkit.lang import Lang
 from fieldkit.records.migrations import migrate
 from fieldkit.records.models import VisitRecord
+from fieldkit.records.sources import Visit
 from fieldkit.report.filters import Filters
 from fieldkit.report.pipeline import ExportContext, Masking, Preparer, make_exporter
 from fieldkit.report.redact import Redactor, sensitive_values
 from fieldkit.report.rows import RowMaker
-from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
 from fieldkit.server import db, listings, reports
 from fieldkit.sla import Sla

@@ -23,10 +23,10 @@ from sqlalchemy.engine import Connection
 from fieldkit.followups.items import FollowUp
 from fieldkit.lang import Lang
 from fieldkit.records.models import Outcome, VisitStatus
+from fieldkit.records.sources import SourceReport
 from fieldkit.report import kpi
 from fieldkit.report.filters import Filters
 from fieldkit.report.labels import label
-from fieldkit.report.sources import SourceReport
 from fieldkit.report.summary import (
     ChecklistFigures,
     EngineerFigures,

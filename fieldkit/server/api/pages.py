@@ -12,10 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from fieldkit.records.sources import Visit
 from fieldkit.report.export_html import HTML_VISIT_ROWS, HtmlExporter
 from fieldkit.report.pipeline import ExportContext, Masking, PreparedVisit
 from fieldkit.report.rows import RowMaker
-from fieldkit.report.sources import Visit
 from fieldkit.report.titles import StepTitles
 from fieldkit.server import db, listings, reports
 from fieldkit.server.api.reports import parse_lang, report_filters

@@ -22,24 +22,35 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from fieldkit.errors import FieldkitError, UserInputError
-from fieldkit.records.bundle import MANIFEST_FILE
 from fieldkit.records.loading import (
+    MANIFEST_FILE,
     RECORD_FILE,
     iter_record_files,
     parse_checked_record,
     read_checked_record_file,
 )
 from fieldkit.records.models import VisitRecord, VisitStatus
-from fieldkit.report.filters import Filters
-from fieldkit.report.safezip import SafeZip, UnsafeZip, ZipLimits
-from fieldkit.report.workers import read_in_order
+from fieldkit.records.workers import read_in_order
 from fieldkit.safeio import parse_json
+from fieldkit.safezip import SafeZip, UnsafeZip, ZipLimits
 
 NOTES_KEPT = 200
 Item = TypeVar("Item")
+
+
+class RecordFilter(Protocol):
+    """Which records a reader keeps (the report's filters, fieldkit.report.filters); picklable
+    for the worker processes."""
+
+    def matches(self, record: VisitRecord) -> bool: ...
+
+
+class EveryRecord:
+    def matches(self, record: VisitRecord) -> bool:
+        return True
 
 
 class NoteKind(str, Enum):
@@ -157,7 +168,7 @@ class RecordReading(Generic[Item]):
     plain data and a picklable `prepare`; what `prepare` returns is all the rest of the
     report sees of the record."""
 
-    filters: Filters
+    filters: RecordFilter
     include_changed: bool
     prepare: Callable[[VisitRecord], Item]
 
@@ -207,7 +218,7 @@ class VisitReader(Generic[Item]):
         self,
         sources: list[Path],
         *,
-        filters: Filters | None = None,
+        filters: RecordFilter | None = None,
         include_changed: bool = False,
         limits: ZipLimits | None = None,
         on_file: Progress | None = None,
@@ -216,7 +227,7 @@ class VisitReader(Generic[Item]):
     ) -> None:
         check_sources(sources)
         self.sources = sources
-        self.filters = filters or Filters()
+        self.filters = filters or EveryRecord()
         self.include_changed = include_changed
         self.limits = limits or ZipLimits()
         self.on_file = on_file

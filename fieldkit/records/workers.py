@@ -22,7 +22,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from fieldkit.report.sources import ReadOutcome, RecordJob, RecordReading
+    from fieldkit.records.sources import ReadOutcome, RecordJob, RecordReading
 
 PARALLEL_AFTER = 500  # files read in this process before workers start
 CHUNK = 32  # jobs per task sent to a worker: fewer round trips, still a smooth progress bar

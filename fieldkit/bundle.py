@@ -11,7 +11,7 @@ manifest.json:
      "visits": [{"visit_id", "digest", "checklist_id", "engineer", "started_at", "finished_at",
                  "outcome", "files": [{"path", "sha256", "size"}]}],
      "closures": [{"item_id", "path", "sha256", "size"}]}
-The reports (fieldkit/report/sources.py) check each record's digest against the manifest.
+The reports (fieldkit/records/sources.py) check each record's digest against the manifest.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError
 from fieldkit.followups.closures import StoredClosure, closures_to_bundle
 from fieldkit.records.attachments import ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES
-from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, parse_record
+from fieldkit.records.loading import MANIFEST_FILE, MAX_RECORD_BYTES, RECORD_FILE, parse_record
 from fieldkit.records.models import Attachment, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import RecordStore, local_now
 from fieldkit.safeio import (
@@ -44,7 +44,6 @@ from fieldkit.safeio import (
     read_chunks,
 )
 
-MANIFEST_FILE = "manifest.json"
 BUNDLE_FORMAT = "fieldkit-bundle"
 BUNDLE_FORMAT_VERSION = 1
 
