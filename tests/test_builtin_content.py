@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from fieldkit.checklist.condition_models import StepCondition
 from fieldkit.checklist.load import load_checklist
 from fieldkit.checklist.models import (
     Checklist,
@@ -21,7 +22,6 @@ from fieldkit.checklist.models import (
     PingStep,
     RecordStep,
     SerialRecord,
-    StepCondition,
 )
 from fieldkit.paths import builtin_checklists_dir, data_dir
 from fieldkit.sla import load_sla

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from fieldkit.checklist.condition_models import Condition
 from fieldkit.checklist.conditions import describe, holds, skip_reason
-from fieldkit.checklist.models import Condition
 
 parse = TypeAdapter(Condition).validate_python
 

@@ -442,5 +442,3 @@ def followup_due(raw: Any, now: datetime | None = None) -> str | None:
         return read_date(str(raw), today).isoformat()
     except NotADate:
         return None
-
-

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fieldkit.checklist.models import (
+from fieldkit.checklist.condition_models import (
     AllCondition,
     AnyCondition,
     Condition,

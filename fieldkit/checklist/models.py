@@ -7,7 +7,8 @@ by calling `Checklist.model_validate` on raw YAML: that path adds line numbers a
 
 Step classes form two levels of discriminated unions: `type` picks the step class, and for
 `type: record` the `input` key picks the record class. Code that handles steps uses
-`isinstance(step, RecordStep)` (any record) or the concrete classes.
+`isinstance(step, RecordStep)` (any record) or the concrete classes. A step's `when` is a
+condition of condition_models.py.
 """
 
 from __future__ import annotations
@@ -15,24 +16,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    field_validator,
-)
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN, STEP_ID_PATTERN
+from fieldkit.checklist.condition_models import Condition
+from fieldkit.checklist.ids import CHECKLIST_ID_PATTERN
+from fieldkit.checklist.model_base import StepId, StrictModel
 from fieldkit.checklist.regex_safety import backtracking_risk
 from fieldkit.lang import Lang
 from fieldkit.text import Text
 
 SCHEMA_VERSION = 1
 
-StepId = Annotated[str, Field(pattern=STEP_ID_PATTERN, max_length=64)]
 Kind = Literal["turnup", "inspection", "visit", "repair", "tools"]
 RecordInput = Literal[
     "text",
@@ -46,89 +41,11 @@ RecordInput = Literal[
     "datetime",
     "serial",
 ]
-# A value a condition compares an answer with.
-Scalar = bool | int | float | str
 
 
 def _problem(message: str) -> PydanticCustomError:
     """A validation error whose message is shown as is (no "Value error, " prefix)."""
     return PydanticCustomError("checklist", message)
-
-
-class _Model(BaseModel):
-    # NaN or infinity as a bound (`min: .nan`) would let every comparison pass or fail silently.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-# --- conditions -------------------------------------------------------------------------------
-
-
-class StepCondition(_Model):
-    """Holds when the answer of an earlier step equals a value, is one of values, or is in a range.
-
-    For a multi_choice step, `equals` holds when that value is among the chosen ones and `one_of`
-    when any chosen value is listed. A range gives `min`, `max` or both (bounds included).
-    """
-
-    step: StepId
-    equals: Scalar | None = None
-    one_of: list[Scalar] | None = Field(default=None, min_length=1)
-    min: float | None = None
-    max: float | None = None
-
-    @property
-    def test_count(self) -> int:
-        """How many of the three tests are given; a loaded checklist always has exactly one."""
-        tests = [self.equals is not None, self.one_of is not None]
-        tests.append(self.min is not None or self.max is not None)
-        return sum(tests)
-
-
-class AllCondition(_Model):
-    """Holds when every condition in the list holds."""
-
-    all: list[Condition] = Field(min_length=1)
-
-
-class AnyCondition(_Model):
-    """Holds when at least one condition in the list holds."""
-
-    any: list[Condition] = Field(min_length=1)
-
-
-class NotCondition(_Model):
-    """Holds when the inner condition does not."""
-
-    not_: Condition = Field(alias="not")
-
-
-# Tags appear in pydantic error locations; they must never equal a YAML key (like `step`), or
-# the location would point at the wrong line.
-_CONDITION_TAGS: dict[str, str] = {
-    "all": "all-condition",
-    "any": "any-condition",
-    "not": "not-condition",
-    "step": "step-condition",
-}
-
-
-def _condition_kind(value: Any) -> str:
-    """Pick the condition class from its keys, so errors name one class and not all four."""
-    if isinstance(value, dict):
-        key = next((key for key in ("all", "any", "not") if key in value), "step")
-    else:
-        kinds: dict[type, str] = {AllCondition: "all", AnyCondition: "any", NotCondition: "not"}
-        key = kinds.get(type(value), "step")
-    return _CONDITION_TAGS[key]
-
-
-Condition = Annotated[
-    Annotated[StepCondition, Tag(_CONDITION_TAGS["step"])]
-    | Annotated[AllCondition, Tag(_CONDITION_TAGS["all"])]
-    | Annotated[AnyCondition, Tag(_CONDITION_TAGS["any"])]
-    | Annotated[NotCondition, Tag(_CONDITION_TAGS["not"])],
-    Discriminator(_condition_kind),
-]
 
 
 # --- parts of steps ---------------------------------------------------------------------------
@@ -137,7 +54,7 @@ Condition = Annotated[
 LightState = Literal["on", "off", "steady", "blinking", "normal", "traffic"]
 
 
-class Light(_Model):
+class Light(StrictModel):
     """An indicator light and the state to expect, e.g. `{name: PW, state: on}`.
 
     `normal` is what the seed writes for most lights (是否正常: whatever the device's manual
@@ -162,21 +79,21 @@ _LIGHT_STATES = {
 }
 
 
-class OnFail(_Model):
+class OnFail(StrictModel):
     """What to tell the engineer when a check is answered no, and whether the visit goes on."""
 
     guidance: Text
     can_continue: bool = True
 
 
-class Range(_Model):
+class Range(StrictModel):
     """A closed band; either bound may be left out."""
 
     min: float | None = None
     max: float | None = None
 
 
-class Choice(_Model):
+class Choice(StrictModel):
     """One option of a choice step; `label` defaults to the value itself."""
 
     value: str = Field(min_length=1)
@@ -198,7 +115,7 @@ class Choice(_Model):
         return self.label.get(lang) if self.label else self.value
 
 
-class ToolItem(_Model):
+class ToolItem(StrictModel):
     """One line of a packing list."""
 
     id: StepId
@@ -210,7 +127,7 @@ class ToolItem(_Model):
 # --- steps ------------------------------------------------------------------------------------
 
 
-class Step(_Model):
+class Step(StrictModel):
     """Keys every step has. `when` makes the step conditional on earlier answers."""
 
     id: StepId
@@ -413,7 +330,7 @@ def can_fail(step: AnyStep) -> bool:
 # --- the file ---------------------------------------------------------------------------------
 
 
-class Checklist(_Model):
+class Checklist(StrictModel):
     """One checklist file."""
 
     schema_: int = Field(alias="schema", json_schema_extra={"const": SCHEMA_VERSION})
@@ -451,7 +368,3 @@ class Checklist(_Model):
     def step_index(self, step_id: str) -> int | None:
         """The 0-based position of the step with this id, or None."""
         return next((i for i, step in enumerate(self.steps) if step.id == step_id), None)
-
-
-for _model in (AllCondition, AnyCondition, NotCondition, StepCondition):
-    _model.model_rebuild()

@@ -10,22 +10,24 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from fieldkit.checklist.models import (
+from fieldkit.checklist.condition_models import (
     AllCondition,
     AnyCondition,
+    Condition,
+    NotCondition,
+    StepCondition,
+)
+from fieldkit.checklist.models import (
     AnyStep,
     Checklist,
     CheckStep,
     ChoiceRecord,
-    Condition,
     DateRecord,
     InstructionStep,
-    NotCondition,
     NumberRecord,
     PingStep,
     Range,
     RecordStep,
-    StepCondition,
     ToolsStep,
     can_fail,
 )
