@@ -114,7 +114,7 @@ def _write_zip(
             file, "w", compression=zipfile.ZIP_DEFLATED
         ) as bundle:
             for record, folder, data in chosen:
-                files = [_add(bundle, f"{record.visit_id}/{RECORD_FILE}", data)]
+                files = [_write_member(bundle, f"{record.visit_id}/{RECORD_FILE}", data)]
                 listed = {a.stored_path: a for answer in record.answers for a in answer.attachments}
                 for attachment in listed.values():
                     entry = _add_attachment(bundle, record.visit_id, folder, attachment, result)
@@ -131,7 +131,7 @@ def _write_zip(
                 "visits": visits,
                 "closures": [
                     {"item_id": stored.closure.item_id,
-                     **_add(bundle, stored.entry_name, stored.data)}
+                     **_write_member(bundle, stored.entry_name, stored.data)}
                     for stored in closures
                 ],
             }
@@ -189,7 +189,7 @@ def _add_attachment(
     return {"path": name, "sha256": digest.hexdigest(), "size": size}
 
 
-def _add(bundle: zipfile.ZipFile, name: str, content: bytes) -> dict[str, Any]:
+def _write_member(bundle: zipfile.ZipFile, name: str, content: bytes) -> dict[str, Any]:
     bundle.writestr(name, content)
     return {"path": name, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
 

@@ -185,7 +185,7 @@ def test_xlsx_text_stays_text_and_a_full_sheet_continues(
     from fieldkit.report import export_xlsx
 
     monkeypatch.setattr(export_xlsx, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
-    book = export_xlsx._Book(tmp_path / "odd.xlsx")
+    book = export_xlsx._StreamedBook(tmp_path / "odd.xlsx")
     sheet = export_xlsx._Sheet(book, "Steps", VISIT_COLUMNS[:3])
     odd_texts = ["=1+1", " a <b> & c ", "bell\x07", "12", "http://x.test/"]
     for text in odd_texts:
@@ -401,7 +401,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_user_error_before_any_read
         raise AssertionError("sources read although the report cannot be written")
 
     monkeypatch.setattr(pipeline.tempfile, "mkstemp", denied)
-    monkeypatch.setattr(pipeline, "_run", no_reading)
+    monkeypatch.setattr(pipeline, "_read_and_summarize", no_reading)
     with pytest.raises(UserInputError, match=r"cannot write .*report\.csv: Permission denied"):
         export_to(team, tmp_path, "csv")
 

@@ -103,7 +103,7 @@ def written_by_fieldkit(column: list[str]) -> bytes:
     """The column written by the export's own sheet writer."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fieldkit.xlsx"
-        book = export_xlsx._Book(path)
+        book = export_xlsx._StreamedBook(path)
         sheet = export_xlsx._Sheet(book, "Steps", TEXT_COLUMN)
         for text in column:
             sheet.add([text])
@@ -152,7 +152,7 @@ def test_text_that_looks_like_rich_text_xml_stays_text_on_every_sheet(tmp_path: 
     markup into the workbook, on the data sheets (fieldkit's writer) or the Summary (XlsxWriter)."""
     text = "<r><t>injected</t></r>"
     path = tmp_path / "rich.xlsx"
-    book = export_xlsx._Book(path)
+    book = export_xlsx._StreamedBook(path)
     summary = book.workbook.add_worksheet("Summary")
     sheet = export_xlsx._Sheet(book, "Steps", TEXT_COLUMN)
     sheet.add([text])
@@ -168,13 +168,14 @@ def test_text_that_looks_like_rich_text_xml_stays_text_on_every_sheet(tmp_path: 
 
 
 def test_touch_point_1_style_index_is_the_one_xlsxwriter_writes() -> None:
-    """_Book.style_attribute reads Format._get_xf_index(), which XlsxWriter keeps private."""
+    """_StreamedBook.style_attribute reads Format._get_xf_index(), which XlsxWriter keeps
+    private."""
     assert hasattr(xlsxwriter.format.Format, "_get_xf_index"), (
         f"Format._get_xf_index is gone {UPGRADE_HINT}"
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "styles.xlsx"
-        book = export_xlsx._Book(path)
+        book = export_xlsx._StreamedBook(path)
         sheet = book.workbook.add_worksheet("Summary")
         kinds = list(book.formats)
         ours = [book.style_attribute(book.formats[kind]) for kind in kinds]
@@ -187,7 +188,7 @@ def test_touch_point_1_style_index_is_the_one_xlsxwriter_writes() -> None:
 
 
 def test_touch_point_2_sheet_parts_are_where_the_rows_are_spliced_in() -> None:
-    """_Book.save finds each data sheet at xl/worksheets/sheet<index + 1>.xml and puts its
+    """_StreamedBook.save finds each data sheet at xl/worksheets/sheet<index + 1>.xml and puts its
     rows before </sheetData>, fixing <dimension ref=...>."""
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, {"constant_memory": True}) as workbook:
@@ -217,7 +218,7 @@ def test_touch_point_3_text_escaping_matches_xlsxwriters_own_function() -> None:
         if xlsxwriter_rich_passthrough(text):
             continue
         theirs = XMLwriter()._escape_data(XMLwriter._escape_control_characters(text))
-        ours = re.sub(r"^<t[^>]*>|</t>$", "", export_xlsx._text(text))
+        ours = re.sub(r"^<t[^>]*>|</t>$", "", export_xlsx._inline_string(text))
         assert ours == theirs, f"{text!r}: XlsxWriter escapes it as {theirs!r} {UPGRADE_HINT}"
 
 

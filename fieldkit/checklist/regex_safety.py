@@ -39,10 +39,10 @@ def backtracking_risk(pattern: str) -> str | None:
         parsed = parser.parse(pattern)
     except Exception:  # the caller reports a pattern that does not compile
         return None
-    return _risk(parsed.data, inside_repeat=None)
+    return _first_risk(parsed.data, inside_repeat=None)
 
 
-def _risk(items: list[tuple[Any, Any]], inside_repeat: tuple[int, int] | None) -> str | None:
+def _first_risk(items: list[tuple[Any, Any]], inside_repeat: tuple[int, int] | None) -> str | None:
     for op, value in items:
         if op in _REPEATS:
             low, high, body = value
@@ -54,16 +54,16 @@ def _risk(items: list[tuple[Any, Any]], inside_repeat: tuple[int, int] | None) -
                     return "a repeat over parts of varying length, such as (a|aa)+ or (\\w+\\s?)*"
                 if _overlapping_alternatives(list(body)):
                     return "a repeat over alternatives that can match the same text, such as (.|x)*"
-            found = _risk(list(body), (low, high) if high > 1 else inside_repeat)
+            found = _first_risk(list(body), (low, high) if high > 1 else inside_repeat)
         elif op is constants.SUBPATTERN:
-            found = _risk(list(value[-1]), inside_repeat)
+            found = _first_risk(list(value[-1]), inside_repeat)
         elif op is constants.BRANCH:
             found = next(
-                (risk for branch in value[1] if (risk := _risk(list(branch), inside_repeat))),
+                (risk for branch in value[1] if (risk := _first_risk(list(branch), inside_repeat))),
                 None,
             )
         elif op in (constants.ASSERT, constants.ASSERT_NOT):
-            found = _risk(list(value[1]), inside_repeat)
+            found = _first_risk(list(value[1]), inside_repeat)
         else:
             found = None
         if found:

@@ -218,7 +218,7 @@ def read_closures(sources: list[Path], limits: ZipLimits | None = None) -> Closu
             for path in iter_closure_files(source):
                 if not found._room(str(path)):
                     return found
-                _add(found, str(path), partial(read_closure_file, path))
+                _add_or_note(found, str(path), partial(read_closure_file, path))
         elif source.is_file() and not _read_bundle(found, source, limits):
             return found
     return found
@@ -251,11 +251,11 @@ def _read_bundle(found: ClosureSet, path: Path, limits: ZipLimits | None) -> boo
                     raise ClosureUnreadable(f"{where}: larger than {MAX_CLOSURE_BYTES} bytes")
                 return parse_closure(data, where)
 
-            _add(found, where, read)
+            _add_or_note(found, where, read)
     return True
 
 
-def _add(found: ClosureSet, where: str, read: Callable[[], Closure]) -> None:
+def _add_or_note(found: ClosureSet, where: str, read: Callable[[], Closure]) -> None:
     try:
         closure = read()
     except ClosureUnreadable as error:

@@ -132,8 +132,8 @@ def followup_items(record: VisitRecord, today: date) -> list[FollowUp]:
                     visit_status=record.status.value,
                     customer=record.customer,
                     engineer=record.engineer,
-                    problem=_text(item.get("problem")),
-                    owner=_text(item.get("owner")),
+                    problem=_text_or_empty(item.get("problem")),
+                    owner=_text_or_empty(item.get("owner")),
                     due=due,
                     overdue=due is not None and due < today,
                 )
@@ -158,7 +158,7 @@ def is_sealed(record: VisitRecord) -> bool:
     return record.status is not VisitStatus.IN_PROGRESS
 
 
-def _text(value: Any) -> str:
+def _text_or_empty(value: Any) -> str:
     return "" if value is None else str(value)
 
 

@@ -39,11 +39,11 @@ class JournalProblem(ValueError):
 
 
 def header(base_sha256: str) -> bytes:
-    return _line({"journal": _FORMAT, "base_sha256": base_sha256})
+    return _json_line({"journal": _FORMAT, "base_sha256": base_sha256})
 
 
 def entry(seq: int, fields: dict[str, Any], answers_len: int, answers: dict[int, Any]) -> bytes:
-    return _line(
+    return _json_line(
         {
             "seq": seq,
             "fields": fields,
@@ -53,7 +53,7 @@ def entry(seq: int, fields: dict[str, Any], answers_len: int, answers: dict[int,
     )
 
 
-def _line(content: dict[str, Any]) -> bytes:
+def _json_line(content: dict[str, Any]) -> bytes:
     return (
         json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
             "utf-8"

@@ -19,13 +19,16 @@ from fieldkit.records.view import (
 
 def render_markdown(record: VisitRecord, lang: Lang) -> str:
     view = visit_view(record, lang)
-    out = [f"# {_md(view.title)}", ""]
-    out += [f"- **{_md(label)}**: {_md(value)}" for _, label, value in view.fields]
+    out = [f"# {_md_escaped(view.title)}", ""]
+    out += [f"- **{_md_escaped(label)}**: {_md_escaped(value)}" for _, label, value in view.fields]
     out.append("")
     for step in view.steps:
-        out.append(f"## {step.number}. {_md(step.title)} `{step.step_id}` - {step.state_label}")
+        heading = f"{step.number}. {_md_escaped(step.title)} `{step.step_id}` - {step.state_label}"
+        out.append(f"## {heading}")
         out.append("")
-        out += [f"{'    ' * level}- {_md(line)}" for level, line in detail_lines(view, step)]
+        out += [
+            f"{'    ' * level}- {_md_escaped(line)}" for level, line in detail_lines(view, step)
+        ]
         out.append("")
     return "\n".join(out)
 
@@ -77,7 +80,7 @@ def _ping_lines(view: VisitView, ping: PingAttemptView) -> list[tuple[int, str]]
     return lines
 
 
-def _md(text: str) -> str:
+def _md_escaped(text: str) -> str:
     """Keep Markdown (and HTML inside it) from reading entered text as markup."""
     escaped = html.escape(text, quote=False)
     for char in "\\`*_[]#|":

@@ -108,7 +108,7 @@ _SCRIPT = """
 """
 
 
-def _text(value: Any) -> str:
+def _row_value_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -122,7 +122,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _cell(value: Any, text: str) -> str:
+def _sortable_td(value: Any, text: str) -> str:
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     sort = ""
     if isinstance(value, datetime):
@@ -214,7 +214,7 @@ class HtmlExporter:
             '<section class="charts">',
             self.figure(
                 self.html_label("ping_verdicts"),
-                hbar([(str(display_value(v.verdict, "verdict", self.lang)), v.count,
+                horizontal_bars([(str(display_value(v.verdict, "verdict", self.lang)), v.count,
                        as_text(v.share, "percent")) for v in summary.ping_verdicts]),
             ),
             self.figure(
@@ -223,7 +223,7 @@ class HtmlExporter:
             ),
             self.figure(
                 self.html_label("top_failing"),
-                hbar([(f"{s.checklist_id}/{s.step_id}", s.count, str(s.count))
+                horizontal_bars([(f"{s.checklist_id}/{s.step_id}", s.count, str(s.count))
                       for s in summary.top_failing_steps]),
             ),
             "</section>",
@@ -241,7 +241,7 @@ class HtmlExporter:
         mask = self.context.mask
         kinds = [column.kind for column in table.columns]
         rows = [
-            "".join(_cell(cell, as_text(display_value(cell, kind, self.lang), kind))
+            "".join(_sortable_td(cell, as_text(display_value(cell, kind, self.lang), kind))
                     for cell, kind in zip(map(mask.cell, row), kinds, strict=True))
             for row in table.rows
         ]
@@ -283,7 +283,9 @@ class HtmlExporter:
         if self._seen > len(rows):
             text = label("shown_of", self.lang).format(shown=len(rows), total=self._seen)
             note = f'<p class="note">{escape(text)}</p>'
-        cells = ["".join(_cell(value, _text(value)) for value in row) for row in rows]
+        cells = [
+            "".join(_sortable_td(value, _row_value_text(value)) for value in row) for row in rows
+        ]
         return self.section(label("visit_list", self.lang), _VISIT_TABLE_COLUMNS, cells,
                             note=note)
 
@@ -296,7 +298,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else "…" + text[-(limit - 1):]
 
 
-def hbar(items: list[tuple[str, int, str]], width: int = 420) -> str:
+def horizontal_bars(items: list[tuple[str, int, str]], width: int = 420) -> str:
     """Horizontal bars: label, value, the text shown at the bar's end."""
     if not items:
         return "<p class='note'>–</p>"

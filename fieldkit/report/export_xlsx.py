@@ -61,9 +61,9 @@ class _Sheet:
     XlsxWriter costs about 6 µs a cell and a report has about 2 million of them, all written
     by the one process that owns the workbook; rendered here, with the few cell types a
     report has, a cell costs well under 1 µs. The rows are put into XlsxWriter's sheet when
-    the workbook is assembled (`_Book.save`)."""
+    the workbook is assembled (`_StreamedBook.save`)."""
 
-    def __init__(self, book: _Book, name: str, columns: list[Column]) -> None:
+    def __init__(self, book: _StreamedBook, name: str, columns: list[Column]) -> None:
         self.book = book
         self.name = name
         self.columns = columns
@@ -82,9 +82,9 @@ class _Sheet:
             sheet.write_string(0, index, column.name, self.book.header)
         sheet.freeze_panes(1, 0)
         self.sheet = sheet
-        self.rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Book.save
+        self.rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _StreamedBook.save
         self.row = 0
-        self.book.parts.append(_Part(sheet, self.rows, self._letters[-1]))
+        self.book.parts.append(_SheetPart(sheet, self.rows, self._letters[-1]))
 
     def add(self, cells: list[Cell]) -> None:
         if self.row + 1 >= EXCEL_MAX_ROWS:
@@ -100,9 +100,8 @@ class _Sheet:
                 continue  # an empty cell is not written at all
             if type(value) is str or isinstance(value, str):
                 quoted = self.book.quote_style if runs_as_formula(value) else ""
-                xml.append(
-                    f'<c r="{letter}{number}"{quoted} t="inlineStr"><is>{_text(value)}</is></c>'
-                )
+                text = _inline_string(value)
+                xml.append(f'<c r="{letter}{number}"{quoted} t="inlineStr"><is>{text}</is></c>')
             elif isinstance(value, bool):
                 xml.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, (int, float)):
@@ -128,7 +127,7 @@ class _Sheet:
 
 
 @dataclass
-class _Part:
+class _SheetPart:
     """One worksheet of a data sheet ("Steps", "Steps (2)", ...) and the file of its rows."""
 
     sheet: Worksheet
@@ -146,7 +145,7 @@ class _Part:
         return _DIMENSION.sub(dimension, head, count=1), found + tail
 
 
-def _text(value: str) -> str:
+def _inline_string(value: str) -> str:
     """A string as an inline-string <t>, exactly as XlsxWriter's write_string writes one:
     cut to Excel's 32,767 UTF-16 units, Excel's _xHHHH_ escapes, XML-escaped, leading or
     trailing white space kept. One difference on purpose: XlsxWriter passes a string that
@@ -175,10 +174,10 @@ def _excel_length(value: str) -> str:
     return value
 
 
-class _Book:
+class _StreamedBook:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.parts: list[_Part] = []
+        self.parts: list[_SheetPart] = []
         # Small: the Summary and the data sheets' headers; save() adds the rows.
         self.made_by_xlsxwriter = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
@@ -286,7 +285,7 @@ class XlsxExporter:
     def __init__(self, path: Path, context: ExportContext) -> None:
         self.context = context
         self.needs = Needs(steps=True, pings=True)
-        self.book = _Book(path)
+        self.book = _StreamedBook(path)
         # Summary first so that it is the sheet a reader sees; it is filled in at the end.
         self.summary_sheet = self.book.workbook.add_worksheet("Summary")
         self.visits = _Sheet(self.book, "Visits", VISIT_COLUMNS)
@@ -323,7 +322,7 @@ class XlsxExporter:
 class _SummaryWriter:
     """The Summary sheet: KPI table, then each figure's table with its chart beside it."""
 
-    def __init__(self, book: _Book, sheet: Worksheet, context: ExportContext) -> None:
+    def __init__(self, book: _StreamedBook, sheet: Worksheet, context: ExportContext) -> None:
         self.book = book
         self.sheet = sheet
         self.mask = context.mask
@@ -347,7 +346,7 @@ class _SummaryWriter:
         self.line(table.title(self.lang), style=self.book.section)
         self.line(*table.headers(self.lang), style=self.book.header)
         first = self.row
-        kinds = [column.kind for column in table.columns]  # names _Book.formats uses
+        kinds = [column.kind for column in table.columns]  # names _StreamedBook.formats uses
         for values in table.rows:
             for col, (value, kind) in enumerate(zip(values, kinds, strict=True)):
                 self.book.write(self.sheet, self.row, col,

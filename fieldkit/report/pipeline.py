@@ -142,7 +142,7 @@ def _reader(
     )
 
 
-def _run(
+def _read_and_summarize(
     options: ReportOptions,
     needs: Needs,
     consume: Callable[[Visit[PreparedVisit]], None] | None = None,
@@ -166,7 +166,7 @@ def _run(
 
 def summarize(options: ReportOptions) -> ReportResult:
     """The KPIs of the visits the sources hold, after filters."""
-    return _run(options, Needs())
+    return _read_and_summarize(options, Needs())
 
 
 def learn_redactions(options: ReportOptions) -> Redactor:
@@ -211,7 +211,7 @@ def export(
         )
         exporter = make_exporter(fmt, temp, context)
         try:
-            result = _run(options, exporter.needs, exporter.add)
+            result = _read_and_summarize(options, exporter.needs, exporter.add)
             exporter.finish(result.summary, result.sources)
         finally:
             exporter.close()

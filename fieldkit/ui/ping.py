@@ -80,7 +80,7 @@ def console() -> Console:
     return Console(highlight=False)
 
 
-def _ms(value: float | None) -> str:
+def _milliseconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
 
 
@@ -92,7 +92,7 @@ def reply_line(reply: Reply, lang: Lang, slow_ms: float) -> Text:
         text = words["reply"].format(
             address=reply.from_address or "?",
             op="<" if reply.rtt_below else "=",
-            rtt=_ms(reply.rtt_ms),
+            rtt=_milliseconds(reply.rtt_ms),
             ttl=reply.ttl if reply.ttl is not None else "?",
         )
         slow = reply.rtt_ms is not None and reply.rtt_ms >= slow_ms and not reply.rtt_below
@@ -112,16 +112,16 @@ def statistics_lines(stats: Statistics, lang: Lang) -> list[str]:
     if stats.min_ms is not None:
         lines.append(
             words["rtt"].format(
-                min=_ms(stats.min_ms),
-                avg=_ms(stats.avg_ms),
-                max=_ms(stats.max_ms),
-                mdev=_ms(stats.mdev_ms),
+                min=_milliseconds(stats.min_ms),
+                avg=_milliseconds(stats.avg_ms),
+                max=_milliseconds(stats.max_ms),
+                mdev=_milliseconds(stats.mdev_ms),
             )
         )
     return lines
 
 
-def _tag(source: str | None, lang: Lang) -> str:
+def _practice_mark(source: str | None, lang: Lang) -> str:
     """The small mark after advice that is field practice rather than the seed's text."""
     return f"  [dim italic]({PRACTICE_TAG.get(lang)})[/dim italic]" if source == "practice" else ""
 
@@ -195,18 +195,24 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
     table.add_column()
     seed = explanation["seed_outcome"]
     if seed is not None:
-        table.add_row(words["seed"], _cell(f"{escape(seed['label'])}: {escape(seed['example'])}"))
+        example = f"{escape(seed['label'])}: {escape(seed['example'])}"
+        table.add_row(words["seed"], _markup_cell(example))
         if seed["readings"]:
             table.add_row(
                 words["readings"],
-                _cell(escape(seed["readings"]) + _tag(seed["readings_source"], lang)),
+                _markup_cell(
+                    escape(seed["readings"]) + _practice_mark(seed["readings_source"], lang)
+                ),
             )
     table.add_row(
         words["meaning"],
-        _cell(escape(explanation["meaning"]) + _tag(explanation["meaning_source"], lang)),
+        _markup_cell(
+            escape(explanation["meaning"])
+            + _practice_mark(explanation["meaning_source"], lang)
+        ),
     )
     checks = [
-        ("•", f"{escape(check)}{_tag(source, lang)}")
+        ("•", f"{escape(check)}{_practice_mark(source, lang)}")
         for check, source in zip(
             explanation["next_checks"], explanation["next_check_sources"], strict=True
         )
@@ -223,37 +229,38 @@ def verdict_panel(result: PingResult, lang: Lang) -> Panel:
         table.add_row(words["preflight"], _items(findings))
     if result.origin_rule is not None:
         table.add_row(words["rule"],
-                      _cell(escape(catalogue.origin_rules[result.origin_rule].get(lang))))
+                      _markup_cell(escape(catalogue.origin_rules[result.origin_rule].get(lang))))
     if result.watch is not None and result.watch.replies:
         judged = result.watch.replies
-        table.add_row(words["judged"], _cell(escape(words["judged_over"].format(
+        table.add_row(words["judged"], _markup_cell(escape(words["judged_over"].format(
             judged=len(judged), first=judged[0].seq, last=judged[-1].seq,
             window=result.watch.window, changes=result.watch.changes))))
     for caveat in result.caveats:
-        table.add_row(words["note"], _cell(f"[yellow]{escape(words.get(caveat, caveat))}[/]"))
+        caveat_text = escape(words.get(caveat, caveat))
+        table.add_row(words["note"], _markup_cell(f"[yellow]{caveat_text}[/]"))
     if result.sent:
         stats = statistics_lines(result.statistics, lang)
         if result.stopped and result.watch is None:
             stats.append(words["stopped"])
-        table.add_row(words["statistics"], _cell("\n".join(escape(line) for line in stats)))
+        table.add_row(words["statistics"], _markup_cell("\n".join(escape(line) for line in stats)))
     if result.detail:
-        table.add_row("", _cell(f"[dim]{escape(result.detail)}[/dim]"))
+        table.add_row("", _markup_cell(f"[dim]{escape(result.detail)}[/dim]"))
     style = _style(result.verdict)
     title = f"[bold]{escape(explanation['title'])}[/bold]  [dim]({result.verdict.value})[/dim]"
     return Panel(Group(table), title=title, title_align="left", border_style=style)
 
 
-def _cell(markup: str) -> Wrapped:
+def _markup_cell(markup: str) -> Wrapped:
     return Wrapped(Text.from_markup(markup))
 
 
 def _items(items: list[tuple[str, str]]) -> Table | Group:
     """Marked items (• or !) whose lines wrap under their text, not under the mark."""
     if not any(mark for mark, _ in items):
-        return Group(*(_cell(markup) for _, markup in items))
+        return Group(*(_markup_cell(markup) for _, markup in items))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column()
     for mark, markup in items:
-        grid.add_row(Text.from_markup(mark), _cell(markup))
+        grid.add_row(Text.from_markup(mark), _markup_cell(markup))
     return grid
