@@ -1,4 +1,5 @@
-"""Run the `fieldkit` CLI in-process the way the console script does, root error handler included.
+"""Run the `fieldkit` CLI in-process the way the console script does, root error handler included;
+read what a `--json` printed.
 
 Typer's `CliRunner.invoke` drives the Typer app alone, so a FieldkitError would surface as an
 exception instead of its stderr lines and exit code; `invoke` goes through `run_app`.
@@ -6,9 +7,11 @@ exception instead of its stderr lines and exit code; `invoke` goes through `run_
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -46,3 +49,11 @@ def invoke(
             stdout=streams[0].getvalue().decode("utf-8"),
             stderr=streams[1].getvalue().decode("utf-8"),
         )
+
+
+def json_payload(stdout: str, schema: str) -> Any:
+    """What a `--json` printed, after checking its envelope names `schema` (fieldkit.ping/1)."""
+    document = json.loads(stdout)
+    assert isinstance(document, dict) and list(document) == ["schema", "data"], stdout[:200]
+    assert document["schema"] == schema, document["schema"]
+    return document["data"]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 
 from fieldkit.cells import cell_width
 from fieldkit.checklist.load import load_checklist
@@ -39,7 +39,7 @@ def test_list_piped_is_one_tab_separated_line_per_checklist_in_the_chosen_langua
 
 def test_list_json_is_data_on_stdout() -> None:
     result = invoke("checklists", "list", "--json")
-    entries = {entry["id"]: entry for entry in json.loads(result.stdout)}
+    entries = {entry["id"]: entry for entry in json_payload(result.stdout, "fieldkit.checklists/1")}
     lan = entries["lan-turnup"]
     assert lan["title"]["zh"] == "专线LAN接入开通调测"
     assert (lan["kind"], lan["origin"], lan["valid"], lan["problems"]) == (
@@ -121,7 +121,7 @@ def test_show_ranges_of_a_reading(tmp_path: Path) -> None:
 
 def test_show_json_is_the_validated_model() -> None:
     result = invoke("checklists", "show", "lan-turnup", "--json")
-    shown = Checklist.model_validate(json.loads(result.stdout))
+    shown = Checklist.model_validate(json_payload(result.stdout, "fieldkit.checklist/1"))
     assert shown == load_checklist(builtin_checklists_dir() / "lan-turnup.yaml").checklist
 
 
@@ -265,7 +265,7 @@ def test_tools_is_a_tick_off_list_with_quantities() -> None:
 
 
 def test_tools_json_and_a_checklist_without_tools() -> None:
-    data = json.loads(invoke("tools", "lan-turnup", "--json").stdout)
+    data = json_payload(invoke("tools", "lan-turnup", "--json").stdout, "fieldkit.tools/1")
     quantities = {tool["id"]: tool["quantity"] for tool in data["tools"]}
     assert quantities["pigtail_sc_sc"] == 2
     result = invoke("tools", "customer-visit")

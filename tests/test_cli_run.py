@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import json_payload
 from walk_support import LAN_ANSWERS, QUICK_TURNUP
 
 from fieldkit.records.models import Grade, OrderType, Outcome, VisitStatus
@@ -344,7 +345,7 @@ def test_a_fault_repair_records_what_its_limit_depends_on_and_the_report_measure
     assert record.answer_for("rx_power_p2p").skipped  # type: ignore[union-attr]
 
     report = fieldkit(env, "report", "summary", env["FIELDKIT_RECORDS"], "--json")
-    repairs = json.loads(report.stdout)["summary"]["repairs"]
+    repairs = json_payload(report.stdout, "fieldkit.report-summary/1")["summary"]["repairs"]
     # 11 hours against the seed's 12 h for 800/4008 industry and high-end customers.
     assert (repairs["measured"], repairs["within_limit"], repairs["measured_assumed"]) == (1, 1, 0)
     assert repairs["by_limit"][0]["limit"] == "12 h" and repairs["by_limit"][0]["source"] == "seed"
@@ -391,7 +392,7 @@ def test_a_repair_that_restored_service_exits_0_and_its_diagnosis_is_findings(
     assert "Findings (2): optical_light, rx_power_gpon" in done.stdout
 
     listed = fieldkit(env, "visits", "list", "--json")
-    [row] = json.loads(listed.stdout)
+    [row] = json_payload(listed.stdout, "fieldkit.visits/1")
     assert (row["outcome"], row["failed_steps"], row["findings"]) == (
         "restored", [], ["optical_light", "rx_power_gpon"]
     )

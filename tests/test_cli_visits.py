@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from cli_runner import json_payload
 from records_factory import CHINA, answers, completed, fields, snapshot
 
 from fieldkit.cli.app import run_app
@@ -61,11 +62,11 @@ def test_list_json_is_newest_first_and_filters_by_status(
 ) -> None:
     code, out, _ = fieldkit(capsys, "visits", "list", "--json")
     assert code == 0
-    listed = json.loads(out)
+    listed = json_payload(out, "fieldkit.visits/1")
     assert [v["customer"] for v in listed] == ["进行中客户", "新客户", "旧客户"]
     assert listed[1]["digest_ok"] is True and listed[0]["digest_ok"] is None
     code, out, _ = fieldkit(capsys, "visits", "list", "--json", "--status", "in_progress")
-    assert [v["status"] for v in json.loads(out)] == ["in_progress"]
+    assert [v["status"] for v in json_payload(out, "fieldkit.visits/1")] == ["in_progress"]
 
 
 def test_list_reports_a_broken_record_and_shows_the_rest(
@@ -199,7 +200,8 @@ def test_bundle_leaves_out_a_changed_record(
     output = tmp_path / "bundle.zip"
     code, out, err = fieldkit(capsys, "visits", "bundle", "-o", str(output), "--json")
     assert code == 0
-    assert oldest not in json.loads(out)["visits"] and len(json.loads(out)["visits"]) == 1
+    bundled = json_payload(out, "fieldkit.bundle/1")
+    assert oldest not in bundled["visits"] and len(bundled["visits"]) == 1
     assert f"{oldest}: left out: changed after completion" in err
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 from followups_support import customer_visit, inspection, item, team
 from hypothesis import given
 from hypothesis import strategies as st
@@ -154,7 +154,7 @@ def test_cli_close_then_list_json_and_text(records: Path) -> None:
     assert f"closed {item_text} at " in closed.stderr
     listed = invoke("followups", "list", "--records", str(records), "--json")
     assert listed.exit_code == 0, listed.output
-    data = {entry["id"]: entry for entry in json.loads(listed.stdout)}
+    data = {entry["id"]: entry for entry in json_payload(listed.stdout, "fieldkit.followups/1")}
     assert data[item_text]["status"] == "closed"
     assert data[item_text]["closing_note"] == "滤网已清洗"
     assert data[item_text]["closed_by"] == "王工"
@@ -283,7 +283,8 @@ def test_a_broken_closure_file_does_not_block_closing_again(records: Path) -> No
 
 def test_no_records_folder_yet_lists_nothing(tmp_path: Path) -> None:
     result = invoke("followups", "list", "--records", str(tmp_path / "none"), "--json")
-    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+    assert result.exit_code == 0
+    assert json_payload(result.stdout, "fieldkit.followups/1") == []
 
 
 def test_closure_model_refuses_an_id_that_disagrees_with_its_parts(records: Path) -> None:
@@ -378,6 +379,6 @@ def test_reading_closures_is_bounded_in_memory_and_time(records: Path) -> None:
         capture_output=True, text=True, preexec_fn=limits, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert len(json.loads(done.stdout)) == 6
+    assert len(json_payload(done.stdout, "fieldkit.followups/1")) == 6
     assert "sparse.json: cannot read: larger than" in done.stderr
     assert "notes: 151 invalid" in done.stderr

@@ -8,7 +8,7 @@ import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 from followups_support import team
 from test_report_helpers import TODAY
 
@@ -72,7 +72,8 @@ def test_a_later_bundle_of_closures_alone_closes_items_of_an_earlier_one(
     assert "0 completed visits, 1 follow-up closures" in result.stderr
     assert statuses([first, second])[item] == "closed"
     cli = invoke("followups", "list", str(first), str(second), "--json")
-    closed = {entry["id"]: entry for entry in json.loads(cli.stdout)}[item]
+    listed = json_payload(cli.stdout, "fieldkit.followups/1")
+    closed = {entry["id"]: entry for entry in listed}[item]
     assert (closed["status"], closed["closing_note"]) == ("closed", "尾纤已更换")
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 from records_factory import CHINA, completed, fields, snapshot
 
 from fieldkit.bundle import write_bundle
@@ -75,7 +75,7 @@ def test_one_crafted_record_is_skipped_and_named_by_every_reader(
 
     listed = invoke("visits", "list", "--json", env=env)
     assert listed.exit_code == 0 and bad in listed.stderr and "Traceback" not in listed.stderr
-    assert len(json.loads(listed.stdout)) == 3
+    assert len(json_payload(listed.stdout, "fieldkit.visits/1")) == 3
     summary = invoke("report", "summary", str(root), "--json", env=env)
     assert summary.exit_code == 0, summary.stderr
     assert f"invalid: {root / bad / 'visit.json'}" in summary.stderr
@@ -96,7 +96,8 @@ def test_one_crafted_record_among_600_does_not_stop_a_report(tmp_path: Path, kin
     _crafted(next(made.glob("*/*/visit.json")).read_text("utf-8"), bad, kind)
     summary = invoke("report", "summary", str(made), "--json")
     assert summary.exit_code == 0, summary.stderr
-    assert json.loads(summary.stdout)["summary"]["totals"]["visits"] > 500
+    figures = json_payload(summary.stdout, "fieldkit.report-summary/1")["summary"]
+    assert figures["totals"]["visits"] > 500
     assert f"invalid: {bad}" in summary.stderr
     exported = invoke("report", "export", str(made), "-f", "xlsx", "-o", str(tmp_path / "r.xlsx"))
     assert exported.exit_code == 0 and f"invalid: {bad}" in exported.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import json_payload
 
 FIELDKIT = [sys.executable, "-m", "fieldkit"]
 
@@ -32,7 +32,7 @@ def test_target_first_and_options_first_both_ping() -> None:
     for args in forms:
         done = run_cli("ping", *args, "--json")
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["verdict"] == "ok"
+        assert json_payload(done.stdout, "fieldkit.ping/1")["verdict"] == "ok"
 
 
 def test_bad_options_exit_2_with_one_line() -> None:
@@ -58,7 +58,7 @@ def test_a_slow_ms_that_is_not_a_positive_number_is_refused_for_tests_and_transc
 def test_invalid_target_exits_2_with_its_verdict() -> None:
     done = run_cli("ping", "300.1.1.1", "--json")
     assert done.returncode == 2
-    assert json.loads(done.stdout)["verdict"] == "invalid_target"
+    assert json_payload(done.stdout, "fieldkit.ping/1")["verdict"] == "invalid_target"
 
 
 def test_watch_runs_until_ctrl_c_then_gives_the_verdict() -> None:
@@ -68,7 +68,7 @@ def test_watch_runs_until_ctrl_c_then_gives_the_verdict() -> None:
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
-    result = json.loads(out)
+    result = json_payload(out, "fieldkit.ping/1")
     assert result["stopped"] and result["count"] is None
     assert result["statistics"]["sent"] == result["statistics"]["received"] >= 3
 
@@ -85,7 +85,7 @@ def test_without_icmp_permission_it_cannot_test_and_exits_3(path: str) -> None:
                            "env", f"PATH={path}", *FIELDKIT, "ping", "127.0.0.1", "--json"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 3, done.stderr
-    result = json.loads(done.stdout)
+    result = json_payload(done.stdout, "fieldkit.ping/1")
     assert result["verdict"] == "no_permission" and result["detail"]
 
 

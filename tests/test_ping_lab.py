@@ -7,7 +7,6 @@ nobody) and the system ping.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import json_payload
 from netlab import (
     FLAKY,
     GATEWAY,
@@ -45,7 +45,7 @@ def ping_json(lab: Lab, *args: str, namespace: str | None = None,
     assert done.stdout, done.stderr
     if expect_exit is not None:
         assert done.returncode == expect_exit, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = json_payload(done.stdout, "fieldkit.ping/1")
     return result
 
 
@@ -156,7 +156,7 @@ def test_unprivileged_sockets_read_the_error_queue(
     done = netlab.run(netlab.laptop, "setpriv", "--bounding-set=-net_raw",
                       "--inh-caps=-net_raw", sys.executable, "-m", "fieldkit", "ping", target,
                       "--backend", "ping3", "--json")
-    result = json.loads(done.stdout)
+    result = json_payload(done.stdout, "fieldkit.ping/1")
     assert result["socket"] == "dgram"
     assert result["verdict"] == verdict
     assert sender in {reply["from"] for reply in result["replies"]}
@@ -175,7 +175,7 @@ def test_busybox_ping_serves_as_the_system_backend(netlab: Lab, tmp_path: Path) 
     done = netlab.run(netlab.laptop, "env", f"PATH={tmp_path}:{os.environ.get('PATH', '')}",
                       sys.executable, "-m", "fieldkit", "ping", FLAKY, "--backend", "system",
                       "-W", "1", "--json")
-    result = json.loads(done.stdout)
+    result = json_payload(done.stdout, "fieldkit.ping/1")
     assert result["backend"] == "system" and result["verdict"] == "partial_loss"
     # BusyBox numbers from 0 and prints nothing for lost requests: the summary fills them in.
     assert [reply["error"] for reply in result["replies"]] == ["timeout", None, "timeout", None]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import json_payload
 
 from fieldkit.errors import UserInputError
 from fieldkit.ping import Verdict, interpret_transcript
@@ -91,7 +91,7 @@ def test_cli_prints_the_json_verdict_and_exits_by_it() -> None:
     done = run_cli("interpret", str(CORPUS / "windows-zh-remote-unreachable-utf16.txt"),
                    "--json", "--lang", "zh")
     assert done.returncode == 1
-    result = json.loads(done.stdout)
+    result = json_payload(done.stdout, "fieldkit.ping/1")
     assert result["verdict"] == "remote_unreachable" and result["seed_outcome"] == "failure_3"
     assert result["backend"] == "transcript" and result["router"] == "192.168.0.1"
     assert result["origin_rule"]["rule"] == "outside_target_24"

@@ -8,7 +8,6 @@ pulled connector) and then to answer again (re-seated): the running verdict must
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from cli_runner import json_payload
 from netlab import FLAKY, GATEWAY, SILENT, Lab
 from screens import plain
 
@@ -77,7 +77,7 @@ def test_watch_json_gives_the_window_and_the_changes(gateway_answers: Lab) -> No
     child.expect(pexpect.TIMEOUT, timeout=2)
     child.kill(signal.SIGINT)
     child.expect(pexpect.EOF)
-    data = json.loads(child.before[child.before.index("{"):])
+    data = json_payload(child.before[child.before.index("{"):], "fieldkit.ping/1")
     assert data["verdict"] == "partial_loss"
     assert data["watch"]["window"] == 4 and len(data["watch"]["judged"]) == 4
     assert data["count"] is None and data["stopped"] is True
@@ -87,7 +87,7 @@ def test_watch_json_gives_the_window_and_the_changes(gateway_answers: Lab) -> No
                                                  (FLAKY, "partial_loss")])
 def test_quick_gives_the_same_verdicts(netlab: Lab, target: str, verdict: str) -> None:
     done = netlab.fieldkit("ping", target, "--quick", "--json")
-    data = json.loads(done.stdout)
+    data = json_payload(done.stdout, "fieldkit.ping/1")
     assert data["verdict"] == verdict
     assert (data["count"], data["interval_s"], data["timeout_s"]) == (4, 0.2, 1.0)
     assert data["stopped"] is False  # ended by the verdict, not by the user
@@ -109,7 +109,7 @@ def test_quick_says_when_the_system_ping_cannot_send_faster(netlab: Lab, tmp_pat
     path = f"PATH={tmp_path}:{os.environ.get('PATH', '')}"
     done = netlab.run(netlab.laptop, "env", path, sys.executable, "-m", "fieldkit", "ping",
                       GATEWAY, "--backend", "system", "--quick", "--json")
-    assert json.loads(done.stdout)["caveats"] == ["interval_1s"]
+    assert json_payload(done.stdout, "fieldkit.ping/1")["caveats"] == ["interval_1s"]
     shown = netlab.run(netlab.laptop, "env", path, "COLUMNS=100", sys.executable, "-m",
                        "fieldkit", "ping", GATEWAY, "--backend", "system", "--quick",
                        "--lang", "en").stdout

@@ -6,7 +6,6 @@ from PATH; the unit tests feed local_addresses() what psutil reports on a Window
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from cli_runner import json_payload
 from netlab import (
     GATEWAY,
     LAPTOP,
@@ -32,7 +32,7 @@ def ping_without_ip(lab: Lab, folder: Path, *args: str, expect_exit: int) -> dic
     done = lab.run(lab.laptop, "env", f"PATH={folder}", sys.executable, "-m", "fieldkit",
                    "ping", *args, "--backend", "ping3", "--json", "--lang", "en")  # fmt: skip
     assert done.returncode == expect_exit, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = json_payload(done.stdout, "fieldkit.ping/1")
     return result
 
 

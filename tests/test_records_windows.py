@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import json_payload
 from records_factory import CHINA, answers, completed, fields, snapshot
 
 from fieldkit.records import atomic as atomic_module
@@ -135,26 +136,14 @@ def test_records_in_folders_with_spaces_and_chinese_names_work_end_to_end(
         assert result.returncode == 0, result.stderr
         return result
 
-    listed = json.loads(fieldkit("visits", "list", "--json").stdout)
-    assert [visit["visit_id"] for visit in _visits(listed)] == [handle.visit_id]
+    listed = json_payload(fieldkit("visits", "list", "--json").stdout, "fieldkit.visits/1")
+    assert [visit["visit_id"] for visit in listed] == [handle.visit_id]
     fieldkit("visits", "bundle", "--since", (START - timedelta(days=1)).date().isoformat(),
              "-o", str(bundle))  # fmt: skip
-    summary = json.loads(fieldkit("report", "summary", str(bundle), "--json").stdout)
-    assert _visit_count(summary) == 1
+    summary = json_payload(fieldkit("report", "summary", str(bundle), "--json").stdout,
+                           "fieldkit.report-summary/1")
+    assert summary["summary"]["totals"]["visits"] == 1
     assert (handle.folder / attached.stored_path).read_bytes() == photo.read_bytes()
-
-
-def _visits(listed: Any) -> list[dict[str, Any]]:
-    """`visits list --json`: a list, or an envelope holding one (its schema may be versioned)."""
-    if isinstance(listed, dict):
-        listed = next(value for value in listed.values() if isinstance(value, list))
-    return list(listed)
-
-
-def _visit_count(summary: dict[str, Any]) -> int:
-    totals = summary.get("totals") or summary.get("summary", {}).get("totals")
-    assert isinstance(totals, dict), summary.keys()
-    return int(totals["visits"])
 
 
 LOCALAPPDATA_DRIVER = textwrap.dedent(

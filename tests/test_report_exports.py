@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_runner import json_payload
 from screens import WIDTHS, on_pty, widest_line
 from test_report_helpers import TODAY
 from test_report_kpi import build_team
@@ -313,7 +314,7 @@ def run_cli(*args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
 def test_summary_command_json_and_notes(team: list[Path]) -> None:
     result = run_cli("report", "summary", *map(str, team), "--json")
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = json_payload(result.stdout, "fieldkit.report-summary/1")
     assert data["summary"]["totals"]["visits"] == 10
     assert "duplicate" in result.stderr and "changed" in result.stderr  # notes go to stderr
 

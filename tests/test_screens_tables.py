@@ -3,11 +3,11 @@ no line wider than the terminal, zh headers in zh mode."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import json_payload
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from records_factory import CHINA, answers, completed, fields, snapshot
@@ -190,7 +190,9 @@ def test_json_stays_available_for_machines(
 
     with pytest.raises(SystemExit):
         run_app(["visits", "list", "--records", str(records[0]), "--json"])
-    assert {visit["customer"] for visit in json.loads(capsys.readouterr().out)} == set(CUSTOMERS)
+    assert {
+        visit["customer"] for visit in json_payload(capsys.readouterr().out, "fieldkit.visits/1")
+    } == set(CUSTOMERS)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

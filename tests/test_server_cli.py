@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 
 from fieldkit.server import db, tables
 
@@ -42,7 +41,8 @@ def test_init_users_and_tokens(database_url: str) -> None:
     assert bad_role.exit_code == 2 and "--role" in bad_role.stderr
 
     assert invoke("server", "user", "disable", "李工", "--db", database_url).exit_code == 0
-    listed = json.loads(invoke("server", "user", "list", "--json", "--db", database_url).stdout)
+    listed = json_payload(invoke("server", "user", "list", "--json", "--db", database_url).stdout,
+                          "fieldkit.server-users/1")
     assert listed == [{"name": "李工", "role": "engineer", "team": "north", "disabled": True}]
     assert invoke("server", "user", "disable", "nobody", "--db", database_url).exit_code == 2
 

@@ -5,7 +5,6 @@ upload leaves no attachment behind."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cli_runner import json_payload
 
 pytest.importorskip("fastapi")
 
@@ -101,7 +101,7 @@ def test_a_server_killed_mid_push_loses_nothing_and_keeps_no_half_visit(
         server.kill()
         server.wait()
     assert again.returncode == 0, again.stderr.decode()
-    report = json.loads(again.stdout)
+    report = json_payload(again.stdout.decode(), "fieldkit.sync/1")
     assert len(report["visits_pushed"]) + report["visits_already_there"] == VISITS
 
     with engine.connect() as conn:

@@ -3,7 +3,6 @@ a folder's, and closed on the server by the engineer or their supervisor."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 from server_support import (
     SUPERVISOR_NORTH,
     SUPERVISOR_SOUTH,
@@ -56,22 +55,24 @@ def test_the_centres_followups_are_listed_and_closed_like_a_folders(
         assert closed.exit_code == 0, closed.output
         again = invoke("followups", "close", item, "--note", "again", *remote, env=env)
         assert again.exit_code == 2 and "already closed" in again.stderr
-        listed = json.loads(invoke("followups", "list", "--json", *remote, env=env).stdout)
+        listed = json_payload(invoke("followups", "list", "--json", *remote, env=env).stdout,
+                              "fieldkit.followups/1")
         assert [row["id"] for row in listed if row["status"] == "closed"] == [item]
         closing = next(row for row in listed if row["id"] == item)
         assert (closing["closed_by"], closing["closing_note"]) == ("王主管", "已更换")
         # Every other item reads as `followups list` reads it from the same records' files.
-        local = json.loads(invoke("followups", "list", "--json", env=env).stdout)
+        local = json_payload(invoke("followups", "list", "--json", env=env).stdout,
+                             "fieldkit.followups/1")
         assert [row for row in listed if row["id"] != item] == [
             row for row in local if row["id"] != item
         ]
         assert len(local) == len(listed) > 1
-        open_only = json.loads(invoke("followups", "list", "--open", "--json", *remote,
-                                      env=env).stdout)  # fmt: skip
+        open_only = json_payload(invoke("followups", "list", "--open", "--json", *remote,
+                                         env=env).stdout, "fieldkit.followups/1")  # fmt: skip
         assert item not in {row["id"] for row in open_only}
         south = invoke("followups", "list", "--json", "--server", server, "--token",
                        tokens[SUPERVISOR_SOUTH], env=env)  # fmt: skip
-        assert json.loads(south.stdout) == []
+        assert json_payload(south.stdout, "fieldkit.followups/1") == []
         hidden = invoke("followups", "close", followup_items(records[1], date.min)[0].item_id,
                         "--note", "x done", "--server", server, "--token",
                         tokens[SUPERVISOR_SOUTH], env=env)  # fmt: skip

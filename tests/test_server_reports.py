@@ -134,7 +134,7 @@ def test_the_server_summary_equals_the_file_summary(
 def test_report_summary_over_the_server_prints_what_the_files_print(
     database_url: str, tmp_path: Path
 ) -> None:
-    from cli_runner import invoke
+    from cli_runner import invoke, json_payload
     from server_support import serving
 
     records = finished_records(60, seed=22)
@@ -156,13 +156,16 @@ def test_report_summary_over_the_server_prints_what_the_files_print(
             admin = invoke("report", "summary", "--server", server, "--token", tokens["admin"],
                            "--json", *options, env=env)  # fmt: skip
             files = invoke("report", "summary", str(folder), "--json", *options, env=env)
-            assert json.loads(admin.stdout)["summary"] == json.loads(files.stdout)["summary"]
+            schema = "fieldkit.report-summary/1"
+            from_server = json_payload(admin.stdout, schema)
+            assert from_server["summary"] == json_payload(files.stdout, schema)["summary"]
             mine = invoke("report", "summary", "--server", server, "--token", tokens["admin"],
                           *options, env=env)  # fmt: skip
             assert mine.stdout == local.stdout
         north = invoke("report", "summary", "--server", server, "--token",
                        tokens[SUPERVISOR_NORTH], "--json", env=env)  # fmt: skip
-        engineers = {row["engineer"] for row in json.loads(north.stdout)["summary"]["engineers"]}
+        north_summary = json_payload(north.stdout, "fieldkit.report-summary/1")["summary"]
+        engineers = {row["engineer"] for row in north_summary["engineers"]}
         assert engineers and engineers <= set(TEAM_NORTH)
         wrong = invoke("report", "summary", "--server", server, "--token", "fk_x", env=env)
         assert wrong.exit_code == 2

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from cli_runner import CliResult, invoke
+from cli_runner import CliResult, invoke, json_payload
 from server_support import (
     ADMIN,
     TEAM_NORTH,
@@ -98,7 +98,7 @@ def test_sync_pushes_finished_visits_once_and_remembers_them_beside_the_records(
 
     first = laptop.sync()
     assert first.exit_code == 0, first.output
-    report = json.loads(first.stdout)
+    report = json_payload(first.stdout, "fieldkit.sync/1")
     assert sorted(report["visits_pushed"]) == sorted(r.visit_id for r in records)
     assert report["in_progress_not_sent"] == 1
     assert laptop.stored() == {r.visit_id: r.digest for r in records}
@@ -107,7 +107,8 @@ def test_sync_pushes_finished_visits_once_and_remembers_them_beside_the_records(
     assert state.is_file()  # beside the records folder, not inside it
     assert not any(path.name.endswith(".sync.json") for path in laptop.records.rglob("*"))
 
-    listed = json.loads(invoke("visits", "list", "--json", env=laptop.env()).stdout)
+    listed = json_payload(invoke("visits", "list", "--json", env=laptop.env()).stdout,
+                          "fieldkit.visits/1")
     assert {row["visit_id"]: row["synced"] for row in listed} == {
         **{r.visit_id: True for r in records}, progress.visit_id: False
     }
@@ -116,11 +117,11 @@ def test_sync_pushes_finished_visits_once_and_remembers_them_beside_the_records(
     marks = {row.split("\t")[0]: row.split("\t")[-1] for row in rows[1:]}
     assert marks == {**{r.visit_id: "yes" for r in records}, progress.visit_id: "-"}
 
-    second = json.loads(laptop.sync().stdout)
+    second = json_payload(laptop.sync().stdout, "fieldkit.sync/1")
     assert second["visits_pushed"] == [] and second["visits_already_there"] == 6
 
     state.unlink()  # a lost state: the server's answer (same id and digest) is a no-op
-    third = json.loads(laptop.sync().stdout)
+    third = json_payload(laptop.sync().stdout, "fieldkit.sync/1")
     assert third["visits_pushed"] == [] and third["visits_already_there"] == 6
     assert laptop.stored() == {r.visit_id: r.digest for r in records}
 
@@ -143,7 +144,8 @@ def test_refused_visits_are_named_with_their_reason_and_exit_1(laptop: Laptop) -
 
     result = laptop.sync()
     assert result.exit_code == 1
-    refused = {item["id"]: item["reason"] for item in json.loads(result.stdout)["refused"]}
+    refused = {item["id"]: item["reason"]
+               for item in json_payload(result.stdout, "fieldkit.sync/1")["refused"]}  # fmt: skip
     assert "changed after completion" in refused[on_server.visit_id]
     assert "changed after completion" in refused[mine.visit_id]
     assert "own visits" in refused[someone_else.visit_id]
@@ -217,7 +219,7 @@ def test_an_attachment_changed_on_the_laptop_keeps_its_visit_back(laptop: Laptop
     (laptop.records / record.visit_id / "attachments" / "a.jpg").write_bytes(b"replaced")
     result = laptop.sync()
     assert result.exit_code == 1
-    assert "a.jpg" in json.loads(result.stdout)["refused"][0]["reason"]
+    assert "a.jpg" in json_payload(result.stdout, "fieldkit.sync/1")["refused"][0]["reason"]
     assert laptop.stored() == {}
 
 
@@ -246,13 +248,13 @@ def test_published_checklists_are_pulled_and_a_newer_local_one_is_kept(
 
     result = laptop.sync()
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
+    report = json_payload(result.stdout, "fieldkit.sync/1")
     assert report["checklists_installed"] == ["lan-turnup 1.5"]
     assert [kept["id"] for kept in report["checklists_kept"]] == ["ftto-turnup"]
     assert "ftto-turnup" in result.stderr
     assert 'version: "1.5"' in (user_dir / "lan-turnup.yaml").read_text(encoding="utf-8")
     assert 'version: "2.0"' in (user_dir / "ftto-turnup.yaml").read_text(encoding="utf-8")
-    again = json.loads(laptop.sync().stdout)
+    again = json_payload(laptop.sync().stdout, "fieldkit.sync/1")
     assert again["checklists_installed"] == []
 
 
@@ -277,9 +279,9 @@ def test_a_followup_closed_on_the_laptop_reaches_the_centre_once(laptop: Laptop)
     assert laptop.sync().exit_code == 0
     closed = invoke("followups", "close", item, "--note", "换了光猫", env=laptop.env())
     assert closed.exit_code == 0, closed.output
-    first = json.loads(laptop.sync().stdout)
+    first = json_payload(laptop.sync().stdout, "fieldkit.sync/1")
     assert first["closures_pushed"] == [item]
-    assert json.loads(laptop.sync().stdout)["closures_pushed"] == []
+    assert json_payload(laptop.sync().stdout, "fieldkit.sync/1")["closures_pushed"] == []
     engine = db.make_engine(laptop.database_url)
     with engine.connect() as conn:
         assert db.closure_digest(conn, item) is not None

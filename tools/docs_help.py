@@ -35,6 +35,18 @@ after adding or changing a command run `.venv/bin/python tools/docs_help.py`;
 `tests/test_docs.py` fails while it is stale. What the commands are for, with examples, is in
 the other pages ([README](../README.md#read-more)).
 """
+JSON_INTRO = """\
+## JSON output
+
+Every `--json` prints one JSON object on stdout, an envelope around the data:
+`{"schema": "fieldkit.<kind>/<version>", "data": ...}`, where `data` is an object or a list as
+below (messages and notes go to stderr). Check `schema` before reading `data`. A kind's
+version goes up only when a field of its data goes away or changes meaning; new fields may
+appear within a version, so read the fields you know and pass over the rest.
+
+| schema | printed by | data |
+|---|---|---|
+"""
 WIDTH = "100"
 BLOCK = re.compile(
     r"(<!-- help: fieldkit(?P<command>[a-z -]*?) -->\n)(?P<body>.*?)(<!-- /help -->)",
@@ -91,7 +103,21 @@ def reference_skeleton() -> str:
         f"<!-- help: {f'fieldkit {path}'.strip()} -->\n<!-- /help -->\n"
         for path in command_paths()
     ]
-    return REFERENCE_INTRO + "\n" + "\n".join(sections)
+    return REFERENCE_INTRO + "\n" + json_kinds() + "\n" + "\n".join(sections)
+
+
+def json_kinds() -> str:
+    """The `--json` envelope and a row per kind, from fieldkit.cli.output (the one list)."""
+    sys.path.insert(0, str(REPO))
+    from fieldkit.cli.output import KINDS
+
+    rows = [
+        f"| `{kind.schema}` | "
+        + ", ".join(f"`fieldkit {command}`" for command in kind.commands)
+        + f" | {kind.what} |\n"
+        for kind in KINDS
+    ]
+    return JSON_INTRO + "".join(rows)
 
 
 def regenerate(page: Path) -> str:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fieldkit.cli.output import CHECKLIST, CHECKLISTS, TOOLS, emit, write_json
+
 if TYPE_CHECKING:
     from fieldkit.checklist.models import AnyStep, Checklist
     from fieldkit.checklist.validation import FileCheck
@@ -79,12 +81,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(data)
 
 
-def _print_json(data: Any) -> None:
-    import json
-
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 def list_checklists(
     checklists: ChecklistsDirOption = None, lang: LangOption = None, as_json: JsonOption = False
 ) -> None:
@@ -93,7 +89,7 @@ def list_checklists(
 
     entries = find(checklists)
     if as_json:
-        _print_json([entry.to_json() for entry in entries])
+        emit(CHECKLISTS, [entry.to_json() for entry in entries])
         return
     from fieldkit.ui.listings import checklists_table
     from fieldkit.ui.tables import print_tables
@@ -118,7 +114,7 @@ def show_checklist(
 
     loaded = open_checklist(name, checklists)
     if as_json:
-        _print_json(loaded.checklist.model_dump(mode="json", by_alias=True, exclude_none=True))
+        emit(CHECKLIST, loaded.checklist.model_dump(mode="json", by_alias=True, exclude_none=True))
         return
     from rich.console import Console
 
@@ -341,7 +337,7 @@ def print_schema() -> None:
     """Print the JSON Schema of the checklist language, for editors (docs/checklist-language.md)."""
     from fieldkit.checklist.schema import checklist_json_schema
 
-    _print_json(checklist_json_schema())
+    write_json(checklist_json_schema())
 
 
 def show_tools(
@@ -355,7 +351,8 @@ def show_tools(
 
     checklist = open_checklist(name, checklists).checklist
     if as_json:
-        _print_json(
+        emit(
+            TOOLS,
             {
                 "id": checklist.id,
                 "title": checklist.title.model_dump(),

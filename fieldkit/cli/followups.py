@@ -6,7 +6,6 @@ imported inside the commands.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fieldkit.cli.checklists import JsonOption, LangChoice, LangOption, language
+from fieldkit.cli.output import FOLLOWUP_CLOSURE, FOLLOWUPS, emit
 from fieldkit.cli.sync import TokenOption
 from fieldkit.cli.visits import RecordsOption
 
@@ -86,7 +86,7 @@ def list_command(
         if not folder.is_dir():
             sys.stderr.write(f"no visits in {folder}\n")
             if as_json:
-                sys.stdout.write("[]\n")
+                emit(FOLLOWUPS, [])
             return
         where = [folder]
     listing = list_followups(where, today=date.today(), which=which, workers=default_workers())
@@ -96,8 +96,7 @@ def list_command(
 
 def _show(items: list[FollowUp], lang: LangChoice | None, as_json: bool) -> None:
     if as_json:
-        data = [item.to_json() for item in items]
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        emit(FOLLOWUPS, [item.to_json() for item in items])
     elif items:
         from fieldkit.ui.followups import followups_table
         from fieldkit.ui.tables import print_tables
@@ -149,7 +148,7 @@ def close_command(
     else:
         closure = close_item(RecordStore(records_dir(records)), item, note, closed_by=who)
     if as_json:
-        sys.stdout.write(closure.model_dump_json(indent=2) + "\n")
+        emit(FOLLOWUP_CLOSURE, closure.model_dump(mode="json"))
     sys.stderr.write(
         f"closed {closure.item_id} at {closure.closed_at.isoformat(timespec='seconds')}\n"
     )

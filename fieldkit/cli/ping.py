@@ -7,7 +7,6 @@ here at module level; the engine, Rich and pydantic load inside the commands.
 
 from __future__ import annotations
 
-import json
 import queue
 import signal
 import sys
@@ -20,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from fieldkit.cli.checklists import LangChoice, language
+from fieldkit.cli.output import PING, emit
 
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
@@ -241,7 +241,7 @@ def interpret_command(
 
 def _print_result(result: PingResult, lang: Lang, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2) + "\n")
+        emit(PING, result.to_json(lang))
         return
     from fieldkit.ui.ping import console, verdict_panel
 

@@ -6,7 +6,6 @@ are imported inside the commands.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fieldkit.cli.checklists import LangChoice, LangOption, language
+from fieldkit.cli.output import REPORT_SUMMARY, emit
 from fieldkit.cli.sync import TokenOption
 
 if TYPE_CHECKING:
@@ -258,8 +258,8 @@ def summary_command(
         options.on_file = on_file
         result = summarize(options)
     if as_json:
-        data = {"summary": result.summary.to_json(), "sources": result.sources.to_json()}
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        emit(REPORT_SUMMARY,
+             {"summary": result.summary.to_json(), "sources": result.sources.to_json()})
     else:
         from fieldkit.ui.report import print_summary
 
@@ -307,7 +307,7 @@ def _server_summary(
     shown = language(lang)
     data = fetch_summary(resolve_login(server, token), filters, shown, date.today())
     if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        emit(REPORT_SUMMARY, data)
         return
     from fieldkit.ui.report import print_summary
 

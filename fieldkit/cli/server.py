@@ -7,7 +7,6 @@ Alembic (the optional extra `fieldkit[server]`) are imported inside the commands
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +15,7 @@ from typing import Annotated
 import typer
 
 from fieldkit.cli.checklists import JsonOption
+from fieldkit.cli.output import SERVER_USERS, emit
 
 DbOption = Annotated[
     str | None,
@@ -94,7 +94,7 @@ def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
             {"name": user.name, "role": user.role, "team": user.team, "disabled": user.disabled}
             for user in users
         ]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        emit(SERVER_USERS, rows)
         return
     for user in users:
         state = "  (disabled)" if user.disabled else ""

@@ -5,13 +5,13 @@ Only typer and the standard library are imported at module level.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
 from fieldkit.cli.checklists import JsonOption
+from fieldkit.cli.output import SYNC, emit
 from fieldkit.cli.visits import RecordsOption
 from fieldkit.errors import ExitCode
 
@@ -56,7 +56,7 @@ def sync_command(
 
     result = sync(resolve_login(server, token), records_dir(records))
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+        emit(SYNC, result.to_json())
     for refusal in result.refused:
         sys.stderr.write(f"fieldkit: refused {refusal.what}: {refusal.reason}\n")
     for kept in result.checklists_kept:

@@ -7,15 +7,15 @@ and Rich are imported inside the commands.
 from __future__ import annotations
 
 import io
-import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fieldkit.cli.checklists import JsonOption, LangOption, language
+from fieldkit.cli.output import BUNDLE, VISITS, emit, write_json
 
 if TYPE_CHECKING:
     from fieldkit.records.store import RecordStore
@@ -70,10 +70,6 @@ def _store(records: Path | None) -> RecordStore:
     return RecordStore(records_dir(records))
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
 def _warn(message: str) -> None:
     sys.stderr.write(f"fieldkit: warning: {message}\n")
 
@@ -96,7 +92,8 @@ def list_visits(
     sync_state = SyncState.load(store.root)
     synced = sync_state.synced_visits()
     if as_json:
-        _print_json(
+        emit(
+            VISITS,
             [
                 {
                     "visit_id": r.visit_id,
@@ -239,7 +236,8 @@ def bundle_visits(
     for where, problem in result.problems:
         _warn(f"{where}: {problem}")
     if as_json:
-        _print_json(
+        emit(
+            BUNDLE,
             {
                 "path": str(result.path),
                 "visits": result.visit_ids,
@@ -258,4 +256,4 @@ def print_schema() -> None:
     """Print the JSON Schema of visit.json."""
     from fieldkit.records.models import VisitRecord
 
-    _print_json(VisitRecord.model_json_schema())
+    write_json(VisitRecord.model_json_schema())
