@@ -30,14 +30,13 @@ from fieldkit.paths import builtin_checklists_dir
 from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
 from fieldkit.records.models import (
     ChecklistSnapshot,
-    Grade,
     Note,
-    OrderType,
     StepAnswer,
     VisitRecord,
     VisitStatus,
     new_visit_id,
 )
+from fieldkit.sla import builtin_sla
 from fieldkit.text import Text
 from fieldkit.walk.outcome import judge_visit
 from fieldkit.yamlsafe import parse_yaml
@@ -58,6 +57,9 @@ VERDICT_MIX = {
     Verdict.LOCAL_UNREACHABLE: 3, Verdict.REMOTE_UNREACHABLE: 2, Verdict.NO_ROUTE: 1,
 }
 BEIJING = timezone(timedelta(hours=8))
+# The order mix of the seed's report (data/sla.yaml's reference shares).
+ORDER_TYPES = [order.id for order in builtin_sla().order_types]
+ORDER_SHARES = [order.reference_share_percent or 0 for order in builtin_sla().order_types]
 _CITY_PARTS = [
     "福田区深南大道", "南山区科技园路", "罗湖区人民南路", "宝安区新安街道", "龙岗区龙城大道",
 ]
@@ -91,8 +93,8 @@ def load_checklists() -> dict[str, ChecklistSource]:
     return sources
 
 
-def customers(rng: random.Random) -> list[tuple[str, str, Grade]]:
-    grades = list(Grade)
+def customers(rng: random.Random) -> list[tuple[str, str, str]]:
+    grades = [grade.id for grade in builtin_sla().grades]  # weighted group, province, local A-C
     return [
         (
             f"深圳市{rng.choice(_TRADES)}{index:03d}有限公司",
@@ -173,7 +175,7 @@ class RecordMaker:
             customer=customer,
             site=site,
             order=f"SZ{started:%Y%m%d}{rng.randint(0, 9999):04d}",
-            order_type=rng.choices(list(OrderType), weights=[65, 11, 9, 15])[0],
+            order_type=rng.choices(ORDER_TYPES, weights=ORDER_SHARES)[0],
             grade=grade,
             visit_id=new_visit_id(started),
             fieldkit_version=__version__,

@@ -2,9 +2,10 @@
 time limits keyed on them, the fault-process windows and the order types.
 
 The values are the centre's to change, so they live in a data file validated like a checklist
-(file:line:col problems through fieldkit.yamlsafe), never in code. The file is also the one
-place for the zh/en wording of customer grades and order types; their ids are fixed by the
-visit record (fieldkit.records.models.Grade / OrderType) and the file must list exactly those.
+(file:line:col problems through fieldkit.yamlsafe), never in code. The built-in file is also
+the one home of customer grades and order types: their ids (what a visit record may hold:
+`GradeId`, `OrderTypeId`), their zh/en wording and their order as choices all come from it;
+another file given with `--sla` must list exactly the same ids.
 
 A repair's limit is the first `repair_limits` row matching its business category and, where
 the row lists them, its customer grade, circuit grade and customer class (`repair_limit_for`);
@@ -14,14 +15,24 @@ file knows no public holidays).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.lang import Lang
@@ -248,6 +259,15 @@ class Sla(_Strict):
                         f"(known: {', '.join(sorted(known[what]))})"
                     )
 
+    def visit_field_choices(self) -> dict[str, Sequence[Grade | OrderType]]:
+        """The visit fields whose value is one of the ids listed here, with their choices in
+        the file's order: what `fieldkit run` accepts and the walkthrough offers."""
+        return {"order_type": self.order_types, "grade": self.grades}
+
+    def choice_label(self, field: str, item_id: str, lang: Lang) -> str:
+        """How a visit field's value reads: its label in the file, in `lang`."""
+        return _by_id(self.visit_field_choices()[field], item_id, field).label.get(lang)
+
     def grade(self, grade_id: str) -> Grade:
         return _by_id(self.grades, grade_id, "customer grade")
 
@@ -283,7 +303,7 @@ class _HasId(Protocol):
 ItemT = TypeVar("ItemT", bound=_HasId)
 
 
-def _by_id(items: list[ItemT], item_id: str, what: str) -> ItemT:
+def _by_id(items: Sequence[ItemT], item_id: str, what: str) -> ItemT:
     for item in items:
         if item.id == item_id:
             return item
@@ -324,6 +344,42 @@ def _record_id_problems(loaded: LoadedYaml, sla: Sla, builtin: Sla) -> list[str]
     return problems
 
 
+@dataclass(frozen=True)
+class _BuiltinId:
+    """A field holding one of the ids a list of the built-in service levels gives: checked
+    against the file when a value is first validated (importing a model reads no file), and
+    listed as the `enum` of its JSON Schema."""
+
+    what: str
+    ids: Callable[[Sla], list[str]]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._known, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), "enum": self.ids(builtin_sla())}
+
+    def _known(self, value: str) -> str:
+        known = self.ids(builtin_sla())
+        if value not in known:
+            raise PydanticCustomError(
+                "sla_id",
+                "unknown {what} {value} (known: {known}; data/sla.yaml)",
+                {"what": self.what, "value": repr(value), "known": ", ".join(known)},
+            )
+        return value
+
+
+GradeId = Annotated[str, _BuiltinId("customer grade", lambda sla: [g.id for g in sla.grades])]
+OrderTypeId = Annotated[
+    str, _BuiltinId("order type", lambda sla: [order.id for order in sla.order_types])
+]
+
+
 def default_sla_path() -> Path:
     return data_dir() / SLA_FILE
 
@@ -345,7 +401,7 @@ def load_sla(path: str | Path | None = None) -> Sla:
 
 @cache
 def builtin_sla() -> Sla:
-    """The built-in service levels, read once per process: the labels of grades and order
-    types (`Grade.label`, `OrderType.label` in fieldkit.records.models) come from here, and
-    so do a report's figures unless `--sla` names another file."""
+    """The built-in service levels, read once per process: the grades and order types a visit
+    record holds come from here, and so do a report's figures unless `--sla` names another
+    file."""
     return load_model(default_sla_path(), Sla)

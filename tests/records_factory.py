@@ -6,9 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from fieldkit.records.models import (
     ChecklistSnapshot,
-    Grade,
     Note,
-    OrderType,
     Outcome,
     StepAnswer,
     VisitFields,
@@ -57,8 +55,8 @@ def fields(customer: str = "深圳某银行") -> VisitFields:
         customer=customer,
         site="福田区深南大道 1 号",
         order="GD-2024-0001",
-        order_type=OrderType.NEW,
-        grade=Grade.PROVINCE,
+        order_type="new",
+        grade="province",
     )
 
 

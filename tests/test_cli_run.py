@@ -15,7 +15,7 @@ import pytest
 from cli_runner import json_payload
 from walk_support import LAN_ANSWERS, QUICK_TURNUP
 
-from fieldkit.records.models import Grade, OrderType, Outcome, VisitStatus
+from fieldkit.records.models import Outcome, VisitStatus
 from fieldkit.records.store import RecordStore
 
 
@@ -77,7 +77,7 @@ def test_the_lan_turn_up_from_an_answers_file_passes_and_says_where_the_record_i
     [record] = list(store(env).iter_records())
     assert record.status is VisitStatus.COMPLETED and record.outcome is Outcome.PASSED
     assert (record.engineer, record.customer) == ("李工", "深圳某银行")
-    assert (record.grade, record.order_type) == (Grade.LOCAL_A, OrderType.RELOCATE)
+    assert (record.grade, record.order_type) == ("local-a", "relocate")
     assert str(store(env).visit_dir(record.visit_id) / "visit.json") in done.stdout
     assert f"fieldkit visits show {record.visit_id}" in done.stdout
     assert "Connection normal" in done.stdout
@@ -164,6 +164,27 @@ def test_an_unknown_step_in_the_answers_file_fails_before_any_visit(
     assert not list(store(env).iter_records())
 
 
+def test_grade_and_order_type_options_take_the_data_files_ids_and_names(
+    tmp_path: Path, env: dict[str, str], quick: Path
+) -> None:
+    answers = write_yaml(
+        tmp_path, "engineer: e\ncustomer: c\ngateway: 127.0.0.1\ncabled: 好\nremarks: 无\n"
+    )
+    done = fieldkit(env, "run", str(quick), "--answers", str(answers), "--grade", "platinum")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "fieldkit: error: grade 'platinum' is not one of group, province, local-a, local-b, "
+        "local-c (or 1..5)\n"
+    )
+    assert not list(store(env).iter_records())
+    done = fieldkit(
+        env, "run", str(quick), "--answers", str(answers), "--grade", "本地B", "--order-type", "4"
+    )
+    assert done.returncode == 0, done.stderr
+    [record] = list(store(env).iter_records())
+    assert (record.grade, record.order_type) == ("local-b", "change")
+
+
 def test_a_list_or_bad_choice_for_a_visit_field_names_the_file_and_line(
     tmp_path: Path, env: dict[str, str], quick: Path
 ) -> None:
@@ -193,7 +214,7 @@ def test_a_visit_field_in_an_answers_file_may_be_given_by_its_number_or_chinese_
     done = fieldkit(env, "run", str(quick), "--answers", str(answers))
     assert done.returncode == 0, done.stderr
     [record] = list(store(env).iter_records())
-    assert (record.order_type.value, record.grade.value) == ("relocate", "local-a")  # type: ignore[union-attr]
+    assert (record.order_type, record.grade) == ("relocate", "local-a")
 
 
 def test_a_number_or_null_as_a_step_id_is_reported_at_its_own_line(

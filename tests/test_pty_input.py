@@ -78,7 +78,7 @@ def test_zh_visit_fields_and_answers_typed_in_full_width(tmp_path: Path) -> None
     assert finish(child) == 0
     record = term.only_record()
     assert (record.engineer, record.site, record.order) == ("李工", None, None)
-    assert (record.order_type.value, record.grade.value) == ("relocate", "local-b")  # type: ignore[union-attr]
+    assert (record.order_type, record.grade) == ("relocate", "local-b")
     assert record.answer_for("gateway").value == "127.0.0.1"  # type: ignore[union-attr]
     assert record.answer_for("cabled").value is True  # type: ignore[union-attr]
     assert record.answer_for("remarks").value == "跳过"  # type: ignore[union-attr]
@@ -104,7 +104,7 @@ def test_en_an_inspection_is_not_asked_an_order_type(tmp_path: Path) -> None:
     child.sendline("quit")
     assert finish(child) == 3
     record = term.only_record()
-    assert record.order_type is None and record.grade.value == "province"  # type: ignore[union-attr]
+    assert record.order_type is None and record.grade == "province"
     assert record.answer_for("room_temperature").value == 26.0  # type: ignore[union-attr]
 
 

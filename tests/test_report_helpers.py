@@ -10,9 +10,7 @@ from typing import Any
 from fieldkit.checklist.load import checklist_from_text
 from fieldkit.records.models import (
     ChecklistSnapshot,
-    Grade,
     Note,
-    OrderType,
     StepAnswer,
     VisitRecord,
     VisitStatus,
@@ -124,10 +122,10 @@ def make(
     engineer: str = "李工",
     customer: str = "深圳某银行",
     site: str = "福田区深南大道 1 号",
-    grade: Grade | None = Grade.PROVINCE,
+    grade: str | None = "province",
     answers: list[StepAnswer] | None = None,
     source: str | None = None,
-    order_type: OrderType | None = None,
+    order_type: str | None = None,
 ) -> VisitRecord:
     """A record of the mini checklist of `kind`, or of the checklist YAML `source`; the outcome
     is judged as the walk judges it."""

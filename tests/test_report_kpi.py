@@ -17,7 +17,7 @@ from test_report_helpers import (
     write,
 )
 
-from fieldkit.records.models import Grade, StepAnswer
+from fieldkit.records.models import StepAnswer
 from fieldkit.records.sources import NoteKind, SourceReport
 from fieldkit.report.filters import Filters
 from fieldkit.report.kpi import median, percentile
@@ -39,10 +39,10 @@ def build_team(root: Path) -> dict[str, Path]:
              answers=turnup_answers(at(9), ["local_unreachable"])),
         make("turnup", started=at(10), status="in_progress",
              answers=turnup_answers(at(10), ["ok"])[:1]),
-        make("repair", started=at(11), engineer="王工", grade=Grade.PROVINCE,
+        make("repair", started=at(11), engineer="王工", grade="province",
              answers=repair_answers(at(11), {"dispatched_at": 10, "accepted_at": 50,
                                              "restored_at": 600, "customer_confirmed_at": 605})),
-        make("repair", started=at(13), grade=Grade.LOCAL_B,
+        make("repair", started=at(13), grade="local-b",
              answers=repair_answers(at(13), {"dispatched_at": 20, "accepted_at": 30,
                                              "restored_at": 3000, "customer_confirmed_at": 3030})),
         make("repair", started=at(14), grade=None,
@@ -304,9 +304,9 @@ def _csv_rows(source: Path) -> list[dict[str, str]]:
 def test_no_kpi_averages_a_negative_duration(tmp_path: Path) -> None:
     """Records written before the walk refused backwards times (or with a laptop clock set
     back) must not pull an average below zero: such a duration is left unmeasured."""
-    good = make("repair", started=at(11), grade=Grade.PROVINCE,
+    good = make("repair", started=at(11), grade="province",
                 answers=repair_answers(at(11), {"restored_at": 120}))
-    backwards = make("repair", started=at(12), grade=Grade.PROVINCE, minutes=-30,
+    backwards = make("repair", started=at(12), grade="province", minutes=-30,
                      answers=repair_answers(at(12), {"dispatched_at": -10, "restored_at": -600,
                                                      "customer_confirmed_at": 5}))
     for record in (good, backwards):

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from test_report_helpers import TODAY, at, make, repair_answers, write
 
-from fieldkit.records.models import Grade, OrderType
 from fieldkit.report.pipeline import ReportOptions, export, summarize
 from fieldkit.report.tables import summary_tables
 
@@ -20,11 +19,11 @@ def build_repairs(folder: Path) -> None:
     # 2024-05-09 is a Thursday.
     repairs = [
         # 800/4008, industry and high-end: 12 h (seed); 11 h is within.
-        make("repair", started=at(9), grade=Grade.LOCAL_A,
+        make("repair", started=at(9), grade="local-a",
              answers=repair_answers(at(9, 8), {"restored_at": 11 * HOUR},
                                     "number_800_4008", "industry_high_end")),
         # 800/4008, brand: 24 h (seed); 30 h is not.
-        make("repair", started=at(9), grade=Grade.LOCAL_A,
+        make("repair", started=at(9), grade="local-a",
              answers=repair_answers(at(9, 8), {"restored_at": 30 * HOUR},
                                     "number_800_4008", "brand")),
         # Industry apps: 3 working days (seed). Thursday 15:30 to Tuesday 10:00 is 4.8 days
@@ -33,17 +32,17 @@ def build_repairs(folder: Path) -> None:
              answers=repair_answers(at(9, 15, 30), {"restored_at": (4 * 24 + 18.5) * HOUR},
                                     "industry_apps")),
         # Business Navigator / ICT: the seed's table has no legible figure: no limit known.
-        make("repair", started=at(10), grade=Grade.GROUP,
+        make("repair", started=at(10), grade="group",
              answers=repair_answers(at(10, 8), {"restored_at": 2 * HOUR}, "navigator_ict")),
         # A LAN line of a local B customer: 48 h, assumed; 50 h is not within.
-        make("repair", started=at(10), grade=Grade.LOCAL_B,
+        make("repair", started=at(10), grade="local-b",
              answers=repair_answers(at(10, 8), {"restored_at": 50 * HOUR}, "bandwidth")),
     ]  # fmt: skip
     turnups = [
-        make("turnup", started=at(12), order_type=OrderType.NEW),
-        make("turnup", started=at(13), order_type=OrderType.NEW),
-        make("turnup", started=at(14), order_type=OrderType.NEW),
-        make("turnup", started=at(15), order_type=OrderType.CHANGE),
+        make("turnup", started=at(12), order_type="new"),
+        make("turnup", started=at(13), order_type="new"),
+        make("turnup", started=at(14), order_type="new"),
+        make("turnup", started=at(15), order_type="change"),
         make("turnup", started=at(16), order_type=None),
     ]
     for record in [*repairs, *turnups]:

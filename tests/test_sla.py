@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from fieldkit import sla as sla_module
 from fieldkit.errors import UserInputError, ValidationFailed
-from fieldkit.records.models import Grade, OrderType
+from fieldkit.records.models import VisitFields, VisitRecord
+from fieldkit.records.render import render_markdown
 from fieldkit.sla import RepairKey, add_working_days, builtin_sla, default_sla_path, load_sla
 
 
@@ -35,11 +36,24 @@ def test_builtin_sla_has_the_five_grades_of_the_seed() -> None:
     assert all(grade.label.en for grade in sla.grades)
 
 
-def test_every_grade_and_order_type_a_record_can_hold_has_service_levels() -> None:
-    # Reports look a visit record's grade and order type up in the SLA.
+def test_a_record_holds_exactly_the_grades_and_order_types_of_the_data() -> None:
     sla = load_sla()
-    assert [grade.id for grade in sla.grades] == [grade.value for grade in Grade]
-    assert [order.id for order in sla.order_types] == [order.value for order in OrderType]
+    for grade, order in zip(sla.grades, sla.order_types, strict=False):
+        fields = VisitFields(engineer="e", customer="c", grade=grade.id, order_type=order.id)
+        assert (fields.grade, fields.order_type) == (grade.id, order.id)
+    with pytest.raises(ValueError, match=r"unknown customer grade 'local-d' \(known: group, "):
+        VisitFields(engineer="e", customer="c", grade="local-d")
+    with pytest.raises(ValueError, match="unknown order type 'upgrade'"):
+        VisitFields(engineer="e", customer="c", order_type="upgrade")
+    schema = VisitRecord.model_json_schema()["properties"]
+    assert [grade.id for grade in sla.grades] in _enums(schema["grade"])
+    assert [order.id for order in sla.order_types] in _enums(schema["order_type"])
+
+
+def _enums(schema: dict[str, object]) -> list[object]:
+    options = schema.get("anyOf", [schema])
+    assert isinstance(options, list)
+    return [option["enum"] for option in options if "enum" in option]
 
 
 def key(
@@ -257,15 +271,28 @@ def edited_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     builtin_sla.cache_clear()
 
 
-def test_grade_and_order_type_labels_are_the_data_files_wording(edited_data: Path) -> None:
+def test_a_grade_added_to_the_data_is_one_a_record_holds_and_shows(edited_data: Path) -> None:
     path = edited_data / "sla.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("{zh: 本地A, en: local A}", "{zh: 本地A类, en: local class A}")
+    added = "  - id: local-d\n    label: {zh: 本地D, en: local D}\n"
+    text = text.replace("\n# 业务类别", added + "\n# 业务类别", 1)
     text = text.replace("{zh: 移机, en: relocation}", "{zh: 迁移, en: move}")
     path.write_text(text, encoding="utf-8")
-    assert (Grade.LOCAL_A.label.zh, Grade.LOCAL_A.label.en) == ("本地A类", "local class A")
-    assert OrderType.RELOCATE.label.get("zh") == "迁移"
-    assert OrderType.NEW.label.get("en") == "new service"
+    fields = VisitFields(engineer="e", customer="c", grade="local-d", order_type="relocate")
+    record = VisitRecord(**fields.model_dump(), **_a_visit())
+    assert "本地D" in render_markdown(record, "zh") and "迁移" in render_markdown(record, "zh")
+    assert "local D" in render_markdown(record, "en") and "move" in render_markdown(record, "en")
+
+
+def _a_visit() -> dict[str, object]:
+    from records_factory import snapshot
+
+    return {
+        "visit_id": "20240512T083012Z-K3M9Q2XAB7",
+        "fieldkit_version": "0",
+        "checklist": snapshot(),
+        "started_at": datetime(2024, 5, 12, 8, 30, tzinfo=timezone.utc),
+    }
 
 
 def test_a_schema_1_file_is_told_what_changed(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ OutcomeOption = Annotated[
 ]
 GradeOption = Annotated[
     list[str] | None,
-    _filter_option("--grade", "GRADE", "group, province, local-a, local-b, local-c"),
+    _filter_option("--grade", "GRADE", "Customer grade, by its id in data/sla.yaml"),
 ]
 CustomerOption = Annotated[
     str | None,

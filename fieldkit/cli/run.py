@@ -6,7 +6,6 @@ imported inside the commands (fieldkit/ui/session.py and demo.py do the work).
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,22 +13,6 @@ import typer
 
 from fieldkit.cli.checklists import ChecklistsDirOption, LangOption, language
 from fieldkit.cli.visits import RecordsOption
-
-
-class OrderTypeChoice(str, Enum):
-    new = "new"
-    relocate = "relocate"
-    remove = "remove"
-    change = "change"
-
-
-class GradeChoice(str, Enum):
-    group = "group"
-    province = "province"
-    local_a = "local-a"
-    local_b = "local-b"
-    local_c = "local-c"
-
 
 AnswersOption = Annotated[
     Path | None,
@@ -59,15 +42,18 @@ def run_checklist(
     site: Annotated[str | None, typer.Option(help="The site or address.")] = None,
     order: Annotated[str | None, typer.Option(help="The work-order number.")] = None,
     order_type: Annotated[
-        OrderTypeChoice | None,
+        str | None,
         typer.Option(
-            "--order-type", help="new (开通), relocate (移机), remove (拆机), change (改参)."
+            "--order-type",
+            metavar="ID",
+            help="Order type: its id or name in the service levels (data/sla.yaml).",
         ),
     ] = None,
     grade: Annotated[
-        GradeChoice | None,
+        str | None,
         typer.Option(
-            help="Customer grade: group (集团级), province (省级), local-a/b/c (本地A/B/C)."
+            metavar="ID",
+            help="Customer grade: its id or name in the service levels (data/sla.yaml).",
         ),
     ] = None,
     engineer: Annotated[
@@ -97,8 +83,8 @@ def run_checklist(
         customer=customer,
         site=site,
         order=order,
-        order_type=order_type.value if order_type else None,
-        grade=grade.value if grade else None,
+        order_type=order_type,
+        grade=grade,
         engineer=engineer,
     )
     raise typer.Exit(run_visit(request))

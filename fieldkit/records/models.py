@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from fieldkit.sla import GradeId, OrderTypeId
 from fieldkit.text import Text, name_problem
 
 SCHEMA_VERSION = 2
@@ -58,39 +59,6 @@ class _Labelled(str, Enum):
     @property
     def label(self) -> Text:
         return _LABELS[self]
-
-
-class OrderType(str, Enum):
-    """The seed's order types: 开通 / 移机 / 拆机 / 改参. The ids are fixed here; the wording is
-    the centre's, in data/sla.yaml."""
-
-    NEW = "new"
-    RELOCATE = "relocate"
-    REMOVE = "remove"
-    CHANGE = "change"
-
-    @property
-    def label(self) -> Text:
-        from fieldkit.sla import builtin_sla
-
-        return builtin_sla().order_type(self.value).label
-
-
-class Grade(str, Enum):
-    """The seed's customer grades: 集团级 / 省级 / 本地A级 / 本地B级 / 本地C级. The ids are fixed
-    here; the wording is the centre's, in data/sla.yaml."""
-
-    GROUP = "group"
-    PROVINCE = "province"
-    LOCAL_A = "local-a"
-    LOCAL_B = "local-b"
-    LOCAL_C = "local-c"
-
-    @property
-    def label(self) -> Text:
-        from fieldkit.sla import builtin_sla
-
-        return builtin_sla().grade(self.value).label
 
 
 class VisitStatus(_Labelled):
@@ -333,8 +301,8 @@ class VisitFields(BaseModel):
     customer: str = Field(min_length=1)
     site: str | None = None
     order: str | None = Field(default=None, description="The work-order number")
-    order_type: OrderType | None = None
-    grade: Grade | None = None
+    order_type: OrderTypeId | None = None
+    grade: GradeId | None = None
 
     @field_validator("engineer", "customer", "site", "order")
     @classmethod

@@ -15,6 +15,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.lang import Lang
 from fieldkit.ping.catalogue import PRACTICE_TAG
 from fieldkit.records.models import StepAnswer, SupersededResult, VisitRecord, verify_digest
+from fieldkit.sla import builtin_sla
 from fieldkit.text import Text
 
 if TYPE_CHECKING:
@@ -162,8 +163,8 @@ def visit_view(record: VisitRecord, lang: Lang) -> VisitView:
     add("customer", record.customer)
     add("site", record.site)
     add("order", record.order)
-    add("order_type", record.order_type.label.get(lang) if record.order_type else None)
-    add("grade", record.grade.label.get(lang) if record.grade else None)
+    for key, value in (("order_type", record.order_type), ("grade", record.grade)):
+        add(key, builtin_sla().choice_label(key, value, lang) if value else None)
     add("started_at", _when(record.started_at))
     add("finished_at", _when(record.finished_at))
     add("status", record.status.label.get(lang))

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from fieldkit.followups.items import FollowUp, followup_items
 from fieldkit.lang import Lang
 from fieldkit.records.migrations import current_choice
-from fieldkit.records.models import Grade, OrderType, Outcome, StepAnswer, VisitRecord, VisitStatus
+from fieldkit.records.models import Outcome, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.report.titles import StepTitles
 from fieldkit.sla import RepairKey, Sla
 
@@ -102,7 +102,7 @@ def repair_key(record: VisitRecord, sla: Sla) -> RepairKey:
     keys = sla.repair_keys
     return RepairKey(
         business_category=answer_choice(record, keys.business_category),
-        grade=record.grade.value if record.grade else None,
+        grade=record.grade,
         circuit_grade=answer_choice(record, keys.circuit_grade),
         customer_class=answer_choice(record, keys.customer_class),
     )
@@ -181,8 +181,8 @@ class VisitFacts:
     customer: str
     site: str | None
     order: str | None
-    order_type: OrderType | None
-    grade: Grade | None
+    order_type: str | None  # an id of data/sla.yaml's order_types
+    grade: str | None  # an id of its grades
     status: VisitStatus
     outcome: Outcome | None
     started_at: datetime

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from fieldkit.errors import UserInputError
-from fieldkit.records.models import Grade, Outcome, VisitRecord, VisitStatus
+from fieldkit.records.models import Outcome, VisitRecord, VisitStatus
+from fieldkit.sla import builtin_sla
 
 CHECKLIST_KINDS = ("turnup", "inspection", "visit", "repair", "tools")
 
@@ -102,7 +103,7 @@ class Filters:
             kinds=_choices(kinds, CHECKLIST_KINDS, "--kind"),
             statuses=_choices(statuses, [s.value for s in VisitStatus], "--status"),
             outcomes=_choices(outcomes, [o.value for o in Outcome], "--outcome"),
-            grades=_choices(grades, [g.value for g in Grade], "--grade"),
+            grades=_choices(grades, [grade.id for grade in builtin_sla().grades], "--grade"),
             customer=customer.strip().casefold() if customer and customer.strip() else None,
         )
 
@@ -121,6 +122,6 @@ class Filters:
             return False
         if self.outcomes and (record.outcome is None or record.outcome.value not in self.outcomes):
             return False
-        if self.grades and (record.grade is None or record.grade.value not in self.grades):
+        if self.grades and (record.grade is None or record.grade not in self.grades):
             return False
         return self.customer is None or self.customer in record.customer.casefold()

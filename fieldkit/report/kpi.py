@@ -138,7 +138,7 @@ class SummaryBuilder:
         if visit.repair is not None:
             self._add_repair(visit.repair, engineer)
         if visit.order_type is not None:
-            self.order_types[visit.order_type.value] += 1
+            self.order_types[visit.order_type] += 1
         if visit.satisfaction is not None:
             self._add_satisfaction(visit)
 

@@ -11,8 +11,9 @@ from typing import Any
 from rich.console import Console
 
 from fieldkit.lang import Lang
-from fieldkit.records.models import Grade, OrderType, VisitFields, VisitRecord
+from fieldkit.records.models import VisitFields, VisitRecord
 from fieldkit.records.store import RecordStore
+from fieldkit.sla import builtin_sla
 from fieldkit.ui.prompts import Keyboard
 from fieldkit.ui.session import plain_console, real_ping, walk_to_the_end
 from fieldkit.ui.texts import say
@@ -63,13 +64,14 @@ def demo_visit(records: Path, lang: Lang) -> tuple[VisitRecord, int]:
     console.print(say("demo_records", lang, folder=records))
     console.print(say("demo_loopback", lang, gateway=DEMO_ANSWERS["gateway"]), style="yellow")
     store = RecordStore(records)
+    sla = builtin_sla()
     fields = VisitFields(
         engineer="李工 (demo)",
         customer="深圳某银行 (demo)",
         site="福田区深南大道 1 号",
         order="DEMO-0001",
-        order_type=OrderType.NEW,
-        grade=Grade.LOCAL_A,
+        order_type=sla.order_types[0].id,  # sample values from data/sla.yaml, whatever it lists
+        grade=sla.grades[-1].id,
     )
     walk = start_walk(store, open_checklist("lan-turnup"), fields, ping=real_ping(), lang=lang)
     if console.is_terminal:

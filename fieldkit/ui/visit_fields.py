@@ -5,6 +5,7 @@ and how Ctrl-C or Ctrl-D at any of these questions leaves with nothing recorded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.text import Text as RichText
 from fieldkit.checklist.handtyped import fold_width, is_plain_number
 from fieldkit.errors import ExitCode, FieldkitError, UserInputError
 from fieldkit.lang import Lang
-from fieldkit.records.models import Grade, OrderType
+from fieldkit.sla import Grade, OrderType, builtin_sla
 from fieldkit.text import name_problem
 from fieldkit.ui.prompts import Keyboard
 from fieldkit.ui.texts import say
@@ -50,12 +51,8 @@ class QuestionsBeforeTheWalk:
             raise stopped_before_the_walk() from None
 
 
-_CHOICE_FIELDS: dict[str, type[OrderType] | type[Grade]] = {
-    "order_type": OrderType,
-    "grade": Grade,
-}
 _NEEDED = ("engineer", "customer")
-# Which checklist kinds a field is asked for: an order type (开通/移机/拆机/改参) is a turn-up's,
+# Which checklist kinds a field is asked for: an order type (data/sla.yaml) is a turn-up's,
 # a customer grade every customer's. Given as an option or in a file, a field is kept anyway.
 _ASKED_FOR_KINDS: dict[str, frozenset[str]] = {
     "order_type": frozenset({"turnup"}),
@@ -107,6 +104,8 @@ class VisitFieldQuestions:
         if not self.given.get("engineer"):
             self.given["engineer"] = load_config().engineer
         self.values: dict[str, Any] = {}
+        for name in builtin_sla().visit_field_choices():  # a wrong option, before any question
+            self._checked(name, options.get(name))
 
     def settle(self, names: tuple[str, ...]) -> None:
         """Every field of `names` from what was given, else asked (`back` re-asks the one
@@ -157,16 +156,16 @@ class VisitFieldQuestions:
         return None if value is None else str(value).strip() or None
 
     def _checked(self, name: str, value: str | None) -> Any:
-        kind = _CHOICE_FIELDS.get(name)
+        choices = builtin_sla().visit_field_choices().get(name)
         if value is None:
             return value
         try:
-            if kind is None:
+            if choices is None:
                 problem = name_problem(value)
                 if problem is not None:
                     raise UserInputError(f"{name} {problem}")
                 return value
-            return _labelled(kind, value, name, self.lang)
+            return _labelled(choices, value, name, self.lang)
         except UserInputError as error:
             if self.answers is None or self.options.get(name) is not None:
                 raise
@@ -180,12 +179,12 @@ class VisitFieldQuestions:
         from fieldkit.ui.prompts import parse_command, typed_answer
 
         assert self.keyboard is not None
-        kind = _CHOICE_FIELDS.get(name)
-        if kind is not None:  # the choices, numbered, on their own line (it wraps at 80 columns)
+        choices = builtin_sla().visit_field_choices().get(name)
+        if choices is not None:  # the choices, numbered, on their own line (it wraps at 80 columns)
             self.console.print(
                 "  ".join(
                     f"{number}) {member.label.get(self.lang)}"
-                    for number, member in enumerate(list[Any](kind), start=1)
+                    for number, member in enumerate(choices, start=1)
                 ),
                 highlight=False,
             )
@@ -207,29 +206,28 @@ class VisitFieldQuestions:
                     self._say(f"why_{name}", "yellow")  # asked again: say why
                     continue
                 return None
-            if kind is not None:
+            if choices is not None:
                 try:
-                    _labelled(kind, text, name, self.lang)
+                    _labelled(choices, text, name, self.lang)
                 except UserInputError as error:
                     self._say("refused", "red", reason=str(error))
                     continue
             return text
 
 
-def _labelled(kind: type[OrderType] | type[Grade], value: str, name: str, lang: Lang) -> Any:
-    """The member named by its id, its label (zh or en) or its number in the list."""
+def _labelled(members: Sequence[Grade | OrderType], value: str, name: str, lang: Lang) -> str:
+    """The id of the choice named by its id, its label (zh or en) or its number in the list."""
     wanted = fold_width(value).strip().casefold()
-    members: list[Any] = list(kind)
     for member in members:
-        names = {member.value, member.label.zh.casefold(), member.label.en.casefold()}
+        names = {member.id, member.label.zh.casefold(), member.label.en.casefold()}
         if wanted in names:
-            return member
+            return member.id
     if is_plain_number(wanted) and 1 <= int(wanted) <= len(members):
-        return members[int(wanted) - 1]
+        return members[int(wanted) - 1].id
     if lang == "zh":
         choices = "、".join(
             f"{number} {member.label.zh}" for number, member in enumerate(members, start=1)
         )
         raise UserInputError(f"{say(f'field_{name}', 'zh')}“{value}”不是可选项：{choices}")
-    choices = ", ".join(member.value for member in members)
+    choices = ", ".join(member.id for member in members)
     raise UserInputError(f"{name} {value!r} is not one of {choices} (or 1..{len(members)})")

@@ -34,6 +34,7 @@ from fieldkit.checklist.numbers import format_number
 from fieldkit.lang import Lang
 from fieldkit.ping.model import QUICK_PLAN
 from fieldkit.records.models import StepAnswer, VisitRecord
+from fieldkit.sla import builtin_sla
 from fieldkit.ui.ping import reply_line, verdict_panel
 from fieldkit.ui.tables import Column, FitTable
 from fieldkit.ui.texts import say
@@ -71,10 +72,9 @@ class WalkScreen(WalkObserver):
         """The checklist title, customer, site and order: once, when the walk starts."""
         record = self.walk.record
         who = [record.customer, record.site, record.order]
-        if record.grade is not None:
-            who.append(record.grade.label.get(self.lang))
-        if record.order_type is not None:
-            who.append(record.order_type.label.get(self.lang))
+        for field, value in (("grade", record.grade), ("order_type", record.order_type)):
+            if value is not None:
+                who.append(builtin_sla().choice_label(field, value, self.lang))
         body = Wrapped(" · ".join(part for part in who if part))
         title = escape(self.checklist.title.get(self.lang))
         self.console.print(
