@@ -7,7 +7,6 @@ import os
 from typing import Literal
 
 Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
 
 
 def resolve_lang(explicit: str | None = None) -> Lang:

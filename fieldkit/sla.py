@@ -94,7 +94,6 @@ LimitSource = Literal["seed", "assumed"]
 _WORDS = {
     "hours": Text(zh="{n}小时", en="{n} h"),
     "working_days": Text(zh="{n}个工作日", en="{n} working days"),
-    "feedback": Text(zh="{n}个工作日内反馈", en="feedback within {n} working day(s)"),
 }
 
 
@@ -164,10 +163,6 @@ class Window(_Strict):
     end: str = Field(pattern=_STEP_ID)
     minutes: int = Field(gt=0)
 
-    @property
-    def limit(self) -> timedelta:
-        return timedelta(minutes=self.minutes)
-
 
 class RepairClock(_Strict):
     """The steps whose times bound the repair that the grade's time limit applies to."""
@@ -185,9 +180,6 @@ class FaultProcess(_Strict):
     def _unique_ids(self) -> FaultProcess:
         _require_unique("window", [window.id for window in self.windows])
         return self
-
-    def window(self, window_id: str) -> Window:
-        return _by_id(self.windows, window_id, "fault-process window")
 
 
 class OrderType(_Strict):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from fieldkit.errors import ValidationFailed
-from fieldkit.lang import LANGS
+from fieldkit.lang import Lang
 from fieldkit.paths import data_dir
 from fieldkit.ping import SEED_OUTCOME, SeedOutcome, Verdict, load_catalogue
 from fieldkit.ping.catalogue import load_catalogue_file
@@ -55,7 +56,7 @@ def test_each_seed_outcome_has_exactly_one_verdict() -> None:
 
 
 @pytest.mark.parametrize("verdict", list(Verdict))
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", get_args(Lang))
 def test_every_verdict_is_explained_in_both_languages(verdict: Verdict, lang: str) -> None:
     from datetime import datetime
 
@@ -132,7 +133,7 @@ def test_only_the_seeds_normal_outcome_and_its_step_6_are_marked_seed() -> None:
     assert seed_marked == {(Verdict.OK, "meaning"), (Verdict.OK, "next_check")}
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", get_args(Lang))
 def test_the_verdict_panel_tags_field_practice_and_only_it(lang: str) -> None:
     tag = "现场做法" if lang == "zh" else "field practice"
     timeout = _panel_text(_result(Verdict.TIMEOUT), lang)
@@ -141,7 +142,7 @@ def test_the_verdict_panel_tags_field_practice_and_only_it(lang: str) -> None:
     assert tag not in _panel_text(_result(Verdict.OK), lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", get_args(Lang))
 def test_failure_3_explains_both_readings_as_practice(lang: str) -> None:
     panel = _panel_text(_result(Verdict.REMOTE_UNREACHABLE), lang)
     readings = load_catalogue().seed_outcomes[SeedOutcome.FAILURE_3].readings

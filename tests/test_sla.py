@@ -186,7 +186,6 @@ def test_fault_process_windows_are_the_seeds() -> None:
         "accept": 30,
         "restore_confirmation": 15,
     }
-    assert process.window("accept").limit == timedelta(minutes=30)
     assert (process.repair.start, process.repair.end) == ("fault_reported_at", "restored_at")
 
 

@@ -41,14 +41,6 @@ class Level(str, Enum):
     satisfaction = "satisfaction"
 
 
-SourcesArgument = Annotated[
-    list[Path],
-    typer.Argument(
-        metavar="SOURCE...",
-        help="Record folders (searched recursively) and bundle zips, in any mix.",
-        show_default=False,
-    ),
-]
 OptionalSourcesArgument = Annotated[
     list[Path] | None,
     typer.Argument(

@@ -305,7 +305,3 @@ def closures_to_bundle(
         if since is None or closure.closed_at.astimezone().date() >= since:
             found.append(StoredClosure(f"{CLOSURES_DIR}/{name}", data, closure))
     return found
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0]

@@ -240,11 +240,6 @@ class PingResult:
 
         return SEED_OUTCOME[self.verdict]
 
-    def explanation(self, lang: Lang) -> dict[str, Any]:
-        from fieldkit.ping.catalogue import load_catalogue
-
-        return load_catalogue().explain(self, lang)
-
     def to_json(self, lang: Lang = "en") -> dict[str, Any]:
         """The documented JSON object (docs/ping.md, "The JSON object"), texts in `lang`."""
         from fieldkit.ping.catalogue import load_catalogue
