@@ -10,12 +10,12 @@ any option, which sets the floor of every command but `--version`).
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fieldkit.cli.options import ChecklistsDirOption, JsonOption, LangOption, language
 from fieldkit.cli.output import CHECKLIST, CHECKLISTS, TOOLS, emit, write_json
 
 if TYPE_CHECKING:
@@ -24,39 +24,7 @@ if TYPE_CHECKING:
     from fieldkit.lang import Lang
 
 
-class LangChoice(str, Enum):
-    """The languages of built-in texts; reusable as the type of any `--lang` option."""
-
-    zh = "zh"
-    en = "en"
-
-
-LangOption = Annotated[
-    LangChoice | None,
-    typer.Option(
-        "--lang",
-        help="Language of checklist texts (default: FIELDKIT_LANG, then the system locale).",
-        show_default=False,
-    ),
-]
-ChecklistsDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--checklists",
-        metavar="DIR",
-        help="Extra checklist folder, searched last (default: FIELDKIT_CHECKLISTS).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 NameArgument = Annotated[str, typer.Argument(metavar="ID|PATH", help="A checklist id or file.")]
-
-
-def language(choice: LangChoice | None) -> Lang:
-    """The language to show: --lang, then FIELDKIT_LANG, then the system locale."""
-    from fieldkit.lang import resolve_lang
-
-    return resolve_lang(choice.value if choice else None)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,20 +12,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fieldkit.cli.checklists import JsonOption, LangChoice, LangOption, language
+from fieldkit.cli.options import (
+    JsonOption,
+    LangChoice,
+    LangOption,
+    RecordsOption,
+    RemoteServerOption,
+    TokenOption,
+    language,
+)
 from fieldkit.cli.output import FOLLOWUP_CLOSURE, FOLLOWUPS, emit
-from fieldkit.cli.sync import TokenOption
-from fieldkit.cli.visits import RecordsOption
 
 if TYPE_CHECKING:
     from fieldkit.followups.items import FollowUp
-
-ServerOption = Annotated[
-    str | None,
-    typer.Option("--server", metavar="URL",
-                 help="The centre's follow-ups instead of local files (token from `login`)."),
-]  # fmt: skip
-
 
 def register(app: typer.Typer) -> None:
     """Add `followups ...` to the root app."""
@@ -58,7 +57,7 @@ def list_command(
     records: RecordsOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
-    server: ServerOption = None,
+    server: RemoteServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """List every follow-up item: overdue first, then open, then closed."""
@@ -129,7 +128,7 @@ def close_command(
     ] = None,
     records: RecordsOption = None,
     as_json: JsonOption = False,
-    server: ServerOption = None,
+    server: RemoteServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """Close a follow-up: a small record beside the visits (or on the centre's server with

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from fieldkit.cli.checklists import LangChoice, language
+from fieldkit.cli.options import JsonOption, LangOption, language
 from fieldkit.cli.output import PING, emit
 
 if TYPE_CHECKING:
@@ -59,12 +59,6 @@ ping_app = typer.Typer(
     ),
 )
 
-LangOption = Annotated[
-    LangChoice | None,
-    typer.Option("--lang", help="Language of the explanation (default: FIELDKIT_LANG, then "
-                 "the system locale).", show_default=False),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 SlowOption = Annotated[
     float, typer.Option("--slow-ms", help="Round trips at or over this many ms are slow.")
 ]

@@ -12,13 +12,28 @@ from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fieldkit.cli.checklists import LangChoice, LangOption, language
+from fieldkit.cli.options import (
+    ChecklistOption,
+    CustomerOption,
+    EngineerOption,
+    GradeOption,
+    JsonOption,
+    KindOption,
+    LangChoice,
+    LangOption,
+    OutcomeOption,
+    RemoteServerOption,
+    SinceOption,
+    StatusOption,
+    TokenOption,
+    UntilOption,
+    language,
+)
 from fieldkit.cli.output import REPORT_SUMMARY, emit
-from fieldkit.cli.sync import TokenOption
 
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
@@ -50,64 +65,6 @@ OptionalSourcesArgument = Annotated[
         show_default=False,
     ),
 ]
-ServerOption = Annotated[
-    str | None,
-    typer.Option("--server", metavar="URL",
-                 help="Ask the centre's server instead of reading files (default: from `login`)."),
-]  # fmt: skip
-_FILTERS = "Filters"
-SinceOption = Annotated[
-    str | None,
-    typer.Option(
-        "--since", metavar="DATE", rich_help_panel=_FILTERS,
-        help="Visits started on or after this day (the engineer's local date) or instant.",
-    ),
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option(
-        "--until", metavar="DATE", rich_help_panel=_FILTERS,
-        help="Visits started on or before this day (inclusive) or instant.",
-    ),
-]
-
-
-def _filter_option(name: str, metavar: str, what: str) -> Any:
-    return typer.Option(
-        name, metavar=metavar, rich_help_panel=_FILTERS, help=f"{what} (repeatable).",
-        show_default=False,
-    )
-
-
-EngineerOption = Annotated[
-    list[str] | None, _filter_option("--engineer", "NAME", "Engineer name")
-]
-ChecklistOption = Annotated[
-    list[str] | None, _filter_option("--checklist", "ID", "Checklist id")
-]
-KindOption = Annotated[
-    list[str] | None,
-    _filter_option("--kind", "KIND", "turnup, inspection, visit, repair or tools"),
-]
-StatusOption = Annotated[
-    list[str] | None,
-    _filter_option("--status", "STATUS", "completed, in_progress or aborted"),
-]
-OutcomeOption = Annotated[
-    list[str] | None,
-    _filter_option("--outcome", "OUTCOME", "passed, failed, restored, not_restored or completed"),
-]
-GradeOption = Annotated[
-    list[str] | None,
-    _filter_option("--grade", "GRADE", "Customer grade, by its id in data/sla.yaml"),
-]
-CustomerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--customer", metavar="TEXT", rich_help_panel=_FILTERS,
-        help="Customers whose name contains TEXT (case-insensitive).",
-    ),
-]
 IncludeChangedOption = Annotated[
     bool,
     typer.Option(
@@ -136,39 +93,49 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group)
 
 
-def _options(
-    sources: list[Path],
-    *,
-    since: str | None,
-    until: str | None,
-    engineer: list[str] | None,
-    checklist: list[str] | None,
-    kind: list[str] | None,
-    status: list[str] | None,
-    outcome: list[str] | None,
-    grade: list[str] | None,
-    customer: str | None,
-    include_changed: bool,
-    lang: LangChoice | None,
-    sla: Path | None,
-) -> ReportOptions:
-    from fieldkit.records.sources import check_sources
+def _files_to_read(
+    sources: list[Path] | None, server: str | None, *, include_changed: bool, sla: Path | None
+) -> list[Path] | None:
+    """The SOURCE files the report reads, or None when it asks the centre's server (`--server`),
+    after refusing what applies to files only."""
+    from fieldkit.errors import UserInputError
+
+    if server is None:
+        if not sources:
+            raise UserInputError("give at least one SOURCE (a records folder or a bundle zip), "
+                                 "or --server URL")  # fmt: skip
+        return sources
+    if sources:
+        raise UserInputError("give SOURCE folders or --server, not both")
+    if include_changed or sla is not None:
+        raise UserInputError("--include-changed and --sla apply to files; the server keeps "
+                             "only unchanged records and its own service levels")  # fmt: skip
+    return None
+
+
+def _filters(
+    *, since: str | None, until: str | None, engineer: list[str] | None,
+    checklist: list[str] | None, kind: list[str] | None, status: list[str] | None,
+    outcome: list[str] | None, grade: list[str] | None, customer: str | None,
+) -> Filters:  # fmt: skip
     from fieldkit.report.filters import Filters
+
+    return Filters.from_options(
+        since=since, until=until, engineers=engineer or (), checklists=checklist or (),
+        kinds=kind or (), statuses=status or (), outcomes=outcome or (), grades=grade or (),
+        customer=customer,
+    )  # fmt: skip
+
+
+def _options(
+    sources: list[Path], filters: Filters, *, include_changed: bool, lang: LangChoice | None,
+    sla: Path | None,
+) -> ReportOptions:  # fmt: skip
+    from fieldkit.records.sources import check_sources
     from fieldkit.report.pipeline import ReportOptions
     from fieldkit.sla import load_sla
 
     check_sources(sources)
-    filters = Filters.from_options(
-        since=since,
-        until=until,
-        engineers=engineer or (),
-        checklists=checklist or (),
-        kinds=kind or (),
-        statuses=status or (),
-        outcomes=outcome or (),
-        grades=grade or (),
-        customer=customer,
-    )
     return ReportOptions(
         sources=sources,
         filters=filters,
@@ -225,28 +192,24 @@ def summary_command(
     include_changed: IncludeChangedOption = False,
     lang: LangOption = None,
     sla: SlaOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    server: ServerOption = None,
+    as_json: JsonOption = False,
+    server: RemoteServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """Show the KPIs: visits, first-time pass, ping verdicts, failing steps, on-site time,
     repairs within their time limit, open follow-ups and a table per engineer."""
     from fieldkit.report.pipeline import summarize
 
-    if server is not None or not sources:
-        filters = _server_filters(
-            sources, server, include_changed=include_changed, sla=sla, since=since,
-            until=until, engineer=engineer, checklist=checklist, kind=kind, status=status,
-            outcome=outcome, grade=grade, customer=customer,
-        )  # fmt: skip
+    files = _files_to_read(sources, server, include_changed=include_changed, sla=sla)
+    filters = _filters(
+        since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
+        status=status, outcome=outcome, grade=grade, customer=customer,
+    )  # fmt: skip
+    if files is None:
         _server_summary(server, token, filters, lang, as_json)
         return
-    options = _options(
-        sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
-        status=status, outcome=outcome, grade=grade, customer=customer,
-        include_changed=include_changed, lang=lang, sla=sla,
-    )
-    with _progress(sources, options.lang) as on_file:
+    options = _options(files, filters, include_changed=include_changed, lang=lang, sla=sla)
+    with _progress(files, options.lang) as on_file:
         options.on_file = on_file
         result = summarize(options)
     if as_json:
@@ -257,35 +220,6 @@ def summary_command(
 
         print_summary(result.summary, options.lang)
     print_source_notes(result.sources)
-
-
-def _server_filters(
-    sources: list[Path] | None,
-    server: str | None,
-    *,
-    include_changed: bool,
-    sla: Path | None,
-    **filter_options: Any,
-) -> Filters:
-    """The filters of a `--server` report, after refusing what applies to files only."""
-    from fieldkit.errors import UserInputError
-    from fieldkit.report.filters import Filters
-
-    if sources:
-        raise UserInputError("give SOURCE folders or --server, not both")
-    if server is None:
-        raise UserInputError("give at least one SOURCE (a records folder or a bundle zip), "
-                             "or --server URL")  # fmt: skip
-    if include_changed or sla is not None:
-        raise UserInputError("--include-changed and --sla apply to files; the server keeps "
-                             "only unchanged records and its own service levels")  # fmt: skip
-    return Filters.from_options(
-        since=filter_options["since"], until=filter_options["until"],
-        engineers=filter_options["engineer"] or (), checklists=filter_options["checklist"] or (),
-        kinds=filter_options["kind"] or (), statuses=filter_options["status"] or (),
-        outcomes=filter_options["outcome"] or (), grades=filter_options["grade"] or (),
-        customer=filter_options["customer"],
-    )  # fmt: skip
 
 
 def _server_summary(
@@ -359,26 +293,22 @@ def export_command(
     include_changed: IncludeChangedOption = False,
     lang: LangOption = None,
     sla: SlaOption = None,
-    server: ServerOption = None,
+    server: RemoteServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """Write the visits and KPIs to a CSV, XLSX, HTML or JSON file."""
     from fieldkit.report.pipeline import export
 
-    if server is not None or not sources:
-        filters = _server_filters(
-            sources, server, include_changed=include_changed, sla=sla, since=since,
-            until=until, engineer=engineer, checklist=checklist, kind=kind, status=status,
-            outcome=outcome, grade=grade, customer=customer,
-        )  # fmt: skip
+    files = _files_to_read(sources, server, include_changed=include_changed, sla=sla)
+    filters = _filters(
+        since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
+        status=status, outcome=outcome, grade=grade, customer=customer,
+    )  # fmt: skip
+    if files is None:
         _server_export(server, token, filters, fmt.value, output, level.value, redact, lang)
         return
-    options = _options(
-        sources, since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
-        status=status, outcome=outcome, grade=grade, customer=customer,
-        include_changed=include_changed, lang=lang, sla=sla,
-    )
-    with _progress(sources, options.lang) as on_file:
+    options = _options(files, filters, include_changed=include_changed, lang=lang, sla=sla)
+    with _progress(files, options.lang) as on_file:
         options.on_file = on_file
         result = export(options, fmt.value, output, level=level.value, redact=redact)
     print_source_notes(result.sources)

@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fieldkit.cli.checklists import ChecklistsDirOption, LangOption, language
-from fieldkit.cli.visits import RecordsOption
+from fieldkit.cli.options import ChecklistsDirOption, LangOption, RecordsOption, language
 
 AnswersOption = Annotated[
     Path | None,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from fieldkit.cli.checklists import JsonOption
+from fieldkit.cli.options import JsonOption
 from fieldkit.cli.output import SERVER_USERS, emit
 
 DbOption = Annotated[

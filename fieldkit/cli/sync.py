@@ -10,19 +10,9 @@ from typing import Annotated
 
 import typer
 
-from fieldkit.cli.checklists import JsonOption
+from fieldkit.cli.options import JsonOption, RecordsOption, ServerOption, TokenOption
 from fieldkit.cli.output import SYNC, emit
-from fieldkit.cli.visits import RecordsOption
 from fieldkit.errors import ExitCode
-
-ServerOption = Annotated[
-    str | None,
-    typer.Option("--server", metavar="URL", help="The centre's server (default: from `login`)."),
-]
-TokenOption = Annotated[
-    str | None,
-    typer.Option("--token", metavar="T", help="Your token (default: from `login`)."),
-]
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fieldkit.cli.checklists import JsonOption, LangOption, language
+from fieldkit.cli.options import JsonOption, LangOption, RecordsOption, language
 from fieldkit.cli.output import BUNDLE, VISITS, emit, write_json
 
 if TYPE_CHECKING:
@@ -34,15 +34,6 @@ class ShowFormat(str, Enum):
     json = "json"
 
 
-RecordsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--records",
-        metavar="DIR",
-        help="The records folder (default: FIELDKIT_RECORDS, then the user's data folder).",
-        show_default=False,
-    ),
-]
 VisitArgument = Annotated[
     str, typer.Argument(metavar="ID", help="A visit id, or a unique start or end of one.")
 ]
