@@ -28,14 +28,8 @@ from fieldkit.checklist.load import checklist_from_text
 from fieldkit.checklist.models import Checklist
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.ping.model import PingResult, Reply, ReplyError, Verdict
-from fieldkit.records.models import (
-    ChecklistSnapshot,
-    Note,
-    StepAnswer,
-    VisitRecord,
-    VisitStatus,
-    new_visit_id,
-)
+from fieldkit.records.identity import new_visit_id
+from fieldkit.records.models import ChecklistSnapshot, Note, StepAnswer, VisitRecord, VisitStatus
 from fieldkit.sla import builtin_sla
 from fieldkit.text import Text
 from fieldkit.walk.outcome import judge_visit

@@ -12,6 +12,7 @@ import pytest
 
 from fieldkit.errors import ValidationFailed
 from fieldkit.records import loading, migrations
+from fieldkit.records.identity import content_digest
 from fieldkit.records.loading import (
     MAX_JOURNAL_BYTES,
     RecordUnreadable,
@@ -21,12 +22,7 @@ from fieldkit.records.loading import (
     read_checked_record_file,
     read_record_file,
 )
-from fieldkit.records.models import (
-    ChecklistSnapshot,
-    VisitStatus,
-    content_digest,
-    verify_digest,
-)
+from fieldkit.records.models import ChecklistSnapshot, VisitStatus, verify_digest
 from fieldkit.text import Text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "records"

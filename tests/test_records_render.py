@@ -6,7 +6,8 @@ from datetime import datetime
 
 from records_factory import CHECKLIST_YAML, CHINA, answers, completed, fields, snapshot
 
-from fieldkit.records.models import VisitRecord, new_visit_id
+from fieldkit.records.identity import new_visit_id
+from fieldkit.records.models import VisitRecord
 from fieldkit.records.view import visit_view
 
 AT = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)

@@ -16,7 +16,7 @@ from test_report_sources import rewrite_zip
 
 from fieldkit.bundle import write_bundle
 from fieldkit.records import workers
-from fieldkit.records.models import content_digest
+from fieldkit.records.identity import content_digest
 from fieldkit.records.sources import RecordJob
 from fieldkit.records.store import RecordStore
 from fieldkit.report.pipeline import ReportOptions, export

@@ -27,7 +27,8 @@ from server_support import (
     start_server,
 )
 
-from fieldkit.records.models import Attachment, VisitRecord, sha256_hex
+from fieldkit.records.identity import sha256_hex
+from fieldkit.records.models import Attachment, VisitRecord
 from fieldkit.server import db, tables
 
 

@@ -28,7 +28,7 @@ from server_support import (
     write_laptop_records,
 )
 
-from fieldkit.records.models import sha256_hex
+from fieldkit.records.identity import sha256_hex
 from fieldkit.server import db, tables
 
 VISITS = 1000

@@ -29,7 +29,8 @@ from server_support import (
     write_laptop_records,
 )
 
-from fieldkit.records.models import Attachment, VisitRecord, sha256_hex
+from fieldkit.records.identity import sha256_hex
+from fieldkit.records.models import Attachment, VisitRecord
 from fieldkit.server import db
 
 REPO = Path(__file__).resolve().parent.parent

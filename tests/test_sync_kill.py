@@ -40,7 +40,8 @@ from server_support import (
     write_laptop_records,
 )
 
-from fieldkit.records.models import Attachment, VisitRecord, sha256_hex
+from fieldkit.records.identity import sha256_hex
+from fieldkit.records.models import Attachment, VisitRecord
 from fieldkit.sync.state import STATE_FORMAT
 
 VISITS = 40

@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from fieldkit.checklist.ids import STEP_ID_PATTERN
 from fieldkit.errors import FieldkitError
 from fieldkit.followups.items import FollowUp, item_id
-from fieldkit.records.models import VISIT_ID_PATTERN, content_digest, is_visit_id
+from fieldkit.records.identity import VISIT_ID_PATTERN, content_digest, is_visit_id
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 from fieldkit.safezip import SafeZip, UnsafeZip, ZipLimits, entry_path
 

@@ -12,15 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
+from fieldkit.records.identity import canonical_json, content_digest, sha256_hex
 from fieldkit.records.journal import JOURNAL_FILE, JournalProblem, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
-from fieldkit.records.models import (
-    VisitRecord,
-    canonical_json,
-    content_digest,
-    sha256_hex,
-    verify_digest,
-)
+from fieldkit.records.models import VisitRecord, verify_digest
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 
 RECORD_FILE = "visit.json"

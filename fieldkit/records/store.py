@@ -36,6 +36,7 @@ from fieldkit.records.atomic import (
     write_atomic,
 )
 from fieldkit.records.attachments import ATTACHMENTS_DIR, copy_attachment
+from fieldkit.records.identity import is_visit_id, new_visit_id, sha256_hex
 from fieldkit.records.journal import JOURNAL_FILE
 from fieldkit.records.loading import RECORD_FILE, RecordUnreadable, read_record_file
 from fieldkit.records.lock import LOCK_FILE, VisitLock
@@ -46,9 +47,6 @@ from fieldkit.records.models import (
     VisitFields,
     VisitRecord,
     VisitStatus,
-    is_visit_id,
-    new_visit_id,
-    sha256_hex,
 )
 
 # Below this the journal is never folded into visit.json during a visit (a 500-step visit's

@@ -27,8 +27,9 @@ from typing import Any
 
 from fieldkit.errors import FieldkitError
 from fieldkit.followups.closures import ClosureUnreadable, iter_closure_files, read_closure_file
+from fieldkit.records.identity import is_visit_id
 from fieldkit.records.loading import RECORD_FILE, read_checked_record_file
-from fieldkit.records.models import VisitRecord, VisitStatus, is_visit_id
+from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.safeio import read_bounded
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from fieldkit.records.models import VISIT_ID_PATTERN
+from fieldkit.records.identity import VISIT_ID_PATTERN
 from fieldkit.server import db
 from fieldkit.server.auth import CurrentUser
 from fieldkit.server.ingest import Refused, ingest_visit
