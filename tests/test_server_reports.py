@@ -4,12 +4,15 @@ closed follow-ups, with and without filters, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 pytest.importorskip("fastapi")
@@ -88,8 +91,9 @@ def _file_summary(sources: list[Path], filters: Filters, lang: Lang) -> dict[str
     return summarize(options).summary.to_json()
 
 
-def _push_everything(url: str, records_folder: Path, extra: Path) -> None:
-    prepare_database(url)
+def _push_everything(url: str, records_folder: Path, extra: Path) -> dict[str, str]:
+    """Every record and closure of both sources, as their engineers push them; the tokens."""
+    tokens = prepare_database(url)
     engine = db.make_engine(url)
     derived = Derived(load_sla())
     for source in (records_folder, extra):
@@ -104,6 +108,7 @@ def _push_everything(url: str, records_folder: Path, extra: Path) -> None:
         closer = json.loads(path.read_text())["closed_by"]
         ingest_closure(engine, _user(closer), path.read_bytes())
     engine.dispose()
+    return tokens
 
 
 def test_the_server_summary_equals_the_file_summary(
@@ -203,47 +208,108 @@ def test_the_html_report_is_the_export_page_for_a_supervisor(
     assert engineer.status_code == 403
 
 
-@pytest.mark.parametrize(
-    ("fmt", "level"), [("csv", "visit"), ("csv", "followup"), ("html", "visit")]
-)
-def test_report_export_over_the_server_writes_the_files_report(
-    database_url: str, tmp_path: Path, fmt: str, level: str
-) -> None:
-    import csv
+# Where each row was read differs by design: a file's path or `server` (the `source` column),
+# and what reading the sources noted (the duplicates and changed copies among the files; the
+# store holds each visit once, so the server notes none). The rest must be the same.
+READ_FROM = "<where it was read>"
 
+
+def _blank_column(rows: list[list[object]], name: str, server: bool) -> list[list[object]]:
+    if not rows or name not in rows[0]:
+        return rows
+    index = rows[0].index(name)
+    blanked = [rows[0]]
+    for row in rows[1:]:
+        if server:
+            assert row[index] == "server", row
+        blanked.append([*row[:index], READ_FROM, *row[index + 1 :]])
+    return blanked
+
+
+def _xlsx_content(path: Path, lang: Lang, server: bool) -> dict[str, list[list[object]]]:
+    """Every sheet's cell values (not the file's bytes: the zip's member times differ)."""
+    from fieldkit.records.sources import NoteKind
+    from fieldkit.report.labels import label
+
+    read_labels = {label("kpi_records_read", lang), label("kpi_noted", lang)}
+    notes = {kind.value for kind in NoteKind}
+    sheets: dict[str, list[list[object]]] = {}
+    for sheet in openpyxl.load_workbook(path).worksheets:
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        if sheet.title == "Summary":
+            rows = [[row[0], READ_FROM] if row[0] in read_labels else row
+                    for row in rows if row[0] not in notes]  # fmt: skip
+        sheets[sheet.title] = _blank_column(rows, "source", server)
+    return sheets
+
+
+def _html_content(path: Path, lang: Lang) -> str:
+    from fieldkit.report.labels import label
+
+    text = path.read_text(encoding="utf-8")
+    read_kept = re.escape(label("records_read_kept", lang)).replace(r"\{read\}", r"\d+")
+    text = re.sub(read_kept.replace(r"\{kept\}", r"\d+"), READ_FROM, text)
+    notes = re.escape(f"<section><h2>{label('notes', lang)}</h2>") + ".*?</section>"
+    return re.sub(notes, READ_FROM, text)
+
+
+def _json_content(path: Path, server: bool) -> dict[str, Any]:
+    content: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for entry in content["records"]:
+        assert entry["source"] == "server" or not server
+        entry["source"] = READ_FROM
+    for key in ("files_read", "counts", "notes"):
+        content["sources"][key] = READ_FROM
+    return content
+
+
+def _export_content(path: Path, fmt: str, lang: Lang, server: bool) -> object:
+    if fmt == "xlsx":
+        return _xlsx_content(path, lang, server)
+    if fmt == "html":
+        return _html_content(path, lang)
+    if fmt == "json":
+        return _json_content(path, server)
+    rows: list[list[object]] = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    return _blank_column(rows, "source", server)
+
+
+EXPORTS = [
+    ("csv", "visit", "en"),
+    ("csv", "step", "zh", "--since", "2024-04-01"),
+    ("csv", "followup", "en", "--redact"),
+    ("csv", "satisfaction", "zh", "--kind", "repair"),
+    ("xlsx", "visit", "en", "--kind", "repair"),
+    ("xlsx", "step", "zh", "--redact"),
+    ("html", "visit", "en"),
+    ("html", "visit", "zh", "--redact", "--engineer", "张伟"),
+    ("json", "visit", "en", "--since", "2024-03-01", "--until", "2024-05-31"),
+]
+
+
+def test_report_export_over_the_server_writes_the_files_report(
+    database_url: str, tmp_path: Path, laptop_records: tuple[Path, Path, list[VisitRecord]]
+) -> None:
+    """Every format, over the same records with duplicates, changed copies and closures: the
+    file the server writes holds what the file from the folders holds, cell by cell."""
     from cli_runner import invoke
     from server_support import serving
 
-    records = finished_records(50, seed=24)
-    folder = tmp_path / "records"
-    write_laptop_records(folder, records)
-    tokens = prepare_database(database_url)
-    engine = db.make_engine(database_url)
-    derived = Derived(load_sla())
-    for record in records:
-        path = folder / record.visit_id / "visit.json"
-        ingest_visit(engine, derived, _user(record.engineer, team_of(record.engineer)),
-                     record.visit_id, path.read_bytes())  # fmt: skip
-    engine.dispose()
-    env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml"), "FIELDKIT_LANG": "en"}
-    options = ["-f", fmt, "--level", level, "--since", "2024-02-01"]
+    records_folder, extra, _ = laptop_records
+    tokens = _push_everything(database_url, records_folder, extra)
+    env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml")}
     with serving(database_url) as server:
-        remote = invoke("report", "export", "--server", server, "--token", tokens["admin"],
-                        "-o", str(tmp_path / f"server.{fmt}"), *options, env=env)  # fmt: skip
-    assert remote.exit_code == 0, remote.output
-    local = invoke("report", "export", str(folder), "-o", str(tmp_path / f"files.{fmt}"),
-                   *options, env=env)  # fmt: skip
-    assert local.exit_code == 0, local.output
-    from_server = (tmp_path / f"server.{fmt}").read_text(encoding="utf-8-sig")
-    from_files = (tmp_path / f"files.{fmt}").read_text(encoding="utf-8-sig")
-    if fmt == "html":
-        assert from_server == from_files
-        return
-    server_rows = list(csv.DictReader(from_server.splitlines()))
-    file_rows = list(csv.DictReader(from_files.splitlines()))
-    for row in (*server_rows, *file_rows):
-        row.pop("source", None)  # where each row was read: a file, or the server
-    assert server_rows == file_rows and file_rows
+        for fmt, level, lang, *filters in EXPORTS:
+            options = ["-f", fmt, "--level", level, "--lang", lang, *filters]
+            remote = invoke("report", "export", "--server", server, "--token", tokens["admin"],
+                            "-o", str(tmp_path / f"server.{fmt}"), *options, env=env)  # fmt: skip
+            assert remote.exit_code == 0, remote.output
+            local = invoke("report", "export", str(records_folder), str(extra),
+                           "-o", str(tmp_path / f"files.{fmt}"), *options, env=env)  # fmt: skip
+            assert local.exit_code == 0, local.output
+            from_server = _export_content(tmp_path / f"server.{fmt}", fmt, lang, server=True)
+            from_files = _export_content(tmp_path / f"files.{fmt}", fmt, lang, server=False)
+            assert from_server == from_files, options
 
 
 def test_a_supervisor_logs_in_with_a_browser_and_the_cookie_only_reads(database_url: str) -> None:

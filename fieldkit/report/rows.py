@@ -282,14 +282,16 @@ class RowMaker:
 
 
 def value_text(answer: StepAnswer) -> str | None:
-    """An answer's value as one cell: scalars as they are, lists and objects as JSON."""
+    """An answer's value as one cell: scalars as they are, lists and objects as JSON with
+    sorted keys (the form the record's digest covers), so that a record reads the same from
+    its file and from the server's store, whose JSONB keeps no key order."""
     value = answer.value
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return str(value)
 
 

@@ -20,6 +20,8 @@ from fieldkit.safeio import write_private
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login
 
+EXPORT_TIMEOUT_S = 30 * 60
+
 
 def _bound(bound: Bound | None) -> str | None:
     if bound is None:
@@ -101,7 +103,9 @@ def download_export(
     temporary file beside it, renamed), or not at all."""
     query = [*filter_query(filters), ("format", fmt), ("level", level), ("lang", lang),
              ("redact", "true" if redact else "false"), ("today", today.isoformat())]  # fmt: skip
-    answer = Api(login.server, login.token).call(
+    # The server writes the whole file before its first byte is sent: a centre's year of
+    # visits takes minutes, far longer than a push's wait.
+    answer = Api(login.server, login.token, timeout=EXPORT_TIMEOUT_S).call(
         "GET", "/api/v1/reports/export?" + urlencode(query)
     )
     if answer.status != 200:
