@@ -29,6 +29,7 @@ import pytest
 pytest.importorskip("fastapi")
 
 import httpx
+from cli_runner import json_payload
 from server_support import (
     ADMIN,
     TEAM_NORTH,
@@ -196,7 +197,9 @@ def test_sync_killed_mid_upload_resumes_and_every_visit_arrives_once_intact(
     hold = HoldServer(moment, nth)
 
     with serving(database_url, wrap=hold.wrap) as server:
-        admin = httpx.Client(base_url=server, headers={"Authorization": f"Bearer {tokens[ADMIN]}"})
+        admin = httpx.Client(
+            base_url=server, headers={"Authorization": f"Bearer {tokens[ADMIN]}"}, timeout=120
+        )
 
         def on_server() -> list[dict[str, str]]:
             listed: list[dict[str, str]] = admin.get("/api/v1/visits").json()
@@ -233,7 +236,7 @@ def test_sync_killed_mid_upload_resumes_and_every_visit_arrives_once_intact(
 
         again = subprocess.run(sync, env=env, capture_output=True, timeout=300)
         assert again.returncode == 0, again.stderr.decode()
-        report = json.loads(again.stdout)
+        report = json_payload(again.stdout.decode("utf-8"), "fieldkit.sync/1")
         assert report["in_progress_not_sent"] == 1
         assert not set(report["visits_pushed"]) & set(stored_at_kill)
         assert len(report["visits_pushed"]) + report["visits_already_there"] == VISITS
