@@ -178,3 +178,21 @@ def test_a_check_written_wrongly_in_a_file_is_one_line_naming_it(
     _, walk, file = _walk_small(tmp_path, given)
     with pytest.raises(AnswersFileError, match=re.escape(f"step power_ok: {message}")):
         walk_from_file(walk, load_answers_file(file))  # type: ignore[arg-type]
+
+
+def test_the_answers_file_in_the_walkthrough_page_walks_the_turn_up_to_a_pass(
+    tmp_path: Path,
+) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "walkthrough.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# lan-turnup answered from a file.*?)```", page, re.DOTALL)
+    assert example is not None, "the answers-file example left docs/walkthrough.md"
+    answers = load_answers_file(write(tmp_path / "visit.yaml", example.group(1)))
+    answers.check_steps(lan_turnup().checklist)
+
+    ping = ScriptedPing()  # the example's gateway is a real-looking address: never pinged here
+    walk = start_walk(RecordStore(tmp_path), lan_turnup(), fields(), ping=ping, lang="en")
+    walk_from_file(walk, answers)
+    record = walk.finish()
+    assert record.outcome is Outcome.PASSED
+    assert ping.calls[0]["target"] == answers.answers["gateway"]
+    assert record.answer_for("pigtail_on_odf").skipped  # type: ignore[union-attr]
