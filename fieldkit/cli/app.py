@@ -14,6 +14,7 @@ import typer
 from fieldkit import version_line
 from fieldkit.cli import checklists, followups, ping, report, run, server, sync, visits
 from fieldkit.cli.console_encoding import configure_console
+from fieldkit.cli.environment import Environment
 from fieldkit.errors import FieldkitError, ValidationFailed
 
 
@@ -24,12 +25,14 @@ def _print_version(value: bool) -> None:
 
 
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Checklists, gateway ping tests and visit records for telecom field engineers."""
+    ctx.ensure_object(Environment)  # the one of this run, unless a test passed its own
 
 
 def build_app() -> typer.Typer:
@@ -46,15 +49,16 @@ def build_app() -> typer.Typer:
     return app
 
 
-def run_app(argv: list[str]) -> None:
-    """Run the CLI; every FieldkitError becomes its message on stderr and its exit code."""
+def run_app(argv: list[str], env: Environment | None = None) -> None:
+    """Run the CLI (with `env`, or the process's streams, clock and folders); every
+    FieldkitError becomes its message on stderr and its exit code."""
     configure_console()
     try:
-        build_app()(args=argv, prog_name="fieldkit")
+        build_app()(args=argv, prog_name="fieldkit", obj=env)
     except ValidationFailed as error:
         for problem in error.problems:
-            sys.stderr.write(problem + "\n")
+            (env or sys).stderr.write(problem + "\n")
         sys.exit(error.exit_code)
     except FieldkitError as error:
-        sys.stderr.write(f"fieldkit: error: {error}\n")
+        (env or sys).stderr.write(f"fieldkit: error: {error}\n")
         sys.exit(error.exit_code)

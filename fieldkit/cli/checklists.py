@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fieldkit.cli.options import ChecklistsDirOption, JsonOption, LangOption, language
-from fieldkit.cli.output import CHECKLIST, CHECKLISTS, TOOLS, emit, write_json
+from fieldkit.cli.environment import environment
+from fieldkit.cli.options import ChecklistsDirOption, JsonOption, LangOption
+from fieldkit.cli.output import CHECKLIST, CHECKLISTS, TOOLS, write_json
 
 if TYPE_CHECKING:
     from fieldkit.checklist.models import AnyStep, Checklist
@@ -50,28 +51,33 @@ def register(app: typer.Typer) -> None:
 
 
 def list_checklists(
-    checklists: ChecklistsDirOption = None, lang: LangOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    checklists: ChecklistsDirOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List every checklist on the search path: id, kind, version, title, where it comes from."""
     from fieldkit.checklist.registry import list_checklists as find
 
+    env = environment(ctx)
     entries = find(checklists)
     if as_json:
-        emit(CHECKLISTS, [entry.to_json() for entry in entries])
+        env.emit(CHECKLISTS, [entry.to_json() for entry in entries])
         return
     from fieldkit.ui.listings import checklists_table
     from fieldkit.ui.tables import print_tables
 
-    print_tables([checklists_table(entries, language(lang))])
+    print_tables([checklists_table(entries, env.language(lang))], console=env.console)
     invalid = [entry for entry in entries if not entry.valid]
     for entry in invalid:
-        sys.stderr.write(
+        env.stderr.write(
             f"fieldkit: {entry.path} is invalid ({len(entry.problems)} problem(s)): "
             f"run `fieldkit checklists validate {entry.path}`\n"
         )
 
 
 def show_checklist(
+    ctx: typer.Context,
     name: NameArgument,
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -80,14 +86,14 @@ def show_checklist(
     """Show a checklist's steps as a tree: types, conditions, lights, ranges, on-fail advice."""
     from fieldkit.checklist.registry import open_checklist
 
+    env = environment(ctx)
     loaded = open_checklist(name, checklists)
     if as_json:
-        emit(CHECKLIST, loaded.checklist.model_dump(mode="json", by_alias=True, exclude_none=True))
+        dumped = loaded.checklist.model_dump(mode="json", by_alias=True, exclude_none=True)
+        env.emit(CHECKLIST, dumped)
         return
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    console.print(_checklist_tree(loaded.checklist, language(lang), console.width))
+    console = env.console
+    console.print(_checklist_tree(loaded.checklist, env.language(lang), console.width))
 
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -309,6 +315,7 @@ def print_schema() -> None:
 
 
 def show_tools(
+    ctx: typer.Context,
     name: NameArgument,
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -317,9 +324,10 @@ def show_tools(
     """Print a checklist's packing list with quantities, ready to tick off."""
     from fieldkit.checklist.registry import open_checklist
 
+    env = environment(ctx)
     checklist = open_checklist(name, checklists).checklist
     if as_json:
-        emit(
+        env.emit(
             TOOLS,
             {
                 "id": checklist.id,
@@ -330,9 +338,9 @@ def show_tools(
             }
         )
         return
-    chosen = language(lang)
+    chosen = env.language(lang)
     if not checklist.tools:
-        sys.stderr.write(f"fieldkit: checklist {checklist.id} lists no tools\n")
+        env.stderr.write(f"fieldkit: checklist {checklist.id} lists no tools\n")
         return
     lines = [f"{checklist.title.get(chosen)} ({checklist.id})"]
     for tool in checklist.tools:
@@ -340,4 +348,4 @@ def show_tools(
         if tool.note is not None:
             line += f"  ({tool.note.get(chosen)})"
         lines.append(line)
-    sys.stdout.write("\n".join(lines) + "\n")
+    env.stdout.write("\n".join(lines) + "\n")

@@ -6,12 +6,12 @@ imported inside the commands.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fieldkit.cli.environment import Environment, environment
 from fieldkit.cli.options import (
     JsonOption,
     LangChoice,
@@ -19,9 +19,8 @@ from fieldkit.cli.options import (
     RecordsOption,
     RemoteServerOption,
     TokenOption,
-    language,
 )
-from fieldkit.cli.output import FOLLOWUP_CLOSURE, FOLLOWUPS, emit
+from fieldkit.cli.output import FOLLOWUP_CLOSURE, FOLLOWUPS
 
 if TYPE_CHECKING:
     from fieldkit.followups.items import FollowUp
@@ -39,6 +38,7 @@ def register(app: typer.Typer) -> None:
 
 
 def list_command(
+    ctx: typer.Context,
     sources: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -61,13 +61,11 @@ def list_command(
     token: TokenOption = None,
 ) -> None:
     """List every follow-up item: overdue first, then open, then closed."""
-    from datetime import date
-
     from fieldkit.cli.report import print_source_notes
     from fieldkit.followups.service import Which, list_followups
-    from fieldkit.paths import records_dir
     from fieldkit.records.workers import default_workers
 
+    env = environment(ctx)
     which: Which = "overdue" if overdue else "open" if open_only else "all"
     if server is not None:
         from fieldkit.errors import UserInputError
@@ -76,38 +74,39 @@ def list_command(
 
         if sources:
             raise UserInputError("give SOURCE folders or --server, not both")
-        _show(list_remote(resolve_login(server, token), which, date.today()), lang, as_json)
+        _show(env, list_remote(resolve_login(server, token), which, env.today()), lang, as_json)
         return
     if sources:
         where = sources
     else:
-        folder = records_dir(records)
+        folder = env.records(records)
         if not folder.is_dir():
-            sys.stderr.write(f"no visits in {folder}\n")
+            env.stderr.write(f"no visits in {folder}\n")
             if as_json:
-                emit(FOLLOWUPS, [])
+                env.emit(FOLLOWUPS, [])
             return
         where = [folder]
-    listing = list_followups(where, today=date.today(), which=which, workers=default_workers())
-    _show(listing.items, lang, as_json)
-    print_source_notes(listing.sources)
+    listing = list_followups(where, today=env.today(), which=which, workers=default_workers())
+    _show(env, listing.items, lang, as_json)
+    print_source_notes(env, listing.sources)
 
 
-def _show(items: list[FollowUp], lang: LangChoice | None, as_json: bool) -> None:
+def _show(env: Environment, items: list[FollowUp], lang: LangChoice | None, as_json: bool) -> None:
     if as_json:
-        emit(FOLLOWUPS, [item.to_json() for item in items])
+        env.emit(FOLLOWUPS, [item.to_json() for item in items])
     elif items:
         from fieldkit.ui.followups import followups_table
         from fieldkit.ui.tables import print_tables
 
-        print_tables([followups_table(items, language(lang))])
+        print_tables([followups_table(items, env.language(lang))], console=env.console)
     else:
         from fieldkit.ui.followups import NO_ITEMS
 
-        sys.stderr.write(NO_ITEMS.get(language(lang)) + "\n")
+        env.stderr.write(NO_ITEMS.get(env.language(lang)) + "\n")
 
 
 def close_command(
+    ctx: typer.Context,
     item: Annotated[
         str,
         typer.Argument(
@@ -135,19 +134,20 @@ def close_command(
     --server); the visit record is unchanged."""
     from fieldkit.config import load_config
     from fieldkit.followups.service import close_item
-    from fieldkit.paths import records_dir
-    from fieldkit.records.store import RecordStore, local_now
+    from fieldkit.records.store import RecordStore
 
+    env = environment(ctx)
     who = closed_by if closed_by is not None else load_config().engineer
     if server is not None:
         from fieldkit.sync.followups import close_remote
         from fieldkit.sync.login import resolve_login
 
-        closure = close_remote(resolve_login(server, token), item, note, who, local_now())
+        closure = close_remote(resolve_login(server, token), item, note, who, env.now())
     else:
-        closure = close_item(RecordStore(records_dir(records)), item, note, closed_by=who)
+        closure = close_item(RecordStore(env.records(records)), item, note, closed_by=who,
+                             now=env.now())  # fmt: skip
     if as_json:
-        emit(FOLLOWUP_CLOSURE, closure.model_dump(mode="json"))
-    sys.stderr.write(
+        env.emit(FOLLOWUP_CLOSURE, closure.model_dump(mode="json"))
+    env.stderr.write(
         f"closed {closure.item_id} at {closure.closed_at.isoformat(timespec='seconds')}\n"
     )

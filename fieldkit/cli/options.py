@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-
-if TYPE_CHECKING:
-    from fieldkit.lang import Lang
 
 
 class LangChoice(str, Enum):
@@ -24,13 +21,6 @@ class LangChoice(str, Enum):
 
     zh = "zh"
     en = "en"
-
-
-def language(choice: LangChoice | None) -> Lang:
-    """The language to show: --lang, then FIELDKIT_LANG, then the system locale."""
-    from fieldkit.lang import resolve_lang
-
-    return resolve_lang(choice.value if choice else None)
 
 
 LangOption = Annotated[

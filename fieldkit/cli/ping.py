@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from fieldkit.cli.options import JsonOption, LangOption, language
-from fieldkit.cli.output import PING, emit
+from fieldkit.cli.environment import Environment, environment
+from fieldkit.cli.options import JsonOption, LangOption
+from fieldkit.cli.output import PING
 
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
@@ -71,6 +72,7 @@ def register(app: typer.Typer) -> None:
 
 @ping_app.command(_DEFAULT_COMMAND)
 def test_command(
+    ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="The gateway's IP address (or a host name).")],
     count: Annotated[int, typer.Option("--count", "-c", help="Echo requests to send.")] = 4,
     interval: Annotated[
@@ -123,10 +125,11 @@ def test_command(
         raise UserInputError("--window must be between 1 and 1000 replies")
     if quick:
         count, interval, timeout = QUICK_PLAN
-    chosen = language(lang)
+    env = environment(ctx)
+    chosen = env.language(lang)
     stop = threading.Event()
     running = Watch(window, slow_ms) if watch else None
-    display = _Display(chosen, slow_ms, running, as_json)
+    display = _Display(env, chosen, slow_ms, running, as_json)
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         result = run_ping(
@@ -139,7 +142,7 @@ def test_command(
         signal.signal(signal.SIGINT, previous)
     if running is not None:
         running.conclude(result)
-    _print_result(result, chosen, as_json)
+    _print_result(env, result, chosen, as_json)
     raise typer.Exit(int(EXIT_CODE[result.verdict]))
 
 
@@ -153,8 +156,11 @@ class _Display:
     waits on the network only.
     """
 
-    def __init__(self, lang: Lang, slow_ms: float, watch: Watch | None, as_json: bool) -> None:
-        self.lang, self.slow_ms, self.watch, self.as_json = lang, slow_ms, watch, as_json
+    def __init__(
+        self, env: Environment, lang: Lang, slow_ms: float, watch: Watch | None, as_json: bool
+    ) -> None:
+        self.env, self.lang, self.slow_ms, self.watch = env, lang, slow_ms, watch
+        self.as_json = as_json
         self.replies: queue.SimpleQueue[Reply | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._show, name="fieldkit-display",
                                        daemon=True)
@@ -179,7 +185,7 @@ class _Display:
         if not self.as_json:
             from fieldkit.ui.ping import ReplyScreen
 
-            screen = ReplyScreen(self.lang, self.slow_ms, self.watch)
+            screen = ReplyScreen(self.lang, self.slow_ms, self.watch, self.env.console)
         try:
             for reply in iter(self.replies.get, None):
                 if self.watch is not None:
@@ -193,6 +199,7 @@ class _Display:
 
 @ping_app.command("interpret")
 def interpret_command(
+    ctx: typer.Context,
     transcript: Annotated[
         str, typer.Argument(metavar="FILE|-", help="A saved ping transcript, or - for stdin.")
     ],
@@ -210,9 +217,10 @@ def interpret_command(
     from fieldkit.errors import UserInputError
     from fieldkit.ping import EXIT_CODE, interpret_transcript
 
+    env = environment(ctx)
     if transcript == "-":
-        if sys.stdin.isatty():
-            sys.stderr.write(_PASTE_HINT[language(lang)] + "\n")
+        if env.stdin_isatty:
+            env.stderr.write(_PASTE_HINT[env.language(lang)] + "\n")
         data = sys.stdin.buffer.read(_MAX_TRANSCRIPT_BYTES + 1)
     else:
         try:
@@ -223,20 +231,20 @@ def interpret_command(
     if len(data) > _MAX_TRANSCRIPT_BYTES:
         raise UserInputError(f"{transcript} is larger than {_MAX_TRANSCRIPT_BYTES} bytes")
     result = interpret_transcript(data, own_ip=own_ip, slow_ms=slow_ms)
-    chosen = language(lang)
+    chosen = env.language(lang)
     if not as_json:
-        from fieldkit.ui.ping import console, reply_line
+        from fieldkit.ui.ping import reply_line
 
         for reply in result.replies:
-            console().print(reply_line(reply, chosen, slow_ms))
-    _print_result(result, chosen, as_json)
+            env.console.print(reply_line(reply, chosen, slow_ms))
+    _print_result(env, result, chosen, as_json)
     raise typer.Exit(int(EXIT_CODE[result.verdict]))
 
 
-def _print_result(result: PingResult, lang: Lang, as_json: bool) -> None:
+def _print_result(env: Environment, result: PingResult, lang: Lang, as_json: bool) -> None:
     if as_json:
-        emit(PING, result.to_json(lang))
+        env.emit(PING, result.to_json(lang))
         return
-    from fieldkit.ui.ping import console, verdict_panel
+    from fieldkit.ui.ping import verdict_panel
 
-    console().print(verdict_panel(result, lang))
+    env.console.print(verdict_panel(result, lang))

@@ -6,16 +6,15 @@ are imported inside the commands.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fieldkit.cli.environment import Environment, environment
 from fieldkit.cli.options import (
     ChecklistOption,
     CustomerOption,
@@ -31,9 +30,8 @@ from fieldkit.cli.options import (
     StatusOption,
     TokenOption,
     UntilOption,
-    language,
 )
-from fieldkit.cli.output import REPORT_SUMMARY, emit
+from fieldkit.cli.output import REPORT_SUMMARY
 
 if TYPE_CHECKING:
     from fieldkit.lang import Lang
@@ -128,8 +126,8 @@ def _filters(
 
 
 def _options(
-    sources: list[Path], filters: Filters, *, include_changed: bool, lang: LangChoice | None,
-    sla: Path | None,
+    env: Environment, sources: list[Path], filters: Filters, *, include_changed: bool,
+    lang: LangChoice | None, sla: Path | None,
 ) -> ReportOptions:  # fmt: skip
     from fieldkit.records.sources import check_sources
     from fieldkit.report.pipeline import ReportOptions
@@ -140,19 +138,20 @@ def _options(
         sources=sources,
         filters=filters,
         include_changed=include_changed,
-        lang=language(lang),
-        today=date.today(),
+        lang=env.language(lang),
+        today=env.today(),
         sla=load_sla(sla),
     )
 
 
 @contextmanager
-def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None] | None]:
+def _progress(
+    env: Environment, sources: list[Path], lang: Lang
+) -> Iterator[Callable[[int], None] | None]:
     """A Rich progress bar on stderr while records are read; nothing when stderr is no terminal."""
-    if not sys.stderr.isatty():
+    if not env.stderr.isatty():
         yield None
         return
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from fieldkit.records.sources import count_record_files
@@ -164,7 +163,7 @@ def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None]
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=env.error_console,
         transient=True,
     ) as progress:
         task = progress.add_task(
@@ -179,6 +178,7 @@ def _progress(sources: list[Path], lang: Lang) -> Iterator[Callable[[int], None]
 
 
 def summary_command(
+    ctx: typer.Context,
     sources: OptionalSourcesArgument = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -200,66 +200,67 @@ def summary_command(
     repairs within their time limit, open follow-ups and a table per engineer."""
     from fieldkit.report.pipeline import summarize
 
+    env = environment(ctx)
     files = _files_to_read(sources, server, include_changed=include_changed, sla=sla)
     filters = _filters(
         since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
         status=status, outcome=outcome, grade=grade, customer=customer,
     )  # fmt: skip
     if files is None:
-        _server_summary(server, token, filters, lang, as_json)
+        _server_summary(env, server, token, filters, lang, as_json)
         return
-    options = _options(files, filters, include_changed=include_changed, lang=lang, sla=sla)
-    with _progress(files, options.lang) as on_file:
+    options = _options(env, files, filters, include_changed=include_changed, lang=lang, sla=sla)
+    with _progress(env, files, options.lang) as on_file:
         options.on_file = on_file
         result = summarize(options)
     if as_json:
-        emit(REPORT_SUMMARY,
-             {"summary": result.summary.to_json(), "sources": result.sources.to_json()})
+        env.emit(REPORT_SUMMARY,
+                 {"summary": result.summary.to_json(), "sources": result.sources.to_json()})
     else:
         from fieldkit.ui.report import print_summary
 
-        print_summary(result.summary, options.lang)
-    print_source_notes(result.sources)
+        print_summary(result.summary, options.lang, env.console)
+    print_source_notes(env, result.sources)
 
 
 def _server_summary(
-    server: str | None, token: str | None, filters: Filters, lang: LangChoice | None,
-    as_json: bool,
+    env: Environment, server: str | None, token: str | None, filters: Filters,
+    lang: LangChoice | None, as_json: bool,
 ) -> None:  # fmt: skip
     """`report summary --server`: the centre computes the same figures in SQL."""
     from fieldkit.sync.login import resolve_login
     from fieldkit.sync.reports import fetch_summary, summary_from_json
 
-    shown = language(lang)
-    data = fetch_summary(resolve_login(server, token), filters, shown, date.today())
+    shown = env.language(lang)
+    data = fetch_summary(resolve_login(server, token), filters, shown, env.today())
     if as_json:
-        emit(REPORT_SUMMARY, data)
+        env.emit(REPORT_SUMMARY, data)
         return
     from fieldkit.ui.report import print_summary
 
-    print_summary(summary_from_json(data["summary"]), shown)
+    print_summary(summary_from_json(data["summary"]), shown, env.console)
 
 
 def _server_export(
-    server: str | None, token: str | None, filters: Filters, fmt: str, output: Path,
-    level: str, redact: bool, lang: LangChoice | None,
+    env: Environment, server: str | None, token: str | None, filters: Filters, fmt: str,
+    output: Path, level: str, redact: bool, lang: LangChoice | None,
 ) -> None:  # fmt: skip
     """`report export --server`: the centre writes the file from its store."""
     from fieldkit.errors import UserInputError
-    from fieldkit.paths import records_dir
     from fieldkit.safeio import check_output_path
     from fieldkit.sync.login import resolve_login
     from fieldkit.sync.reports import download_export
 
-    check_output_path(output, [records_dir()])
+    check_output_path(output, [env.records()])
     if not output.parent.is_dir():
         raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
     download_export(resolve_login(server, token), filters, fmt=fmt, level=level, redact=redact,
-                    lang=language(lang), today=date.today(), output=output)  # fmt: skip
-    sys.stderr.write(f"fieldkit: wrote the centre's report to {output} ({fmt})\n")
+                    lang=env.language(lang), today=env.today(), output=output)  # fmt: skip
+    env.stderr.write(f"fieldkit: wrote the centre's report to {output} ({fmt})\n")
 
 
 def export_command(
+    ctx: typer.Context,
     fmt: Annotated[
         Format, typer.Option("--format", "-f", help="The file format.", show_default=False)
     ],
@@ -299,33 +300,35 @@ def export_command(
     """Write the visits and KPIs to a CSV, XLSX, HTML or JSON file."""
     from fieldkit.report.pipeline import export
 
+    env = environment(ctx)
     files = _files_to_read(sources, server, include_changed=include_changed, sla=sla)
     filters = _filters(
         since=since, until=until, engineer=engineer, checklist=checklist, kind=kind,
         status=status, outcome=outcome, grade=grade, customer=customer,
     )  # fmt: skip
     if files is None:
-        _server_export(server, token, filters, fmt.value, output, level.value, redact, lang)
+        _server_export(env, server, token, filters, fmt.value, output, level.value, redact,
+                       lang)  # fmt: skip
         return
-    options = _options(files, filters, include_changed=include_changed, lang=lang, sla=sla)
-    with _progress(files, options.lang) as on_file:
+    options = _options(env, files, filters, include_changed=include_changed, lang=lang, sla=sla)
+    with _progress(env, files, options.lang) as on_file:
         options.on_file = on_file
         result = export(options, fmt.value, output, level=level.value, redact=redact)
-    print_source_notes(result.sources)
-    sys.stderr.write(
+    print_source_notes(env, result.sources)
+    env.stderr.write(
         f"fieldkit: wrote {result.sources.visits_kept} visits to {output} ({fmt.value})\n"
     )
 
 
-def print_source_notes(sources: SourceReport) -> None:
+def print_source_notes(env: Environment, sources: SourceReport) -> None:
     """The reading notes on stderr: each kept note, then the counts."""
     for note in sources.notes:
-        sys.stderr.write(f"fieldkit: {note.kind.value}: {note.where}: {note.message}\n")
+        env.stderr.write(f"fieldkit: {note.kind.value}: {note.where}: {note.message}\n")
     counts = {kind.value: count for kind, count in sources.counts.items() if count}
     if counts:
         shown = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
-        sys.stderr.write(f"fieldkit: {sources.files_read} record files read; notes: {shown}\n")
+        env.stderr.write(f"fieldkit: {sources.files_read} record files read; notes: {shown}\n")
     if sources.visits_kept == 0 and sources.filtered_out:
-        sys.stderr.write(
+        env.stderr.write(
             f"fieldkit: no visit matched the filters ({sources.filtered_out} left out by them)\n"
         )

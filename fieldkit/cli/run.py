@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from fieldkit.cli.options import ChecklistsDirOption, LangOption, RecordsOption, language
+from fieldkit.cli.environment import environment
+from fieldkit.cli.options import ChecklistsDirOption, LangOption, RecordsOption
 
 AnswersOption = Annotated[
     Path | None,
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def run_checklist(
+    ctx: typer.Context,
     checklist: Annotated[
         str,
         typer.Argument(metavar="CHECKLIST", help="A checklist id (e.g. lan-turnup) or a file."),
@@ -72,11 +74,12 @@ def run_checklist(
     """
     from fieldkit.ui.session import RunRequest, run_visit
 
+    env = environment(ctx)
     request = RunRequest(
         checklist=checklist,
-        lang=language(lang),
+        lang=env.language(lang),
         lang_given=lang is not None,
-        records=records,
+        records=env.records(records),
         checklists_dir=checklists,
         answers=answers,
         customer=customer,
@@ -90,6 +93,7 @@ def run_checklist(
 
 
 def resume(
+    ctx: typer.Context,
     visit: Annotated[
         str | None,
         typer.Argument(metavar="[VISIT]", help="A visit id (or a unique part); default: ask."),
@@ -104,14 +108,15 @@ def resume(
     """
     from fieldkit.ui.session import resume_visit
 
+    env = environment(ctx)
+    chosen = env.language(lang) if lang else None
     raise typer.Exit(
-        resume_visit(
-            visit, lang=language(lang) if lang else None, records=records, answers_path=answers
-        )
+        resume_visit(visit, lang=chosen, records=env.records(records), answers_path=answers)
     )
 
 
 def demo(
+    ctx: typer.Context,
     records: RecordsOption = None,
     lang: LangOption = None,
 ) -> None:
@@ -126,10 +131,10 @@ def demo(
     from fieldkit.ui.texts import say
 
     folder = records or demo_records_dir()
-    shown_lang = language(lang)
+    shown_lang = environment(ctx).language(lang)
     record, code = demo_visit(folder, shown_lang)
     typer.echo()
-    show_visit(record.visit_id, records=folder, lang=lang)
+    show_visit(ctx, record.visit_id, records=folder, lang=lang)
     quoted = f'"{folder}"' if " " in str(folder) else str(folder)
     typer.echo()
     typer.echo(say("demo_report", shown_lang, command=f"fieldkit report summary {quoted}"))

@@ -14,8 +14,9 @@ from typing import Annotated
 
 import typer
 
+from fieldkit.cli.environment import environment
 from fieldkit.cli.options import JsonOption
-from fieldkit.cli.output import SERVER_USERS, emit
+from fieldkit.cli.output import SERVER_USERS
 
 DbOption = Annotated[
     str | None,
@@ -86,19 +87,20 @@ def user_add(
     sys.stderr.write("keep this token now: the server keeps only its hash\n")
 
 
-def user_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+def user_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the users, their roles and teams."""
+    env = environment(ctx)
     users = _server_store().list_users(db)
     if as_json:
         rows = [
             {"name": user.name, "role": user.role, "team": user.team, "disabled": user.disabled}
             for user in users
         ]
-        emit(SERVER_USERS, rows)
+        env.emit(SERVER_USERS, rows)
         return
     for user in users:
         state = "  (disabled)" if user.disabled else ""
-        sys.stdout.write(f"{user.name}\t{user.role}\t{user.team or '-'}{state}\n")
+        env.stdout.write(f"{user.name}\t{user.role}\t{user.team or '-'}{state}\n")
 
 
 def user_disable(

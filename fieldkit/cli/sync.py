@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from fieldkit.cli.environment import environment
 from fieldkit.cli.options import JsonOption, RecordsOption, ServerOption, TokenOption
-from fieldkit.cli.output import SYNC, emit
+from fieldkit.cli.output import SYNC
 from fieldkit.errors import ExitCode
 
 
@@ -33,6 +34,7 @@ def login_command(
 
 
 def sync_command(
+    ctx: typer.Context,
     server: ServerOption = None,
     token: TokenOption = None,
     records: RecordsOption = None,
@@ -40,18 +42,18 @@ def sync_command(
 ) -> None:
     """Push every finished visit and closure the centre has not accepted, then pull its
     checklists. Exit 0 all accepted, 1 some refused, 2 bad input or token, 3 unreachable."""
-    from fieldkit.paths import records_dir
     from fieldkit.sync.login import resolve_login
     from fieldkit.sync.service import sync
 
-    result = sync(resolve_login(server, token), records_dir(records))
+    env = environment(ctx)
+    result = sync(resolve_login(server, token), env.records(records))
     if as_json:
-        emit(SYNC, result.to_json())
+        env.emit(SYNC, result.to_json())
     for refusal in result.refused:
-        sys.stderr.write(f"fieldkit: refused {refusal.what}: {refusal.reason}\n")
+        env.stderr.write(f"fieldkit: refused {refusal.what}: {refusal.reason}\n")
     for kept in result.checklists_kept:
-        sys.stderr.write(f"fieldkit: checklist {kept.what}: {kept.reason}\n")
-    sys.stderr.write(
+        env.stderr.write(f"fieldkit: checklist {kept.what}: {kept.reason}\n")
+    env.stderr.write(
         f"{result.server} as {result.user}: {len(result.visits_pushed)} visits pushed, "
         f"{result.visits_already_there} already there, {len(result.refused)} refused, "
         f"{result.in_progress} in progress not sent; {len(result.closures_pushed)} closures "

@@ -6,16 +6,15 @@ and Rich are imported inside the commands.
 
 from __future__ import annotations
 
-import io
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fieldkit.cli.options import JsonOption, LangOption, RecordsOption, language
-from fieldkit.cli.output import BUNDLE, VISITS, emit, write_json
+from fieldkit.cli.environment import Environment, environment
+from fieldkit.cli.options import JsonOption, LangOption, RecordsOption
+from fieldkit.cli.output import BUNDLE, VISITS, write_json
 
 if TYPE_CHECKING:
     from fieldkit.records.store import RecordStore
@@ -54,18 +53,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group)
 
 
-def _store(records: Path | None) -> RecordStore:
-    from fieldkit.paths import records_dir
+def _store(env: Environment, records: Path | None) -> RecordStore:
     from fieldkit.records.store import RecordStore
 
-    return RecordStore(records_dir(records))
+    return RecordStore(env.records(records))
 
 
-def _warn(message: str) -> None:
-    sys.stderr.write(f"fieldkit: warning: {message}\n")
+def _warn(env: Environment, message: str) -> None:
+    env.stderr.write(f"fieldkit: warning: {message}\n")
 
 
 def list_visits(
+    ctx: typer.Context,
     status: Annotated[
         StatusChoice | None, typer.Option("--status", help="Only visits with this status.")
     ] = None,
@@ -77,13 +76,16 @@ def list_visits(
     from fieldkit.records.models import VisitStatus, verify_digest
     from fieldkit.sync.state import SyncState
 
-    store = _store(records)
+    env = environment(ctx)
+    store = _store(env, records)
     wanted = VisitStatus(status.value) if status else None
-    found = list(store.iter_records(wanted, on_error=lambda error: _warn(f"skipped: {error}")))
+    found = list(
+        store.iter_records(wanted, on_error=lambda error: _warn(env, f"skipped: {error}"))
+    )
     sync_state = SyncState.load(store.root)
     synced = sync_state.synced_visits()
     if as_json:
-        emit(
+        env.emit(
             VISITS,
             [
                 {
@@ -112,17 +114,18 @@ def list_visits(
         )
         return
     if not found:
-        sys.stderr.write(f"no visits in {store.root}\n")
+        env.stderr.write(f"no visits in {store.root}\n")
         return
     from fieldkit.ui.listings import visits_table
     from fieldkit.ui.tables import print_tables
 
     # The synced column appears once this laptop has synced with a centre (`fieldkit sync`).
     shown_synced = synced if sync_state.servers else None
-    print_tables([visits_table(found, language(lang), shown_synced)])
+    print_tables([visits_table(found, env.language(lang), shown_synced)], console=env.console)
 
 
 def show_visit(
+    ctx: typer.Context,
     visit: VisitArgument,
     output_format: Annotated[
         ShowFormat, typer.Option("--format", "-f", help="text, md, html (printable) or json.")
@@ -138,23 +141,20 @@ def show_visit(
     from fieldkit.records.render import render_html, render_markdown
     from fieldkit.records.view import visit_view
 
-    store = _store(records)
+    env = environment(ctx)
+    store = _store(env, records)
     if output is not None:
-        _check_output(output, store)
+        _check_output(env, output, store)
     record = store.load(visit)
-    chosen = language(lang)
+    chosen = env.language(lang)
     if output_format is ShowFormat.text:
-        from rich.console import Console
-
-        from fieldkit.ui.visit import visit_screen
+        from fieldkit.ui.visit import visit_screen, visit_text
 
         view = visit_view(record, chosen)
         if output is None:
-            Console(highlight=False).print(visit_screen(view))
+            env.console.print(visit_screen(view))
             return
-        console = Console(file=io.StringIO(), width=100, highlight=False)
-        console.print(visit_screen(view))
-        text = console.file.getvalue()  # type: ignore[attr-defined]
+        text = visit_text(view)
     elif output_format is ShowFormat.json:
         text = record.model_dump_json(indent=2) + "\n"
     elif output_format is ShowFormat.md:
@@ -162,18 +162,17 @@ def show_visit(
     else:
         text = render_html(record, chosen)
     if output is None:
-        sys.stdout.write(text)
+        env.stdout.write(text)
         return
     _write_output(output, text.encode("utf-8"))
-    sys.stderr.write(f"wrote {output}\n")
+    env.stderr.write(f"wrote {output}\n")
 
 
-def _check_output(output: Path, store: RecordStore) -> None:
+def _check_output(env: Environment, output: Path, store: RecordStore) -> None:
     """The shared rule for `-o FILE` (safeio.check_output_path), with the records folder."""
-    from fieldkit.paths import records_dir
     from fieldkit.safeio import check_output_path
 
-    check_output_path(output, [store.root, records_dir()])
+    check_output_path(output, [store.root, env.records()])
 
 
 def _write_output(output: Path, data: bytes) -> None:
@@ -188,16 +187,19 @@ def _write_output(output: Path, data: bytes) -> None:
 
 
 def abort_visit(
+    ctx: typer.Context,
     visit: VisitArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why the visit ends unfinished.")],
     records: RecordsOption = None,
 ) -> None:
     """End a visit in progress as aborted, with the reason (it can no longer be resumed)."""
-    record = _store(records).abort(visit, reason)
-    sys.stderr.write(f"visit {record.visit_id} aborted\n")
+    env = environment(ctx)
+    record = _store(env, records).abort(visit, reason)
+    env.stderr.write(f"visit {record.visit_id} aborted\n")
 
 
 def bundle_visits(
+    ctx: typer.Context,
     output: Annotated[
         Path, typer.Option("--output", "-o", metavar="FILE.zip", help="The zip to write.")
     ],
@@ -217,17 +219,18 @@ def bundle_visits(
     from fieldkit.bundle import write_bundle
     from fieldkit.errors import UserInputError
 
+    env = environment(ctx)
     start: date | None = None
     if since is not None:
         try:
             start = date.fromisoformat(since)
         except ValueError:
             raise UserInputError(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
-    result = write_bundle(_store(records), output, start)
+    result = write_bundle(_store(env, records), output, start)
     for where, problem in result.problems:
-        _warn(f"{where}: {problem}")
+        _warn(env, f"{where}: {problem}")
     if as_json:
-        emit(
+        env.emit(
             BUNDLE,
             {
                 "path": str(result.path),
@@ -237,7 +240,7 @@ def bundle_visits(
             }
         )
     else:
-        sys.stderr.write(
+        env.stderr.write(
             f"wrote {result.path}: {len(result.visit_ids)} completed visits, "
             f"{len(result.closed_items)} follow-up closures\n"
         )

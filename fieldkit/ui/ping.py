@@ -75,11 +75,6 @@ _WARN = {Verdict.SLOW, Verdict.PARTIAL_LOSS}
 
 
 @cache
-def console() -> Console:
-    """The one console of a ping command, so that live lines and the panel share it."""
-    return Console(highlight=False)
-
-
 def _milliseconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")
 
@@ -134,10 +129,9 @@ class ReplyScreen:
     """A line per reply as it comes; with a Watch, the running verdict too: a line each time
     it changes, and on a terminal a status line under the replies until `close()`."""
 
-    def __init__(self, lang: Lang, slow_ms: float, watch: Watch | None = None,
-                 out: Console | None = None) -> None:
+    def __init__(self, lang: Lang, slow_ms: float, watch: Watch | None, out: Console) -> None:
         self.lang, self.slow_ms, self.watch = lang, slow_ms, watch
-        self.console = out or console()
+        self.console = out
         self.seen: list[Reply] = []
         self.shown_verdict: Verdict | None = None
         self.live: Live | None = None

@@ -6,7 +6,9 @@ an id or address never split), so an answer, a note or a ping explanation is nev
 
 from __future__ import annotations
 
-from rich.console import Group
+import io
+
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -34,3 +36,10 @@ def visit_screen(view: VisitView) -> Group:
         for level, line in detail_lines(view, step):
             parts.append(Padding(Wrapped(line), (0, 0, 0, 3 + 4 * level), expand=False))
     return Group(*parts)
+
+
+def visit_text(view: VisitView, width: int = 100) -> str:
+    """The screen as plain text of `width` cells, for `visits show -o FILE`."""
+    console = Console(file=io.StringIO(), width=width, highlight=False)
+    console.print(visit_screen(view))
+    return console.file.getvalue()  # type: ignore[attr-defined]  # the StringIO above
