@@ -106,7 +106,6 @@ def _write_zip(
     since: date | None,
     result: BundleResult,
 ) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
     temp = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
     visits: list[dict[str, Any]] = []
     try:

@@ -102,10 +102,11 @@ def read_bounded(
 def check_output_path(output: Path, protected: Iterable[Path] = ()) -> None:
     """Refuse (UserInputError) an output file that would replace something it must not.
 
-    Refused: a folder, a device, FIFO or socket (a rename would replace `/dev/null` by a
-    regular file); the file of any visit folder (visit.json, its journal, lock and attachments,
-    wherever they are); anything inside a `protected` folder (the records folder, a report's
-    source folders) and any `protected` file itself (a report's source bundle).
+    Refused: a file in a folder that does not exist; a folder, a device, FIFO or socket (a
+    rename would replace `/dev/null` by a regular file); the file of any visit folder
+    (visit.json, its journal, lock and attachments, wherever they are); anything inside a
+    `protected` folder (the records folder, a report's source folders) and any `protected`
+    file itself (a report's source bundle).
     """
     try:
         info = output.lstat()
@@ -122,6 +123,10 @@ def check_output_path(output: Path, protected: Iterable[Path] = ()) -> None:
         raise UserInputError(f"-o {output}: is a folder; give a file name")
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise UserInputError(f"-o {output}: is {file_kind(info.st_mode)}; give a regular file")
+    if info is None and not output.parent.is_dir():
+        # Never made: a mistyped folder or an unmounted USB stick would get a look-alike folder
+        # on the laptop's own disk, with the customers' visits in it.
+        raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
     target = output.resolve()
     if target.name in VISIT_FILES or _in_visit_folder(target):
         raise UserInputError(f"-o {output}: is part of a visit record; write elsewhere")

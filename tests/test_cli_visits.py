@@ -171,7 +171,7 @@ def test_show_of_an_unknown_visit_is_a_clear_error(
 def test_bundle_holds_completed_visits_with_a_manifest(
     records: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    output = tmp_path / "out" / "bundle.zip"
+    output = tmp_path / "bundle.zip"
     code, _, err = fieldkit(capsys, "visits", "bundle", "--since", "2024-05-10", "-o", str(output))
     assert code == 0, err
     with zipfile.ZipFile(output) as bundle:

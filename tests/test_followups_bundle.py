@@ -36,7 +36,7 @@ def test_a_bundle_carries_the_closures_as_stored_and_reports_read_them(tmp_path:
     aborted = f"{made['aborted'].visit_id}#problems_found-1"
     close_item(store, ups, "换了新电池", now=CLOSED)
     close_item(store, aborted, "门锁已换", now=CLOSED)
-    output = tmp_path / "out" / "bundle.zip"
+    output = tmp_path / "bundle.zip"
     result = write_bundle(store, output)
     assert sorted(result.closed_items) == sorted([ups, aborted])
     with zipfile.ZipFile(output) as bundle:

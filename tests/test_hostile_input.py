@@ -179,6 +179,21 @@ def test_no_output_command_replaces_a_device(records: Path) -> None:
         assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
+def test_an_output_in_a_missing_folder_is_refused_and_no_folder_is_made(
+    records: Path, tmp_path: Path
+) -> None:
+    """A mistyped folder, or a USB stick that is not mounted, must not get a look-alike folder
+    on the laptop's disk with the visits in it."""
+    missing = tmp_path / "media" / "usb"
+    for command in _outputs(records):
+        output = missing / "visits.zip"
+        result = invoke(*command, "-o", str(output))
+        assert result.exit_code == 2, (command, result.output)
+        expected = f"fieldkit: error: -o {output}: the folder {missing} does not exist\n"
+        assert result.stderr == expected, command
+        assert not (tmp_path / "media").exists(), command
+
+
 def test_a_report_source_folder_is_not_written_into(records: Path, tmp_path: Path) -> None:
     source = tmp_path / "collected"
     source.mkdir()

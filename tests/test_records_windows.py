@@ -128,6 +128,7 @@ def test_records_in_folders_with_spaces_and_chinese_names_work_end_to_end(
         done.answers[1].attachments.append(attached)
         handle.save(done)
     bundle = tmp_path / "交给 主管" / "五月 记录.zip"
+    bundle.parent.mkdir()
     env = {**os.environ, "FIELDKIT_RECORDS": str(root), "FIELDKIT_LANG": "en"}
 
     def fieldkit(*args: str) -> subprocess.CompletedProcess[str]:

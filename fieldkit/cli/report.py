@@ -246,14 +246,11 @@ def _server_export(
     output: Path, level: str, redact: bool, lang: LangChoice | None,
 ) -> None:  # fmt: skip
     """`report export --server`: the centre writes the file from its store."""
-    from fieldkit.errors import UserInputError
     from fieldkit.safeio import check_output_path
     from fieldkit.sync.login import resolve_login
     from fieldkit.sync.reports import download_export
 
     check_output_path(output, [env.records()])
-    if not output.parent.is_dir():
-        raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
     download_export(resolve_login(server, token), filters, fmt=fmt, level=level, redact=redact,
                     lang=env.language(lang), today=env.today(), output=output)  # fmt: skip
     env.stderr.write(f"fieldkit: wrote the centre's report to {output} ({fmt})\n")

@@ -191,8 +191,6 @@ def export(
     if level not in LEVELS:
         raise UserInputError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
     check_output_path(output, [*options.sources, records_dir()])
-    if not output.parent.is_dir():
-        raise UserInputError(f"-o {output}: the folder {output.parent} does not exist")
     try:  # before any reading: a folder we cannot write to fails at once
         handle, temp_name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     except OSError as error:
