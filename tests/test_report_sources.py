@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke, json_payload
 from test_report_helpers import TODAY, at, make, record_bytes, turnup_answers, write
 
 from fieldkit.bundle import write_bundle
@@ -161,3 +162,31 @@ def test_too_many_entries_refuses_the_whole_zip_and_other_sources_still_count(
 def test_a_missing_source_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="no such file or folder"):
         summarize(ReportOptions(sources=[tmp_path / "nowhere"], today=TODAY))
+
+
+def test_a_folder_without_any_record_is_noted_and_the_other_sources_still_count(
+    tmp_path: Path,
+) -> None:
+    """A supervisor who names the wrong folder is told, not handed an empty report in silence."""
+    ids = two_visits(tmp_path / "records")
+    wrong = tmp_path / "inbox"
+    (wrong / "photos").mkdir(parents=True)
+    (wrong / "photos" / "odf.jpg").write_bytes(b"\xff\xd8")
+    reader = read([wrong, tmp_path / "records"])
+    assert sorted(v.item.visit_id for v in reader.visits) == sorted(ids)  # type: ignore[attr-defined]
+    assert reader.report.counts[NoteKind.EMPTY] == 1
+    [note] = reader.report.notes
+    assert (note.kind, note.where) == (NoteKind.EMPTY, str(wrong))
+    assert "no visit.json" in note.message
+
+
+def test_report_summary_of_an_empty_folder_says_so_in_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "inbox"
+    empty.mkdir()
+    result = invoke("report", "summary", str(empty), "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"fieldkit: empty: {empty}: no visit.json in this folder or its subfolders"
+    )
+    sources = json_payload(result.stdout, "fieldkit.report-summary/1")["sources"]
+    assert sources["counts"]["empty"] == 1

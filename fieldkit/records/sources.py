@@ -59,6 +59,7 @@ class NoteKind(str, Enum):
     MANIFEST = "manifest"  # the bundle's manifest disagrees with its content
     DUPLICATE = "duplicate"  # the same visit read again: counted once
     UNSAFE = "unsafe"  # a zip or zip entry refused (path traversal, bomb, not a zip)
+    EMPTY = "empty"  # a folder given as a source holds no record at all (a wrong folder?)
 
 
 @dataclass(frozen=True)
@@ -246,8 +247,13 @@ class VisitReader(Generic[Item]):
     def _jobs(self) -> Iterator[tuple[Handler[Item], RecordJob | None]]:
         for source in self.sources:
             if source.is_dir():
+                found = False
                 for path in iter_record_files(source):
+                    found = True
                     yield self._admit_file, RecordJob(str(path), path=path)
+                if not found:
+                    message = "no visit.json in this folder or its subfolders"
+                    yield self._notes([(NoteKind.EMPTY, str(source), message)]), None
             else:
                 yield from self._bundle_jobs(source)
 
