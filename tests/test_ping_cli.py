@@ -55,6 +55,17 @@ def test_a_slow_ms_that_is_not_a_positive_number_is_refused_for_tests_and_transc
         assert done.stderr == "fieldkit: error: --slow-ms must be a number more than 0\n"
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n", "你好，这不是 ping 的输出\n".encode()])
+def test_a_file_with_no_ping_output_is_one_line_naming_the_file(
+    tmp_path: Path, content: bytes
+) -> None:
+    transcript = tmp_path / "gateway.txt"
+    transcript.write_bytes(content)
+    done = run_cli("ping", "interpret", str(transcript))
+    assert done.returncode == 2, done.stdout
+    assert done.stderr == f"fieldkit: error: {transcript}: no ping output found in the transcript\n"
+
+
 def test_invalid_target_exits_2_with_its_verdict() -> None:
     done = run_cli("ping", "300.1.1.1", "--json")
     assert done.returncode == 2

@@ -230,7 +230,8 @@ def interpret_command(
             raise UserInputError(f"cannot read {transcript}: {error.strerror}") from None
     if len(data) > _MAX_TRANSCRIPT_BYTES:
         raise UserInputError(f"{transcript} is larger than {_MAX_TRANSCRIPT_BYTES} bytes")
-    result = interpret_transcript(data, own_ip=own_ip, slow_ms=slow_ms)
+    name = None if transcript == "-" else transcript
+    result = interpret_transcript(data, own_ip=own_ip, slow_ms=slow_ms, name=name)
     chosen = env.language(lang)
     if not as_json:
         from fieldkit.ui.ping import reply_line

@@ -233,12 +233,16 @@ def _conclude(result: PingResult) -> PingResult:
 
 
 def interpret_transcript(
-    text_or_bytes: str | bytes, *, own_ip: str | None = None, slow_ms: float = 50.0
+    text_or_bytes: str | bytes,
+    *,
+    own_ip: str | None = None,
+    slow_ms: float = 50.0,
+    name: str | None = None,
 ) -> PingResult:
     """The verdict of a ping transcript someone pasted, saved or photographed as text.
 
     Bytes may be UTF-8, UTF-16 (with or without BOM) or GBK/CP936. Text without any ping
-    output in it raises UserInputError.
+    output in it raises UserInputError, naming the file `name` when given.
     """
     started = _now()
     _check_slow_ms(slow_ms)
@@ -254,7 +258,8 @@ def interpret_transcript(
     for line in text.splitlines():
         parser.feed(line)
     if not parser.recognised:
-        raise UserInputError("no ping output found in the transcript")
+        where = f"{name}: " if name else ""
+        raise UserInputError(f"{where}no ping output found in the transcript")
     replies, sent = parser.finish()
     result = PingResult(
         target=parser.target, address=parser.address, backend="transcript",
