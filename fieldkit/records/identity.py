@@ -44,7 +44,7 @@ def canonical_json(content: dict[str, Any]) -> bytes:
 
 # Fields added to schema 1 after records were written: left out of the digest while null, so
 # that a record written before them still matches its digest.
-_ADDED_LATER = ("lang",)
+ADDED_LATER = ("lang",)
 
 
 def content_digest(content: dict[str, Any]) -> str:
@@ -53,6 +53,6 @@ def content_digest(content: dict[str, Any]) -> str:
     kept = {
         key: value
         for key, value in content.items()
-        if key != "digest" and not (key in _ADDED_LATER and value is None)
+        if key != "digest" and not (key in ADDED_LATER and value is None)
     }
     return sha256_hex(canonical_json(kept))

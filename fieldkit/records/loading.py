@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
-from fieldkit.records.identity import canonical_json, content_digest, sha256_hex
+from fieldkit.records.identity import ADDED_LATER, canonical_json, content_digest, sha256_hex
 from fieldkit.records.journal import JOURNAL_FILE, JournalProblem, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
 from fieldkit.records.models import VisitRecord, verify_digest
@@ -104,6 +104,18 @@ def _parse(
         except JournalProblem as error:
             where = journal_name or f"{filename} (its journal)"
             raise RecordUnreadable(f"{where}:{error.line}: {error}") from error
+    return _validated(raw, filename, check_digest=check_digest)
+
+
+def check_record_content(raw: Any, name: str) -> CheckedRecord:
+    """`parse_checked_record` for a record already parsed from JSON (one visit of a batch a
+    laptop pushed); `raw` is left as it was, so it can be stored as written."""
+    if not isinstance(raw, dict):
+        raise RecordUnreadable(f"{name}: not a visit record (expected a JSON object)")
+    return _validated(raw, name, check_digest=True)
+
+
+def _validated(raw: dict[str, Any], filename: str, *, check_digest: bool) -> CheckedRecord:
     try:
         written_version = record_version(raw)
         upgraded = migrate(raw)
@@ -141,8 +153,9 @@ _CHECKLIST_JSON_KEPT = 64
 
 
 def _content_digest(raw: dict[str, Any]) -> str:
-    """`content_digest(raw)`, with the canonical JSON of the checklist snapshot made once per
-    snapshot: it is two thirds of a record and the same in every visit of that checklist.
+    """`content_digest(raw)` (a later field that is null left out, as there), with the
+    canonical JSON of the checklist snapshot made once per snapshot: it is two thirds of a
+    record and the same in every visit of that checklist.
     json.dumps with sorted keys writes `{` + the items in key order + `}`, so the record's
     canonical JSON is that of the keys before "checklist", the snapshot's, then the rest."""
     checklist = raw.get("checklist")
@@ -154,7 +167,11 @@ def _content_digest(raw: dict[str, Any]) -> str:
             _CHECKLIST_JSON.clear()
         cached = (checklist, canonical_json({"checklist": checklist})[1:-1])
         _CHECKLIST_JSON[checklist["sha256"]] = cached
-    content = {name: value for name, value in raw.items() if name != "digest"}
+    content = {
+        name: value
+        for name, value in raw.items()
+        if name != "digest" and not (name in ADDED_LATER and value is None)
+    }
     before = {name: value for name, value in content.items() if name < "checklist"}
     after = {name: value for name, value in content.items() if name > "checklist"}
     parts = [
