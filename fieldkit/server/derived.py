@@ -3,6 +3,7 @@ use (`report.facts.visit_facts`), so the SQL and the file paths cannot drift."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timezone
 from typing import Any
 
@@ -22,8 +23,15 @@ class Derived:
     def __init__(self, sla: Sla) -> None:
         self.sla = sla
         self.titles = {"en": StepTitles("en"), "zh": StepTitles("zh")}
+        # The request threads share the parsed titles: without the lock, the first pushes of a
+        # checklist would each parse its YAML again; the GIL runs one at a time in any case.
+        self._lock = threading.Lock()
 
     def rows(self, record: VisitRecord, team: str | None) -> dict[sa.Table, list[dict[str, Any]]]:
+        with self._lock:
+            return self._rows(record, team)
+
+    def _rows(self, record: VisitRecord, team: str | None) -> dict[sa.Table, list[dict[str, Any]]]:
         # Follow-ups are stored without `overdue`: that depends on the day a report is read for.
         facts = visit_facts(record, self.sla, self.titles["en"], date.min)
         repair = facts.repair
