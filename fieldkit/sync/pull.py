@@ -32,15 +32,17 @@ def version_key(version: str) -> tuple[tuple[int, str], ...]:
 
 
 def pull_checklists(api: Api, result: SyncResult, checklists_dir: Path | None) -> None:
-    from fieldkit.checklist.registry import list_checklists
-    from fieldkit.sync.service import Refusal
-
     listed = api.call("GET", "/api/v1/checklists").json()
     newest: dict[str, dict[str, str]] = {}
     for item in listed:
         known = newest.get(item["id"])
         if known is None or version_key(item["version"]) > version_key(known["version"]):
             newest[item["id"]] = item
+    if not newest:
+        return  # nothing published: no need to list (and maybe validate) the local checklists
+    from fieldkit.checklist.registry import list_checklists
+    from fieldkit.sync.service import Refusal
+
     local = {entry.id: entry for entry in list_checklists(checklists_dir) if entry.valid}
     user_dir = paths.user_checklists_dir()
     for checklist_id, item in sorted(newest.items()):
