@@ -3,10 +3,10 @@
 The server (uvicorn on 127.0.0.1, SQLite and PostgreSQL) is held at a chosen moment of the
 upload by a test middleware, the client is killed there, and the server let go: the kill lands
 at the same point on any machine. Moments: halfway through an attachment's bytes; after the
-server stored a visit but before the client heard so; between two visits, after the sync state
-was saved. After a second sync: exit 0, every finished visit on the server exactly once with
-its attachments intact, the visit in progress never sent, the laptop's records untouched, and
-its sync state whole.
+server stored a batch of visits but before the client heard so; between two batches, after
+the sync state was saved. After a second sync: exit 0, every finished visit on the server
+exactly once with its attachments intact, the visit in progress never sent, the laptop's
+records untouched, and its sync state whole.
 """
 
 from __future__ import annotations
@@ -43,14 +43,16 @@ from server_support import (
 
 from fieldkit.records.identity import sha256_hex
 from fieldkit.records.models import Attachment, VisitRecord
+from fieldkit.sync.service import BATCH_VISITS
 from fieldkit.sync.state import STATE_FORMAT
 
-VISITS = 40
+# Sync sends visits in batches of BATCH_VISITS (one request each): two and a half batches.
+VISITS = 2 * BATCH_VISITS + BATCH_VISITS // 2
 ATTACHMENT_EVERY = 4  # every 4th visit carries a photo
 PHOTO_BYTES = 300_000
-# The third photo is larger than the loopback socket buffers hold, so that a client killed
-# halfway through it has really not sent the rest.
-LARGE_PHOTO = 2
+# The second batch's first photo is larger than the loopback socket buffers hold, so that a
+# client killed halfway through it has really not sent the rest (the first batch is stored).
+LARGE_PHOTO = -(-BATCH_VISITS // ATTACHMENT_EVERY)
 LARGE_PHOTO_BYTES = 40_000_000
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -62,9 +64,9 @@ class HoldServer:
     test has killed the client. `moment` says where:
 
     - "mid-attachment": the nth attachment upload, once half its bytes have arrived;
-    - "stored-unanswered": the nth visit push, stored, before its answer is sent;
-    - "before-visit": the nth visit push, before its body is read (the visits before it are
-      stored and answered).
+    - "stored-unanswered": the nth push of visits (a batch), stored, before its answer is sent;
+    - "before-visit": the nth push of visits, before its body is read (the visits before it
+      are stored and answered).
     """
 
     def __init__(self, moment: str, nth: int) -> None:
@@ -172,8 +174,8 @@ def _state(home: Path, server: str) -> dict[str, str] | None:
 
 KILL_MOMENTS = [
     pytest.param("mid-attachment", LARGE_PHOTO + 1, id="halfway-through-the-large-photo"),
-    pytest.param("stored-unanswered", 24, id="visit-24-stored-but-unanswered"),
-    pytest.param("before-visit", 9, id="before-visit-9"),
+    pytest.param("stored-unanswered", 2, id="batch-2-stored-but-unanswered"),
+    pytest.param("before-visit", 2, id="before-batch-2"),
 ]
 
 

@@ -115,21 +115,14 @@ def user_for_token(conn: Connection, token: str) -> User | None:
 # Visits
 
 
-@dataclass(frozen=True)
-class StoredVisit:
-    visit_id: str
-    digest: str
-    engineer: str
-    team: str | None
-
-
-def stored_visit(conn: Connection, visit_id: str) -> StoredVisit | None:
-    row = conn.execute(
-        sa.select(records.c.visit_id, records.c.digest, visits.c.engineer, visits.c.team)
-        .join(visits, visits.c.visit_id == records.c.visit_id)
-        .where(records.c.visit_id == visit_id)
-    ).first()
-    return None if row is None else StoredVisit(row.visit_id, row.digest, row.engineer, row.team)
+def stored_digests(conn: Connection, visit_ids: set[str]) -> dict[str, str]:
+    """The digest the centre holds for each of these visits it holds."""
+    if not visit_ids:
+        return {}
+    query = sa.select(records.c.visit_id, records.c.digest).where(
+        records.c.visit_id.in_(visit_ids)
+    )
+    return {row.visit_id: row.digest for row in conn.execute(query)}
 
 
 def missing_blobs(conn: Connection, digests: set[str]) -> set[str]:
@@ -154,26 +147,34 @@ def blob_for_visit(conn: Connection, visit_id: str, stored_path: str) -> bytes |
     return None if row is None else bytes(row.content)
 
 
-def insert_visit(
+def insert_visits(
     conn: Connection,
-    record: VisitRecord,
-    content: dict[str, Any],
+    pushed: list[tuple[VisitRecord, dict[str, Any]]],
     derived: Derived,
     *,
     pushed_by: str,
     team: str | None,
 ) -> None:
-    """The record and its derived rows; the caller's transaction makes it all or nothing."""
-    assert record.digest is not None
+    """Records (as parsed, with their content as written) and their derived rows, one
+    statement per table for all of them; the caller's transaction makes it all or nothing."""
+    if not pushed:
+        return
+    received_at = now()
     conn.execute(
-        records.insert().values(
-            visit_id=record.visit_id, digest=record.digest, content=content,
-            pushed_by=pushed_by, received_at=now(),
-        )
+        records.insert(),
+        [
+            {"visit_id": record.visit_id, "digest": record.digest, "content": content,
+             "pushed_by": pushed_by, "received_at": received_at}
+            for record, content in pushed
+        ],
     )  # fmt: skip
-    for table, rows in derived.rows(record, team).items():
-        if rows:
-            conn.execute(table.insert(), rows)
+    rows: dict[sa.Table, list[dict[str, Any]]] = {}
+    for record, _ in pushed:
+        for table, table_rows in derived.rows(record, team).items():
+            rows.setdefault(table, []).extend(table_rows)
+    for table, table_rows in rows.items():
+        if table_rows:
+            conn.execute(table.insert(), table_rows)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
-"""Accepting a pushed visit: every check, then one transaction (the HTTP layer only maps
-`Refused` to its status code)."""
+"""Accepting pushed visits, one or a batch: every check, then one transaction (the HTTP layer
+only maps `Refused` to its status code)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
-from fieldkit.records.loading import parse_checked_record
-from fieldkit.records.models import VisitStatus
-from fieldkit.safeio import parse_json
+from fieldkit.records.loading import check_record_content
+from fieldkit.records.models import VisitRecord, VisitStatus
+from fieldkit.safeio import JsonProblem, parse_json
 from fieldkit.server import db
 from fieldkit.server.derived import Derived
 
@@ -20,6 +21,20 @@ from fieldkit.server.derived import Derived
 class Refused(Exception):
     status: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What became of one pushed visit: 201 stored now, 200 already there with the same
+    digest, else the status and reason it was refused with (as `PUT /visits/{id}` answers)."""
+
+    visit_id: str
+    status: int
+    detail: str = ""
+
+
+# One batch is one transaction; a laptop sends fewer (fieldkit/sync/service.py BATCH_VISITS).
+MAX_BATCH_VISITS = 200
 
 
 def _same_person(a: str, b: str) -> bool:
@@ -31,48 +46,120 @@ def ingest_visit(
 ) -> bool:
     """Store a pushed visit.json; True when stored now, False when the same visit (same
     digest) was already there."""
+    name = f"visit {visit_id}"
     try:
-        checked = parse_checked_record(body, f"visit {visit_id}")
+        content = parse_json(body)
+    except JsonProblem as error:
+        raise Refused(422, error.located(name)) from None
+    [pushed] = _ingest(engine, derived, user, [(name, content)], expected_id=visit_id)
+    if pushed.status not in (200, 201):
+        raise Refused(pushed.status, pushed.detail)
+    return pushed.status == 201
+
+
+def ingest_batch(engine: Engine, derived: Derived, user: db.User, body: bytes) -> list[Pushed]:
+    """Store the visits of a batch (`{"visits": [visit.json content, ...]}`), each judged as
+    `ingest_visit` judges it, all written in one transaction; what became of each, in order."""
+    try:
+        batch = parse_json(body)
+    except JsonProblem as error:
+        raise Refused(422, error.located("the batch")) from None
+    visits = batch.get("visits") if isinstance(batch, dict) else None
+    if not isinstance(visits, list):
+        raise Refused(422, 'a batch is a JSON object {"visits": [visit record, ...]}')
+    if len(visits) > MAX_BATCH_VISITS:
+        raise Refused(413, f"a batch holds at most {MAX_BATCH_VISITS} visits")
+    named = []
+    for position, content in enumerate(visits):
+        visit_id = content.get("visit_id") if isinstance(content, dict) else None
+        named.append((visit_id if isinstance(visit_id, str) else f"visits[{position}]", content))
+    return _ingest(engine, derived, user, named)
+
+
+def _checked(content: Any, name: str, expected_id: str | None, user: db.User) -> VisitRecord:
+    """The record, when it may be stored as far as its content and its pusher go."""
+    try:
+        checked = check_record_content(content, name)
     except ValidationFailed as error:
         raise Refused(422, "; ".join(error.problems)) from None
     except FieldkitError as error:
         raise Refused(422, str(error)) from None
     record = checked.record
-    if record.visit_id != visit_id:
-        raise Refused(422, f"the record's visit_id is {record.visit_id}, not {visit_id}")
+    if expected_id is not None and record.visit_id != expected_id:
+        raise Refused(422, f"the record's visit_id is {record.visit_id}, not {expected_id}")
     if record.status is VisitStatus.IN_PROGRESS:
         raise Refused(422, "a visit in progress is never accepted; finish or abort it first")
     if not checked.digest_ok:
         raise Refused(422, "its digest does not match its content (changed after completion)")
     if not _same_person(record.engineer, user.name):
         raise Refused(403, f"a token of {user.name} may push only {user.name}'s own visits")
-    assert record.digest is not None
-    wanted = {
+    return record
+
+
+def _ingest(
+    engine: Engine, derived: Derived, user: db.User, named: list[tuple[str, Any]],
+    expected_id: str | None = None,
+) -> list[Pushed]:  # fmt: skip
+    results: list[Pushed | None] = []
+    candidates: list[tuple[int, VisitRecord, dict[str, Any]]] = []
+    for position, (name, content) in enumerate(named):
+        try:
+            record = _checked(content, name, expected_id, user)
+        except Refused as refusal:
+            results.append(Pushed(name, refusal.status, refusal.reason))
+            continue
+        results.append(None)
+        candidates.append((position, record, content))
+    for attempt in (1, 2):
+        if not candidates:
+            break
+        try:
+            with engine.begin() as conn:
+                for position, pushed in _store(conn, derived, user, candidates):
+                    results[position] = pushed
+            break
+        except IntegrityError:
+            # Another push of one of these visits won the race: the next round says which.
+            if attempt == 2:
+                raise
+    return [pushed for pushed in results if pushed is not None]
+
+
+def _store(
+    conn: Connection, derived: Derived, user: db.User,
+    candidates: list[tuple[int, VisitRecord, dict[str, Any]]],
+) -> list[tuple[int, Pushed]]:  # fmt: skip
+    held = db.stored_digests(conn, {record.visit_id for _, record, _ in candidates})
+    names = {
         attachment.sha256: attachment.name
+        for _, record, _ in candidates
         for answer in record.answers
         for attachment in answer.attachments
     }
-    content = parse_json(body)  # already checked whole by parse_checked_record
-    for attempt in (1, 2):
-        with engine.begin() as conn:
-            stored = db.stored_visit(conn, visit_id)
-            if stored is not None:
-                if stored.digest == record.digest:
-                    return False
-                raise Refused(409, "changed after completion: the centre holds another version")
-            missing = db.missing_blobs(conn, set(wanted))
-            if missing:
-                names = ", ".join(sorted(wanted[digest] for digest in missing))
-                raise Refused(422, f"attachments not uploaded first: {names}")
-            try:
-                db.insert_visit(conn, record, content, derived, pushed_by=user.name,
-                                team=user.team)  # fmt: skip
-                return True
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        # Another push of the same visit won the race: the next round says which it was.
-    raise AssertionError("unreachable")
+    missing = db.missing_blobs(conn, set(names))
+    decided: list[tuple[int, Pushed]] = []
+    new: list[tuple[VisitRecord, dict[str, Any]]] = []
+    for position, record, content in candidates:
+        visit_id, digest = record.visit_id, record.digest
+        assert digest is not None
+        lacking = sorted({
+            names[attachment.sha256] for answer in record.answers
+            for attachment in answer.attachments if attachment.sha256 in missing
+        })  # fmt: skip
+        if visit_id in held and held[visit_id] == digest:
+            pushed = Pushed(visit_id, 200)
+        elif visit_id in held:
+            pushed = Pushed(visit_id, 409, "changed after completion: the centre holds another "
+                                           "version")  # fmt: skip
+        elif lacking:
+            pushed = Pushed(visit_id, 422, f"attachments not uploaded first: {', '.join(lacking)}")
+        else:
+            held[visit_id] = digest  # the same visit twice in one batch: the second is a no-op
+            new.append((record, content))
+            pushed = Pushed(visit_id, 201)
+        decided.append((position, pushed))
+    db.insert_visits(conn, new, derived, pushed_by=user.name, team=user.team)
+    return decided
 
 
 def ingest_closure(engine: Engine, user: db.User, body: bytes) -> bool:

@@ -6,11 +6,13 @@ Order and safety:
   run before anything is sent (exit 3 or 2, nothing changed);
 - a visit in progress is never sent; a finished one whose digest no longer matches its content
   is refused here, named, and not sent;
-- each visit's attachments go first (only those the server lacks, streamed from the file and
-  checked against the record's sha256 before sending), then the visit.json as written;
-- what the server accepted is remembered in the sync state file as it goes (saved every few
-  visits and at the end), so an interrupted sync resumes; a visit sent again is a no-op on
-  the server anyway (same id and digest);
+- visits go in batches (BATCH_VISITS, BATCH_BYTES): the batch's attachments first (only those
+  the server lacks, streamed from the file and checked against the record's sha256 before
+  sending), then its visit.json files as written, in one request the server stores in one
+  transaction, answering for each visit;
+- what the server accepted is remembered in the sync state file as it goes (saved after every
+  batch), so an interrupted sync resumes; a visit sent again is a no-op on the server anyway
+  (same id and digest);
 - a pulled checklist is checked against its sha256 and validated before it replaces anything;
   a local checklist with the same id and a higher version is kept and reported.
 """
@@ -28,14 +30,16 @@ from typing import Any
 from fieldkit.errors import FieldkitError
 from fieldkit.followups.closures import ClosureUnreadable, iter_closure_files, read_closure_file
 from fieldkit.records.identity import is_visit_id
-from fieldkit.records.loading import RECORD_FILE, read_checked_record_file
+from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, read_checked_record_file
 from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.safeio import read_bounded
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login
 from fieldkit.sync.state import ServerState, SyncState
 
-SAVE_EVERY = 20
+# A batch of visits in one request: ~50 typical records are about 1 MB.
+BATCH_VISITS = 50
+BATCH_BYTES = 4 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
@@ -97,6 +101,92 @@ def sync(
     return result
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A finished visit checked here, about to be sent."""
+
+    visit_dir: Path
+    record: VisitRecord
+    data: bytes  # its visit.json as written
+
+
+class _VisitPusher:
+    """Sends visits in batches (`POST /api/v1/visits`, one transaction on the server each)
+    rather than one request per visit; a server without batches (405/404) gets `PUT` per visit."""
+
+    def __init__(
+        self, api: Api, accepted: ServerState, result: SyncResult, state: SyncState,
+        on_visit: Progress | None,
+    ) -> None:  # fmt: skip
+        self.api = api
+        self.accepted = accepted
+        self.result = result
+        self.state = state
+        self.on_visit = on_visit
+        self.batches = True
+        self.pending: list[_Ready] = []
+        self.pending_bytes = 0
+
+    def add(self, ready: _Ready) -> None:
+        if self.pending and (len(self.pending) >= BATCH_VISITS
+                             or self.pending_bytes + len(ready.data) > BATCH_BYTES):  # fmt: skip
+            self.flush()
+        self.pending.append(ready)
+        self.pending_bytes += len(ready.data)
+
+    def flush(self) -> None:
+        batch, self.pending, self.pending_bytes = self.pending, [], 0
+        if not batch:
+            return
+        sendable = []
+        for ready, refusal in zip(batch, _send_attachments(self.api, batch), strict=True):
+            if refusal is None:
+                sendable.append(ready)
+            else:
+                self._refused(ready, refusal)
+        if self.batches and len(sendable) > 1:
+            answer = self.api.call(
+                "POST", "/api/v1/visits",
+                b'{"visits":[' + b",".join(ready.data for ready in sendable) + b"]}",
+            )  # fmt: skip
+            if answer.status == 200:
+                results = answer.json()["results"]
+                for ready, found in zip(sendable, results, strict=True):
+                    self._answered(ready, int(found["status"]), str(found["detail"]))
+                self.state.save()
+                return
+            if answer.status in (404, 405):
+                self.batches = False
+            elif answer.status != 413:
+                for ready in sendable:
+                    self._answered(ready, answer.status, answer.detail)
+                return
+        for ready in sendable:
+            answer = self.api.call("PUT", f"/api/v1/visits/{ready.record.visit_id}", ready.data)
+            self._answered(ready, answer.status, answer.detail)
+        self.state.save()
+
+    def _answered(self, ready: _Ready, status: int, detail: str) -> None:
+        record = ready.record
+        if status == 409:
+            self._refused(ready, f"changed after completion: {detail}")
+            return
+        if status not in (200, 201):
+            self._refused(ready, f"refused by the server ({status}): {detail}")
+            return
+        assert record.digest is not None
+        self.accepted.visits[record.visit_id] = record.digest
+        if status == 201:
+            self.result.visits_pushed.append(record.visit_id)
+        else:
+            self.result.visits_already_there += 1
+        if self.on_visit is not None:
+            self.on_visit(record.visit_id)
+
+    def _refused(self, ready: _Ready, reason: str) -> None:
+        self.result.refused.append(Refusal(ready.record.visit_id, reason))
+
+
 def _push_visits(
     api: Api,
     root: Path,
@@ -109,7 +199,7 @@ def _push_visits(
         names = sorted(name for name in os.listdir(root) if is_visit_id(name))
     except FileNotFoundError:
         return
-    since_save = 0
+    pusher = _VisitPusher(api, accepted, result, state, on_visit)
     for visit_id in names:
         path = root / visit_id / RECORD_FILE
         if not os.path.lexists(path):
@@ -131,54 +221,47 @@ def _push_visits(
                 Refusal(visit_id, "changed after completion: its digest does not match its content")
             )
             continue
-        refusal = _send_attachments(api, path.parent, record)
-        if refusal is None:
-            answer = api.call("PUT", f"/api/v1/visits/{visit_id}", read_bounded(path, 64 << 20))
-            if answer.status == 409:
-                refusal = f"changed after completion: {answer.detail}"
-            elif answer.status not in (200, 201):
-                refusal = f"refused by the server ({answer.status}): {answer.detail}"
-        if refusal is not None:
-            result.refused.append(Refusal(visit_id, refusal))
-            continue
-        assert record.digest is not None
-        accepted.visits[visit_id] = record.digest
-        if answer.status == 201:
-            result.visits_pushed.append(visit_id)
-        else:
-            result.visits_already_there += 1
-        if on_visit is not None:
-            on_visit(visit_id)
-        since_save += 1
-        if since_save >= SAVE_EVERY:
-            state.save()
-            since_save = 0
+        pusher.add(_Ready(path.parent, record, read_bounded(path, MAX_RECORD_BYTES)))
+    pusher.flush()
 
 
-def _send_attachments(api: Api, visit_dir: Path, record: VisitRecord) -> str | None:
+def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
+    """Upload the attachments of these visits that the server lacks (asked once for all of
+    them); for each visit, why it cannot be sent, or None."""
     files = {
-        attachment.sha256: attachment
-        for answer in record.answers
+        attachment.sha256: (ready.visit_dir, attachment)
+        for ready in batch
+        for answer in ready.record.answers
         for attachment in answer.attachments
     }
     if not files:
-        return None
+        return [None] * len(batch)
     answer = api.call("POST", "/api/v1/blobs/missing", _json({"sha256": sorted(files)}))
     if answer.status != 200:
-        return f"refused by the server ({answer.status}): {answer.detail}"
-    for digest in answer.json()["missing"]:
-        attachment = files[digest]
+        return [f"refused by the server ({answer.status}): {answer.detail}"] * len(batch)
+    missing = set(answer.json()["missing"])
+    failed: dict[str, str] = {}
+    for digest, (visit_dir, attachment) in files.items():  # in the visits' order
+        if digest not in missing:
+            continue
         source = visit_dir / attachment.stored_path
         if _file_sha256(source) != digest:
-            return f"attachment {attachment.name}: the file is missing or changed on this laptop"
+            failed[digest] = (
+                f"attachment {attachment.name}: the file is missing or changed on this laptop"
+            )
+            continue
         with open(source, "rb") as handle:
             sent = api.call(
                 "PUT", f"/api/v1/blobs/{digest}", handle, length=attachment.size,
                 content_type="application/octet-stream",
             )  # fmt: skip
         if sent.status != 201:
-            return f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
-    return None
+            failed[digest] = f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
+    return [
+        next((failed[attachment.sha256] for answer in ready.record.answers
+              for attachment in answer.attachments if attachment.sha256 in failed), None)
+        for ready in batch
+    ]  # fmt: skip
 
 
 def _file_sha256(path: Path) -> str | None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from fieldkit.records.identity import VISIT_ID_PATTERN
 from fieldkit.server import db
 from fieldkit.server.auth import CurrentUser
-from fieldkit.server.ingest import Refused, ingest_visit
+from fieldkit.server.ingest import Refused, ingest_batch, ingest_visit
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -67,6 +67,34 @@ async def push_visit(visit_id: str, request: Request, user: CurrentUser) -> Any:
         status_code=201 if stored else 200,
         media_type="application/json",
     )
+
+
+class PushedVisit(BaseModel):
+    visit_id: str
+    status: int
+    detail: str
+
+
+class PushedBatch(BaseModel):
+    results: list[PushedVisit]
+
+
+@router.post("/visits")
+async def push_visits(request: Request, user: CurrentUser) -> PushedBatch:
+    """Store a batch of finished visits, `{"visits": [visit.json content, ...]}` (at most 200,
+    the body no larger than one visit's limit), in one transaction. Each visit gets the status
+    `PUT /visits/{id}` would have answered (201, 200, 403, 409, 422) and its reason; the batch
+    itself is 413 too large, 422 not such an object."""
+    settings = request.app.state.settings
+    body = await read_bounded(request, settings.max_record_bytes)
+    try:
+        found = await run_in_threadpool(
+            ingest_batch, request.app.state.engine, request.app.state.derived, user, body
+        )
+    except Refused as refusal:
+        raise HTTPException(refusal.status, refusal.reason) from None
+    return PushedBatch(results=[PushedVisit(visit_id=pushed.visit_id, status=pushed.status,
+                                            detail=pushed.detail) for pushed in found])  # fmt: skip
 
 
 class VisitDigest(BaseModel):
