@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from cli_runner import invoke
+from cli_runner import invoke, json_payload
 from server_support import (
     TEAM_NORTH,
     Server,
@@ -173,5 +173,6 @@ def test_sync_sends_every_visit_in_batches_or_one_by_one(
     with serving(database_url, wrap=None if batches else _without_batches) as url:
         result = invoke("sync", "--server", url, "--token", tokens[ENGINEER], "--json", env=env)
     assert result.exit_code == 0, result.output
-    assert sorted(json.loads(result.stdout)["visits_pushed"]) == sorted(r.visit_id for r in records)
+    pushed = json_payload(result.stdout, "fieldkit.sync/1")["visits_pushed"]
+    assert sorted(pushed) == sorted(record.visit_id for record in records)
     assert stored(database_url) == {r.visit_id: r.digest for r in records}
