@@ -135,14 +135,14 @@ class SatisfactionFigures:
     satisfied_share: float | None = None
     dissatisfied_share: float | None = None
 
-    def add(self, level: str) -> None:
-        self.rated += 1
+    def add(self, level: str, count: int = 1) -> None:
+        self.rated += count
         if level == "satisfied":
-            self.satisfied += 1
+            self.satisfied += count
         elif level == "mostly_satisfied":
-            self.mostly_satisfied += 1
+            self.mostly_satisfied += count
         else:
-            self.dissatisfied += 1
+            self.dissatisfied += count
 
     def finish(self) -> SatisfactionFigures:
         self.satisfied_share = rate(self.satisfied + self.mostly_satisfied, self.rated)
