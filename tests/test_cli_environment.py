@@ -99,3 +99,16 @@ def test_the_console_is_the_environments(tmp_path: Path, width: int) -> None:
     lines = printed(env).splitlines()
     assert "专线LAN接入开通调测" in lines[0]
     assert len(lines) > 20 and max(cell_width(line) for line in lines) <= width
+
+
+def test_a_listing_is_tab_separated_when_piped_unless_rich_is_told_it_is_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = datetime(2024, 6, 1, tzinfo=CHINA)
+    piped = injected(tmp_path, now=day, width=100)
+    assert run(piped, "checklists", "list") == 0
+    assert printed(piped).splitlines()[0] == "id\tkind\tversion\ttitle\tfrom"
+    monkeypatch.setenv("FORCE_COLOR", "1")  # Rich draws for a terminal: so must fieldkit
+    forced = injected(tmp_path, now=day, width=100)
+    assert run(forced, "checklists", "list") == 0
+    assert "\t" not in printed(forced) and "lan-turnup" in printed(forced)

@@ -2,9 +2,10 @@
 
 Only typer and light standard modules are imported at module level (this module loads for
 every command, `fieldkit --version` included); the core, pydantic and Rich are imported inside
-the commands that need them. `list` never loads Rich, and loads the checklist models only for
-files whose bytes changed since the last listing (Typer 0.29 itself imports pydantic to parse
-any option, which sets the floor of every command but `--version`).
+the commands that need them. `list` loads Rich only to draw on a terminal (piped, it writes
+tab-separated lines), and the checklist models only for files whose bytes changed since the
+last listing (Typer 0.29 itself imports pydantic to parse any option, which sets the floor of
+every command but `--version`).
 """
 
 from __future__ import annotations
@@ -65,9 +66,8 @@ def list_checklists(
         env.emit(CHECKLISTS, [entry.to_json() for entry in entries])
         return
     from fieldkit.ui.listings import checklists_table
-    from fieldkit.ui.tables import print_tables
 
-    print_tables([checklists_table(entries, env.language(lang))], console=env.console)
+    env.print_tables([checklists_table(entries, env.language(lang))])
     invalid = [entry for entry in entries if not entry.valid]
     for entry in invalid:
         env.stderr.write(

@@ -11,8 +11,9 @@ are looked up only when a command asks and none was given.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from fieldkit.cli.options import LangChoice
     from fieldkit.cli.output import Kind
     from fieldkit.lang import Lang
+    from fieldkit.ui.tables import FitTable
 
 
 def _laptop_clock() -> datetime:
@@ -70,6 +72,26 @@ class Environment:
                 file=self.stderr, width=self.console_width, highlight=False
             )
         return self._error_console
+
+    def print_tables(self, tables: Sequence[FitTable]) -> None:
+        """Tables on the console, or tab-separated when stdout is a pipe or a file."""
+        from fieldkit.ui.tables import print_tables
+
+        if self._surely_piped():
+            print_tables(tables, piped=True, out=self.stdout)
+        else:
+            print_tables(tables, console=self.console)
+
+    def _surely_piped(self) -> bool:
+        """stdout is no terminal, and none of the variables by which Rich may be told to treat
+        it as one is set (FORCE_COLOR, TTY_COMPATIBLE): known without loading Rich, which
+        decides every other case."""
+        if {"FORCE_COLOR", "TTY_COMPATIBLE"} & os.environ.keys():
+            return False
+        try:
+            return not self.stdout.isatty()
+        except ValueError:  # closed
+            return True
 
     def today(self) -> date:
         return self.now().date()

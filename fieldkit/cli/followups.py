@@ -96,9 +96,8 @@ def _show(env: Environment, items: list[FollowUp], lang: LangChoice | None, as_j
         env.emit(FOLLOWUPS, [item.to_json() for item in items])
     elif items:
         from fieldkit.ui.followups import followups_table
-        from fieldkit.ui.tables import print_tables
 
-        print_tables([followups_table(items, env.language(lang))], console=env.console)
+        env.print_tables([followups_table(items, env.language(lang))])
     else:
         from fieldkit.ui.followups import NO_ITEMS
 

@@ -117,11 +117,10 @@ def list_visits(
         env.stderr.write(f"no visits in {store.root}\n")
         return
     from fieldkit.ui.listings import visits_table
-    from fieldkit.ui.tables import print_tables
 
     # The synced column appears once this laptop has synced with a centre (`fieldkit sync`).
     shown_synced = synced if sync_state.servers else None
-    print_tables([visits_table(found, env.language(lang), shown_synced)], console=env.console)
+    env.print_tables([visits_table(found, env.language(lang), shown_synced)])
 
 
 def show_visit(

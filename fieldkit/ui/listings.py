@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-
 from fieldkit.lang import Lang
 from fieldkit.ui.tables import Column, FitTable
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from fieldkit.checklist.registry import ChecklistEntry
     from fieldkit.records.models import VisitRecord
 
@@ -47,6 +47,8 @@ def _columns(lang: Lang, *specs: tuple[str, str]) -> list[Column]:
 
 
 def _status(record: VisitRecord, lang: Lang) -> Text:
+    from rich.text import Text
+
     from fieldkit.records.view import FINDINGS_COUNT
 
     state = Text(record.status.label.get(lang))
@@ -111,5 +113,7 @@ def checklists_table(entries: Sequence[ChecklistEntry], lang: Lang) -> FitTable:
             table.add_row(entry.id, entry.kind or "", entry.version or "",
                           entry.title_in(lang), origin)
         else:
+            from rich.text import Text
+
             table.add_row(entry.id, "-", "-", Text(invalid, style="bold red"), origin)
     return table

@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Literal
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.text import Text
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Literal
 
 from fieldkit.cells import cell_width, wrap_cells
 from fieldkit.lang import Lang
-from fieldkit.ui.wrap import lines_of
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+    from rich.text import Text
+
+# Rich is imported only to draw a table on a terminal: piped, a listing needs none of it
+# (`checklists list | ...` starts faster, see docs/benchmarks.md).
 
 _GAP = 2  # cells between two columns
 _WRAP_FLOOR = 12  # a wrapping column is not made narrower than this (or its header)
@@ -49,7 +53,7 @@ class FitTable:
     """A table that picks its layout from the width it is given (a Rich renderable)."""
 
     columns: Sequence[Column]
-    rows: list[list[Text]] = field(default_factory=list)
+    cells: list[list[str | Text]] = field(default_factory=list)
     title: str | None = None
     lang: Lang = "en"
     key: str | None = None  # names the table among others when piped
@@ -62,10 +66,10 @@ class FitTable:
         """A row; `piped` replaces its values when piped (`ok` where people read `连接正常`)."""
         if len(cells) != len(self.columns) or (piped and len(piped) != len(cells)):
             raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
-        row = [cell if isinstance(cell, Text) else Text(cell) for cell in cells]
-        self.rows.append(row)
+        self.cells.append(list(cells))
+        self.__dict__.pop("rows", None)  # drawn before: make the Rich rows anew
         self.row_styles.append(style)
-        self.piped_rows.append(list(piped) if piped else [cell.plain for cell in row])
+        self.piped_rows.append(list(piped) if piped else [_plain(cell) for cell in cells])
 
     # -- piped ---------------------------------------------------------------------------------
 
@@ -77,11 +81,23 @@ class FitTable:
 
     # -- on a terminal -------------------------------------------------------------------------
 
+    @cached_property
+    def rows(self) -> list[list[Text]]:
+        """The cells as Rich text, made when the table is first drawn."""
+        from rich.text import Text
+
+        return [[cell if not isinstance(cell, str) else Text(cell) for cell in row]
+                for row in self.cells]  # fmt: skip
+
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
         natural = _total([self._natural(i) for i in range(len(self.columns))])
         return Measurement(min(natural, options.max_width), min(natural, options.max_width))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
         width = options.max_width
         if self.title:
             yield from _lines([Text(line, style="bold") for line in wrap_cells(self.title, width)])
@@ -153,6 +169,8 @@ class FitTable:
         return width
 
     def _aligned(self, indices: list[int], widths: list[int]) -> list[Text]:
+        from rich.text import Text
+
         lines = []
         if self.show_header:
             header = [Text(self.columns[i].header, style="bold") for i in indices]
@@ -167,6 +185,10 @@ class FitTable:
     def _stacked(self, width: int) -> list[Text]:
         """Each row as a heading line (its first value) and `header: value` pairs under it:
         one-line values side by side as far as they fit, free text on lines of its own."""
+        from rich.text import Text
+
+        from fieldkit.ui.wrap import lines_of
+
         lines: list[Text] = []
         room = width - _INDENT
         for number, (row, style) in enumerate(zip(self.rows, self.row_styles, strict=True)):
@@ -218,12 +240,20 @@ def _total(widths: Iterable[int]) -> int:
     return sum(widths) + _GAP * max(0, len(widths) - 1)
 
 
+def _plain(cell: str | Text) -> str:
+    return cell if isinstance(cell, str) else cell.plain
+
+
 def _one_line(value: str) -> str:
     return " ".join(value.replace("\t", " ").splitlines())
 
 
 def _joined_row(cells: list[Text], columns: list[Column], widths: list[int]) -> list[Text]:
     """One row on as many lines as its tallest cell needs, each cell padded to its width."""
+    from rich.text import Text
+
+    from fieldkit.ui.wrap import lines_of
+
     parts = [lines_of(cell, width) if column.wrap else [cell]
              for cell, column, width in zip(cells, columns, widths, strict=True)]
     height = max(len(part) for part in parts)
@@ -259,8 +289,8 @@ def print_tables(tables: Sequence[FitTable], *, console: Console | None = None,
 
     Piped, several tables are told apart by a `# key` line before each.
     """
-    console = console or Console(highlight=False)
     if piped is None:
+        console = console or _default_console()
         piped = not console.is_terminal
     if piped:
         import sys
@@ -271,7 +301,14 @@ def print_tables(tables: Sequence[FitTable], *, console: Console | None = None,
                 stream.write(("\n" if number else "") + f"# {table.key or table.title or ''}\n")
             stream.write("".join(line + "\n" for line in table.tsv_lines()))
         return
+    console = console or _default_console()
     for number, table in enumerate(tables):
         if number:
             console.print()
         console.print(table)
+
+
+def _default_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
