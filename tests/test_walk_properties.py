@@ -5,6 +5,9 @@ accepted failures, and quit-and-resume, on every built-in checklist and on one t
 derived value of the language (tests/binding_support.py), with a scripted ping (no network).
 After every event the record holds its invariants, and what the walk holds is what a fresh
 read of the disk gives; the walk is then finished and the completed record checked again.
+
+The walk reconciles only from the step an event changed (fieldkit/walk/reconcile.py); over the
+same random events, every such pass is held equal to a pass over every step.
 """
 
 from __future__ import annotations
@@ -12,18 +15,27 @@ from __future__ import annotations
 import ipaddress
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from binding_support import assert_record_tells_the_truth, current_values, every_dependency
+from binding_support import (
+    ANSWERS,
+    NOW_HIDDEN,
+    STILL_SHOWN,
+    assert_record_tells_the_truth,
+    current_values,
+    every_dependency,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from records_factory import fields
 from walk_support import ScriptedPing
 
-from fieldkit.checklist.answers import AnswerError
+from fieldkit.checklist.answers import AnswerError, parse_answer
 from fieldkit.checklist.load import LoadedChecklist, load_checklist
 from fieldkit.checklist.models import (
     AnyStep,
@@ -42,11 +54,14 @@ from fieldkit.checklist.models import (
     SignatureStep,
     ToolsStep,
 )
+from fieldkit.lang import Lang
 from fieldkit.paths import builtin_checklists_dir
-from fieldkit.records.models import Outcome, VisitRecord, VisitStatus, verify_digest
+from fieldkit.records.models import Outcome, StepAnswer, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import RecordStore
+from fieldkit.walk import machine
 from fieldkit.walk.machine import Walkthrough
 from fieldkit.walk.outcome import deciding_steps, ending_checks
+from fieldkit.walk.reconcile import Reconciled, RedoNotice, SkipNotice, Stand, StepGraph, reconcile
 from fieldkit.walk.visit import resume_walk, start_walk
 
 BUILTINS = sorted(path.stem for path in builtin_checklists_dir().glob("*.yaml"))
@@ -262,9 +277,7 @@ def test_any_sequence_of_events_leaves_a_true_record_on_disk(
     name: str, data: st.DataObject
 ) -> None:
     verdicts = data.draw(st.lists(st.sampled_from(VERDICTS), min_size=1, max_size=6))
-    events = data.draw(
-        st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(1, 8)), max_size=40)
-    )
+    events = data.draw(st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(1, 8)), max_size=40))
     with tempfile.TemporaryDirectory() as folder:
         session = Session(name, Path(folder), verdicts)
         try:
@@ -278,3 +291,186 @@ def test_any_sequence_of_events_leaves_a_true_record_on_disk(
             assert session.store.load(session.visit_id) == record
         finally:
             session.walk.close()
+
+
+def as_compared(reconciled: Reconciled) -> tuple[Any, ...]:
+    entries = [(key, entry.model_dump(mode="json")) for key, entry in reconciled.entries.items()]
+    return entries, reconciled.stand, reconciled.notices, reconciled.changed
+
+
+@contextmanager
+def every_pass_checked_against_a_full_one() -> Iterator[list[Reconciled]]:
+    """Each pass the walk makes from a changed step, compared with a pass over every step on
+    the same entries (one clock reading for both: a superseded result carries the time)."""
+    compared: list[Reconciled] = []
+
+    def both(
+        graph: StepGraph,
+        entries: Mapping[str, StepAnswer],
+        *,
+        lang: Lang,
+        clock: Callable[[], datetime],
+        revised: StepAnswer | None = None,
+        stand: Stand | None = None,
+    ) -> Reconciled:
+        moment = clock()
+        fast = reconcile(
+            graph, entries, lang=lang, clock=lambda: moment, revised=revised, stand=stand
+        )
+        if revised is not None:
+            revised_entries = {**entries, revised.step_id: revised}
+            full = reconcile(graph, revised_entries, lang=lang, clock=lambda: moment)
+            assert as_compared(fast) == as_compared(full), revised.step_id
+            compared.append(fast)
+        return fast
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(machine, "reconcile", both)
+        yield compared
+
+
+def assert_a_full_pass_changes_nothing(walk: Walkthrough) -> None:
+    """What the walk holds is a fixed point of a pass over every step, and stands where the
+    walk says it does (unless the engineer went back to an earlier step)."""
+    full = reconcile(
+        StepGraph(walk.checklist),
+        {entry.step_id: entry for entry in walk.record.answers},
+        lang=walk.lang,
+        clock=lambda: datetime.now().astimezone(),
+    )
+    assert not full.changed and not full.notices
+    position = walk.current()
+    if position is None or not position.revisiting:
+        assert (None if position is None else position.index) == full.stand.frontier
+
+
+@pytest.mark.parametrize("name", CHECKLISTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_reconciling_from_the_changed_step_equals_a_pass_over_every_step(
+    name: str, data: st.DataObject
+) -> None:
+    verdicts = data.draw(st.lists(st.sampled_from(VERDICTS), min_size=1, max_size=6))
+    events = data.draw(st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(1, 8)), max_size=40))
+    with tempfile.TemporaryDirectory() as folder, every_pass_checked_against_a_full_one():
+        session = Session(name, Path(folder), verdicts)
+        try:
+            for kind, times in events:
+                session.event(kind, times, data.draw)
+                assert_a_full_pass_changes_nothing(session.walk)
+            session.finish(data.draw)
+        finally:
+            session.walk.close()
+
+
+@pytest.mark.parametrize(("earlier", "new", "later"), STILL_SHOWN + NOW_HIDDEN)
+def test_revising_an_early_answer_redoes_the_same_steps_as_a_pass_over_every_step(
+    tmp_path: Path, earlier: str, new: object, later: str
+) -> None:
+    with every_pass_checked_against_a_full_one() as compared:
+        session = Session("every-dependency", tmp_path, ["ok"])
+        walk = session.walk
+        while (position := walk.current()) is not None:
+            if isinstance(position.step, PingStep):
+                walk.run_ping(position.step.id)
+            else:
+                walk.answer(position.step.id, ANSWERS[position.step.id])
+        while walk.back().step.id != earlier:
+            pass
+        walk.answer(earlier, new)
+        assert_a_full_pass_changes_nothing(walk)
+        walk.close()
+    last = compared[-1]
+    # The pass started at the revised step and reached the later step that used it.
+    assert any(
+        isinstance(notice, (RedoNotice, SkipNotice)) and notice.step.id == later
+        for notice in last.notices
+    )
+
+
+def drawn_entry(
+    step: AnyStep,
+    given: Mapping[str, Any],
+    graph: StepGraph,
+    draw: Callable[[Any], Any],
+    folder: Path,
+) -> StepAnswer | None:
+    """Any state an entry can be in, whether or not a walk would reach it: none, answered
+    (with the inputs given, none, or stale ones), skipped by the engineer or by the walk, a
+    check left open after a no, ping attempts."""
+    kind = draw(st.sampled_from(["none", "answered", "answered", "skipped", "walk", "open"]))
+    now = datetime.now().astimezone()
+    base = StepAnswer(step_id=step.id, step_type=step.type)
+    inputs = draw(
+        st.sampled_from(
+            [
+                {name: given.get(name) for name in graph.dependencies[step.id]},
+                None,
+                {name: "198.51.100.7" for name in graph.dependencies[step.id]},
+            ]
+        )
+    )
+    if kind == "skipped":
+        return base.model_copy(update={"skipped": True, "skip_reason": "no", "answered_at": now})
+    if kind == "walk":
+        return base.model_copy(update={"skipped": True, "skip_reason": "hidden"})
+    if kind == "open" and isinstance(step, CheckStep):
+        return base.model_copy(update={"value": False, "passed": False, "inputs": inputs})
+    if kind == "none" or kind == "open":
+        return None
+    if isinstance(step, PingStep):
+        attempt = {"target": given.get(step.target), "verdict": "ok", "passes_step": True}
+        return base.model_copy(
+            update={"value": "ok", "passed": True, "answered_at": now, "inputs": inputs,
+                    "ping_attempts": [attempt]}
+        )  # fmt: skip
+    try:
+        value = parse_answer(step, raw_answer(step, draw, folder), graph_checklist(graph))
+    except AnswerError:
+        return None
+    passed = value if isinstance(step, (InstructionStep, CheckStep)) else None
+    return base.model_copy(
+        update={"value": value, "passed": passed, "answered_at": now, "inputs": inputs}
+    )
+
+
+def graph_checklist(graph: StepGraph) -> Checklist:
+    return CHECKLIST_OF_GRAPH[id(graph)]
+
+
+CHECKLIST_OF_GRAPH: dict[int, Checklist] = {}
+
+
+@pytest.mark.parametrize("name", CHECKLISTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_a_pass_from_any_revised_step_equals_a_pass_over_every_step(
+    name: str, data: st.DataObject, tmp_path: Path
+) -> None:
+    """Not only what a walk reaches: any entries, any one of them revised."""
+    checklist = open_checklist_named(name, tmp_path).checklist
+    graph = StepGraph(checklist)
+    CHECKLIST_OF_GRAPH[id(graph)] = checklist
+    entries: dict[str, StepAnswer] = {}
+    for step in checklist.steps:
+        given_so_far = {k: e.value for k, e in entries.items() if e.answered_at is not None}
+        entry = drawn_entry(step, given_so_far, graph, data.draw, tmp_path)
+        if entry is not None:
+            entries[step.id] = entry
+    moment = datetime.now().astimezone()
+    first = reconcile(graph, entries, lang="en", clock=lambda: moment)
+    for _ in range(data.draw(st.integers(1, 4))):
+        step = data.draw(st.sampled_from(checklist.steps))
+        given_now = {k: e.value for k, e in first.entries.items() if e.answered_at is not None}
+        revised = drawn_entry(step, given_now, graph, data.draw, tmp_path) or StepAnswer(
+            step_id=step.id, step_type=step.type
+        )
+        fast = reconcile(
+            graph, first.entries, lang="en", clock=lambda: moment, revised=revised,
+            stand=first.stand,
+        )  # fmt: skip
+        full = reconcile(
+            graph, {**first.entries, step.id: revised}, lang="en", clock=lambda: moment
+        )
+        assert as_compared(fast) == as_compared(full)
+        first = full

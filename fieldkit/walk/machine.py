@@ -9,34 +9,24 @@ next prompt appears.
 Where the walk stands is derived from the record, never kept beside it: the current step is the
 first one without a settled entry (an answer, a skip, or a ping attempt or a check answered no
 and then accepted as failed; a failed check stays open until then, like a failed ping), so
-a resumed visit continues exactly where the saved record says. The only state in memory is the
-step the engineer went `back` to.
+a resumed visit continues exactly where the saved record says. The only state in memory that
+is not derived from the record is the step the engineer went `back` to.
 
-Steps hidden by their `when` (or left without an address to ping, or after a failed check
-that ends the visit) are recorded as skipped with the reason and `answered_at` left empty:
-that is how the walk tells its own skips from the engineer's, which carry the time they were
-made. Going back and changing an answer re-evaluates the later `when`s: a step that becomes
-hidden is recorded as skipped, one that becomes visible is asked again.
-
-A result is bound to what it was computed from: each answer, skip and ping attempt records
-the earlier answers it used (`inputs`: the ping's target, mask and own_ip, the steps its
-`when` names, the times a date or time must not precede, and for the gateway the customer
-IP and mask it was checked against). When
-one of them changes, the result stops counting in the same save that changed it: it moves
-to the step's `superseded` history, with the reason, and the step is asked again. So the
-record on disk never shows a result next to inputs it was not computed from.
-"""
+Each event's entry is saved together with what it changes downstream (reconcile.py): steps
+hidden by their `when` (or left without an address to ping, or after a failed check that ends
+the visit) are recorded as skipped with the reason and `answered_at` left empty, which is how
+the walk tells its own skips from the engineer's; a result whose inputs changed moves to the
+step's `superseded` history and the step is asked again (binding.py). So the record on disk
+never shows a result next to inputs it was not computed from."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fieldkit.checklist.answers import AnswerError, parse_answer
-from fieldkit.checklist.conditions import holds, named_steps, skip_reason
 from fieldkit.checklist.judging import AnswerValue, Judgement, judge
 from fieldkit.checklist.models import (
     AnyStep,
@@ -57,14 +47,22 @@ from fieldkit.records.models import (
     CheckAttempt,
     Note,
     StepAnswer,
-    SupersededResult,
     VisitRecord,
     VisitStatus,
 )
 from fieldkit.records.store import VisitHandle, local_now
 from fieldkit.text import Text
-from fieldkit.walk.addresses import address_checks, address_problem, address_steps
+from fieldkit.walk.addresses import address_problem, address_steps
+from fieldkit.walk.binding import runs_backwards, settled, skipped_by_walk
 from fieldkit.walk.outcome import judge_visit
+from fieldkit.walk.reconcile import (
+    Reconciled,
+    RedoNotice,
+    SkipNotice,
+    Stand,
+    StepGraph,
+    reconcile,
+)
 
 if TYPE_CHECKING:
     from fieldkit.ping.model import Finding, PingResult, Reply
@@ -108,85 +106,7 @@ class Position:
 
     @property
     def revisiting(self) -> bool:
-        return self.entry is not None and _settled(self.entry)
-
-
-@dataclass(frozen=True)
-class SkipNotice:
-    """A step the walk skipped by itself, and why (shown to the engineer as it happens)."""
-
-    step: AnyStep
-    reason: str
-
-
-@dataclass(frozen=True)
-class RedoNotice:
-    """A step whose result stopped counting because an answer it used changed: asked again."""
-
-    step: AnyStep
-    reason: str
-
-
-def _settled(entry: StepAnswer) -> bool:
-    return entry.skipped or entry.answered_at is not None
-
-
-def _skipped_by_walk(entry: StepAnswer) -> bool:
-    return entry.skipped and entry.answered_at is None
-
-
-def _has_result(entry: StepAnswer) -> bool:
-    """The engineer's answer or skip, or ping attempts: what an input change can make stale."""
-    return bool(entry.ping_attempts) or (_settled(entry) and not _skipped_by_walk(entry))
-
-
-def _dependencies(step: AnyStep, checks: Mapping[str, list[PingStep]]) -> tuple[str, ...]:
-    """The earlier steps whose answers this step's result is computed from: its `when`, a
-    ping's target, mask and own_ip, and for the record an address check runs at, the other
-    records that check read."""
-    names = named_steps(step.when) if step.when is not None else []
-    if isinstance(step, PingStep):
-        names += [step.target, *([step.mask] if step.mask else [])]
-        names += [step.own_ip] if step.own_ip else []
-    for ping in checks.get(step.id, []):
-        names += [name for name in address_steps(ping) if name != step.id]
-    if isinstance(step, DateRecord):
-        names += step.not_before
-    return tuple(dict.fromkeys(names))
-
-
-def _runs_backwards(step: DateRecord, value: Any, given: Mapping[str, Any]) -> Text | None:
-    """Why a date or time answer cannot stand: it is before an earlier one it must follow."""
-    for name in step.not_before:
-        earlier = given.get(name)
-        if not isinstance(earlier, str) or not isinstance(value, str):
-            continue
-        if _moment(value, step.input) < _moment(earlier, step.input):
-            return Text(
-                zh=f"{value} 早于 {name}（{earlier}）：同一次走访中的时间不能倒流",
-                en=f"{value} is before {name} ({earlier}): times within a visit cannot run "
-                "backwards",
-            )
-    return None
-
-
-def _moment(text: str, kind: str) -> datetime | date:
-    """A stored date or datetime answer (always ISO; a datetime always with its offset)."""
-    if kind == "date":
-        return date.fromisoformat(text)
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _recorded_inputs(step: AnyStep, entry: StepAnswer) -> dict[str, Any] | None:
-    """What the entry's result was computed from; None when that is unknown.
-
-    Records from before `inputs` existed name the target in each ping attempt.
-    """
-    if entry.inputs is not None:
-        return dict(entry.inputs)
-    if isinstance(step, PingStep) and entry.ping_attempts:
-        return {step.target: entry.ping_attempts[-1].get("target")}
-    return None
+        return self.entry is not None and settled(self.entry)
 
 
 def _has_criterion(step: AnyStep) -> bool:
@@ -196,11 +116,6 @@ def _has_criterion(step: AnyStep) -> bool:
     if isinstance(step, NumberRecord):
         return step.expect is not None or step.warn is not None
     return isinstance(step, ChoiceRecord) and step.expect is not None
-
-
-def _ends_visit(step: AnyStep, entry: StepAnswer) -> bool:
-    """A failed check with `can_continue: false` ends the visit as failed."""
-    return isinstance(step, CheckStep) and not step.can_continue_on_fail and entry.passed is False
 
 
 class Walkthrough:
@@ -218,14 +133,14 @@ class Walkthrough:
         self.handle = handle
         self.lang = lang
         self._ping = ping
-        self._address_checks = address_checks(checklist)
-        self._dependencies = {
-            step.id: _dependencies(step, self._address_checks) for step in checklist.steps
-        }
+        self._graph = StepGraph(checklist)
         self._revisit: int | None = None
-        self._frontier: int | None = None
+        self._stand = Stand()
         self._notices: list[SkipNotice | RedoNotice] = []
-        self._reconcile(self._entries(), save=False)
+        # The record's entries by step id, in step order, for the record object they came from.
+        self._entries_of: VisitRecord | None = None
+        self._entries_by_id: dict[str, StepAnswer] = {}
+        self._reconcile_all()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -240,7 +155,7 @@ class Walkthrough:
 
     def current(self) -> Position | None:
         """The step to ask now, or None when the walk is ready to finish."""
-        index = self._revisit if self._revisit is not None else self._frontier
+        index = self._revisit if self._revisit is not None else self._stand.frontier
         if index is None:
             return None
         step = self.checklist.steps[index]
@@ -256,7 +171,7 @@ class Walkthrough:
         return {
             entry.step_id: entry.value  # type: ignore[misc]
             for entry in self.record.answers
-            if _settled(entry) and not entry.skipped and entry.value is not None
+            if settled(entry) and not entry.skipped and entry.value is not None
         }
 
     # -- events -------------------------------------------------------------------------------
@@ -269,11 +184,13 @@ class Walkthrough:
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
         value = parse_answer(step, raw, self.checklist, now=local_now())
         if isinstance(step, DateRecord):
-            backwards = _runs_backwards(step, value, self.given_answers())
+            backwards = runs_backwards(step, value, self._answers_to(step.not_before))
             if backwards is not None:
                 raise WalkRefused(backwards)
-        for ping in self._address_checks.get(step.id, []):
-            problem = address_problem(ping, {**self.given_answers(), step.id: value})
+        for ping in self._graph.address_checks.get(step.id, []):
+            problem = address_problem(
+                ping, {**self._answers_to(address_steps(ping)), step.id: value}
+            )
             if problem is not None:
                 raise WalkRefused(problem)
         judgement = judge(step, value, self.checklist)
@@ -316,7 +233,7 @@ class Walkthrough:
         if position is None or not isinstance(position.step, CheckStep):
             return None
         entry = position.entry
-        if entry is None or _settled(entry) or entry.passed is not False:
+        if entry is None or settled(entry) or entry.passed is not False:
             return None
         return position.step
 
@@ -388,7 +305,7 @@ class Walkthrough:
         entries = self._entries()
         for index in range(start - 1, -1, -1):
             entry = entries.get(self.checklist.steps[index].id)
-            if entry is not None and _settled(entry) and not _skipped_by_walk(entry):
+            if entry is not None and settled(entry) and not skipped_by_walk(entry):
                 self._revisit = index
                 position = self.current()
                 assert position is not None
@@ -401,7 +318,7 @@ class Walkthrough:
         if not position.revisiting:
             raise _refused("需要一个回答", "an answer is needed")
         self._revisit = None
-        self._reconcile(self._entries(), save=False)
+        self._reconcile_all()
 
     def note(self, step_id: str, text: str) -> None:
         """Attach a note to the current step."""
@@ -425,9 +342,8 @@ class Walkthrough:
 
     def ping_target(self, step: PingStep) -> tuple[str, str | None]:
         """The address to ping and the mask, from the earlier answers the step names."""
-        given = self.given_answers()
-        mask = given.get(step.mask) if step.mask else None
-        return str(given[step.target]), None if mask is None else str(mask)
+        mask = self._answer_to(step.mask) if step.mask else None
+        return str(self._answer_to(step.target)), None if mask is None else str(mask)
 
     def run_ping(
         self,
@@ -531,7 +447,22 @@ class Walkthrough:
     # -- inside -------------------------------------------------------------------------------
 
     def _entries(self) -> dict[str, StepAnswer]:
-        return {entry.step_id: entry for entry in self.record.answers}
+        """The record's entries by step id (not to be changed: a copy is made to change it)."""
+        record = self.record
+        if self._entries_of is not record:  # saved by other means (the visit finished)
+            self._entries_by_id = {entry.step_id: entry for entry in record.answers}
+            self._entries_of = record
+        return self._entries_by_id
+
+    def _answer_to(self, step_id: str) -> AnswerValue | None:
+        """The stored value of an answered (not skipped) step, else None."""
+        entry = self._entries().get(step_id)
+        if entry is None or not settled(entry) or entry.skipped:
+            return None
+        return entry.value  # type: ignore[return-value]
+
+    def _answers_to(self, step_ids: Iterable[str]) -> dict[str, AnswerValue | None]:
+        return {name: self._answer_to(name) for name in step_ids}
 
     def _expect(self, step_id: str) -> Position:
         position = self.current()
@@ -550,121 +481,53 @@ class Walkthrough:
         return StepAnswer(step_id=position.step.id, step_type=position.step.type)
 
     def _inputs(self, step: AnyStep) -> dict[str, Any]:
-        given = self.given_answers()
-        return {name: given.get(name) for name in self._dependencies[step.id]}
+        return self._answers_to(self._graph.dependencies[step.id])
 
     def _store(self, entry: StepAnswer, *, moved_on: bool) -> None:
-        """Save the entry together with everything it changes downstream, in one save."""
-        entries = self._entries()
-        entries[entry.step_id] = entry
-        self._reconcile(entries, save=True)
+        """Save the entry together with everything it changes downstream, in one save.
+
+        Where the walk stands changes only once the save succeeded."""
+        reconciled = reconcile(
+            self._graph,
+            self._entries(),
+            lang=self.lang,
+            clock=local_now,
+            revised=entry,
+            stand=self._stand,
+        )
+        self._save(reconciled)
         if moved_on:
             self._revisit = None
 
-    def _save(self, entries: Mapping[str, StepAnswer]) -> None:
-        ordered = [entries[step.id] for step in self.checklist.steps if step.id in entries]
-        self.handle.save(self.record.model_copy(update={"answers": ordered}))
+    def _reconcile_all(self) -> None:
+        """Pass over every step (a record just read, or a step kept as it was) and save if
+        that changed any entry."""
+        reconciled = reconcile(
+            self._graph,
+            {entry.step_id: entry for entry in self.record.answers},
+            lang=self.lang,
+            clock=local_now,
+        )
+        if reconciled.changed:
+            self._save(reconciled)
+        else:
+            self._adopt(reconciled, reconciled.entries)
 
-    def _reconcile(self, entries: dict[str, StepAnswer], *, save: bool) -> None:
-        """Bring every entry in line with the answers before it, and save if that changed any.
+    def _save(self, reconciled: Reconciled) -> None:
+        ordered = list(reconciled.entries.values())
+        stored = self.handle.save(self.record.model_copy(update={"answers": ordered}))
+        # What is stored (validated again) is what the walk reads from now on; the store
+        # keeps the answers in the order given.
+        if len(stored.answers) == len(ordered):
+            self._adopt(reconciled, dict(zip(reconciled.entries, stored.answers, strict=True)))
+        else:
+            self._adopt(reconciled, {entry.step_id: entry for entry in stored.answers})
 
-        Walks the steps in order: a result whose inputs changed is superseded (every step, also
-        past the first open one, so no stale result stays current); up to the first open step,
-        the walk's own skips are recorded. A `when` is evaluated with the answers of the steps
-        before it, so revising an early answer changes later steps only here, in order, and
-        never twice differently. Where the walk stands changes only once the save succeeded.
-        """
-        given: dict[str, Any] = {}
-        ended_by: AnyStep | None = None
-        changed = False
-        frontier: int | None = None
-        notices: list[SkipNotice | RedoNotice] = []
-        for index, step in enumerate(self.checklist.steps):
-            entry = entries.get(step.id)
-            inputs = {name: given.get(name) for name in self._dependencies[step.id]}
-            if entry is not None and _has_result(entry):
-                recorded = _recorded_inputs(step, entry)
-                if recorded is not None and recorded != {k: inputs.get(k) for k in recorded}:
-                    reason = self._change_reason(recorded, inputs)
-                    entry = entries[step.id] = _superseded(entry, recorded, reason)
-                    notices.append(RedoNotice(step, reason))
-                    changed = True
-            if frontier is None:
-                entry, skip_changed = self._apply_walk_skip(step, entry, given, ended_by)
-                if skip_changed and entry is not None and entry.skipped:
-                    notices.append(SkipNotice(step, entry.skip_reason or ""))
-                changed = changed or skip_changed
-                if entry is None:
-                    entries.pop(step.id, None)
-                else:
-                    entries[step.id] = entry
-                if entry is None or not _settled(entry):
-                    frontier = index
-                elif _ends_visit(step, entry):
-                    ended_by = step
-            if entry is not None and _settled(entry) and entry.value is not None:
-                given[step.id] = entry.value
-        if changed or save:
-            self._save(entries)
-        self._frontier = frontier
-        self._notices += notices
-
-    def _apply_walk_skip(
-        self,
-        step: AnyStep,
-        entry: StepAnswer | None,
-        given: Mapping[str, Any],
-        ended_by: AnyStep | None,
-    ) -> tuple[StepAnswer | None, bool]:
-        """The entry with the walk's own skip recorded or lifted; whether that changed it."""
-        reason = self._walk_skip_reason(step, given, ended_by)
-        if reason is not None:
-            if entry is not None and entry.skipped and entry.skip_reason == reason:
-                return entry, False
-            if entry is not None and _has_result(entry):
-                # The engineer's answer to a step now hidden is history, not lost.
-                entry = _superseded(entry, _recorded_inputs(step, entry), reason)
-            return _walk_skip(step, entry, reason), True
-        if entry is not None and _skipped_by_walk(entry):
-            # Hidden before, shown now that an earlier answer changed: ask it again, keeping
-            # only what the engineer added to it (notes, attachments, history).
-            if entry.notes or entry.attachments or entry.superseded:
-                return entry.model_copy(update={"skipped": False, "skip_reason": None}), True
-            return None, True
-        return entry, False
-
-    def _change_reason(self, recorded: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
-        """`gateway changed: 192.168.1.1 → 192.168.1.2`, one part per changed input."""
-        parts = []
-        for name in recorded:
-            old, new = recorded.get(name), inputs.get(name)
-            if old != new:
-                parts.append(
-                    Text(
-                        zh=f"{name} 已更改：{_shown(old, self.lang)} → {_shown(new, self.lang)}",
-                        en=f"{name} changed: {_shown(old, self.lang)} → {_shown(new, self.lang)}",
-                    ).get(self.lang)
-                )
-        return "; ".join(parts)
-
-    def _walk_skip_reason(
-        self, step: AnyStep, given: Mapping[str, Any], ended_by: AnyStep | None
-    ) -> str | None:
-        if ended_by is not None:
-            return Text(
-                zh=f"检查 {ended_by.id} 未通过，不能继续，走访结束",
-                en=f"the failed check {ended_by.id} ends the visit",
-            ).get(self.lang)
-        if step.when is not None and not holds(step.when, given):
-            return Text(zh="条件不成立：", en="condition not met: ").get(self.lang) + skip_reason(
-                step.when, self.lang
-            )
-        if isinstance(step, PingStep) and step.target not in given:
-            return Text(
-                zh=f"没有可 ping 的地址：{step.target} 未回答",
-                en=f"no address to ping: {step.target} was not answered",
-            ).get(self.lang)
-        return None
+    def _adopt(self, reconciled: Reconciled, entries: dict[str, StepAnswer]) -> None:
+        self._stand = reconciled.stand
+        self._notices += reconciled.notices
+        self._entries_of = self.record
+        self._entries_by_id = entries
 
 
 _SLOW_WARNING = Text(
@@ -680,58 +543,4 @@ def _slow_warning(result: PingResult, lang: Lang) -> str:
     longest = result.statistics.max_ms
     return _SLOW_WARNING.get(lang).format(
         slow_ms=f"{result.slow_ms:g}", max_ms="?" if longest is None else f"{longest:g}"
-    )
-
-
-def _shown(value: Any, lang: Lang) -> str:
-    if value is None:
-        return Text(zh="（未回答）", en="(not answered)").get(lang)
-    return str(value)
-
-
-def _superseded(entry: StepAnswer, inputs: dict[str, Any] | None, reason: str) -> StepAnswer:
-    """The entry with its result moved to its history; notes and attachments stay."""
-    old = SupersededResult(
-        value=entry.value,
-        unit=entry.unit,
-        passed=entry.passed,
-        warning=entry.warning,
-        answered_at=entry.answered_at,
-        skipped=entry.skipped,
-        skip_reason=entry.skip_reason,
-        inputs=inputs,
-        ping_attempts=entry.ping_attempts,
-        superseded_at=local_now(),
-        reason=reason,
-    )
-    return entry.model_copy(
-        update={
-            "value": None,
-            "unit": None,
-            "passed": None,
-            "warning": None,
-            "answered_at": None,
-            "skipped": False,
-            "skip_reason": None,
-            "ping_attempts": [],
-            "inputs": None,
-            "superseded": [*entry.superseded, old],
-        }
-    )
-
-
-def _walk_skip(step: AnyStep, entry: StepAnswer | None, reason: str) -> StepAnswer:
-    """A skip made by the walk itself; notes, attachments and ping attempts are kept."""
-    base = entry or StepAnswer(step_id=step.id, step_type=step.type)
-    return base.model_copy(
-        update={
-            "value": None,
-            "unit": None,
-            "passed": None,
-            "warning": None,
-            "answered_at": None,
-            "skipped": True,
-            "skip_reason": reason,
-            "inputs": None,
-        }
     )
