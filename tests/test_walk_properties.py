@@ -58,7 +58,7 @@ from fieldkit.lang import Lang
 from fieldkit.paths import builtin_checklists_dir
 from fieldkit.records.models import Outcome, StepAnswer, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import RecordStore
-from fieldkit.walk import machine
+from fieldkit.walk import entries as walk_entries
 from fieldkit.walk.machine import Walkthrough
 from fieldkit.walk.outcome import deciding_steps, ending_checks
 from fieldkit.walk.reconcile import Reconciled, RedoNotice, SkipNotice, Stand, StepGraph, reconcile
@@ -325,7 +325,7 @@ def every_pass_checked_against_a_full_one() -> Iterator[list[Reconciled]]:
         return fast
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(machine, "reconcile", both)
+        patch.setattr(walk_entries, "reconcile", both)
         yield compared
 
 

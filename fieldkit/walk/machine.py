@@ -12,19 +12,20 @@ and then accepted as failed; a failed check stays open until then, like a failed
 a resumed visit continues exactly where the saved record says. The only state in memory that
 is not derived from the record is the step the engineer went `back` to.
 
-Each event's entry is saved together with what it changes downstream (reconcile.py): steps
-hidden by their `when` (or left without an address to ping, or after a failed check that ends
-the visit) are recorded as skipped with the reason and `answered_at` left empty, which is how
-the walk tells its own skips from the engineer's; a result whose inputs changed moves to the
-step's `superseded` history and the step is asked again (binding.py). So the record on disk
-never shows a result next to inputs it was not computed from."""
+Each event's entry is saved together with what it changes downstream (entries.py,
+reconcile.py): steps hidden by their `when` (or left without an address to ping, or after a
+failed check that ends the visit) are recorded as skipped with the reason and `answered_at`
+left empty, which is how the walk tells its own skips from the engineer's; a result whose
+inputs changed moves to the step's `superseded` history and the step is asked again
+(binding.py). So the record on disk never shows a result next to inputs it was not computed
+from."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.checklist.answers import AnswerError, parse_answer
 from fieldkit.checklist.judging import AnswerValue, Judgement, judge
@@ -54,37 +55,13 @@ from fieldkit.records.store import VisitHandle, local_now
 from fieldkit.text import Text
 from fieldkit.walk.addresses import address_problem, address_steps
 from fieldkit.walk.binding import runs_backwards, settled, skipped_by_walk
+from fieldkit.walk.entries import VisitEntries
 from fieldkit.walk.outcome import judge_visit
-from fieldkit.walk.reconcile import (
-    Reconciled,
-    RedoNotice,
-    SkipNotice,
-    Stand,
-    StepGraph,
-    reconcile,
-)
+from fieldkit.walk.pinging import PingFunction, slow_warning
+from fieldkit.walk.reconcile import RedoNotice, SkipNotice, StepGraph
 
 if TYPE_CHECKING:
     from fieldkit.ping.model import Finding, PingResult, Reply
-
-
-class PingFunction(Protocol):
-    """What the walk needs of the ping engine (`fieldkit.ping.run_ping` fits)."""
-
-    def __call__(
-        self,
-        target: str,
-        *,
-        count: int,
-        interval_s: float,
-        timeout_s: float,
-        size: int,
-        slow_ms: float,
-        mask: str | None,
-        on_reply: Callable[[Reply], None] | None,
-        on_preflight: Callable[[list[Finding]], None] | None,
-        until_certain: bool = False,
-    ) -> PingResult: ...
 
 
 class WalkRefused(AnswerError):
@@ -133,14 +110,8 @@ class Walkthrough:
         self.handle = handle
         self.lang = lang
         self._ping = ping
-        self._graph = StepGraph(checklist)
         self._revisit: int | None = None
-        self._stand = Stand()
-        self._notices: list[SkipNotice | RedoNotice] = []
-        # The record's entries by step id, in step order, for the record object they came from.
-        self._entries_of: VisitRecord | None = None
-        self._entries_by_id: dict[str, StepAnswer] = {}
-        self._reconcile_all()
+        self._entries = VisitEntries(handle, StepGraph(checklist), lang)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -155,16 +126,15 @@ class Walkthrough:
 
     def current(self) -> Position | None:
         """The step to ask now, or None when the walk is ready to finish."""
-        index = self._revisit if self._revisit is not None else self._stand.frontier
+        index = self._revisit if self._revisit is not None else self._entries.stand.frontier
         if index is None:
             return None
         step = self.checklist.steps[index]
-        return Position(step, index, len(self.checklist.steps), self._entries().get(step.id))
+        return Position(step, index, len(self.checklist.steps), self._entries.get(step.id))
 
     def take_notices(self) -> list[SkipNotice | RedoNotice]:
         """Steps the walk skipped by itself, or must ask again, since the last call, in order."""
-        notices, self._notices = self._notices, []
-        return notices
+        return self._entries.take_notices()
 
     def given_answers(self) -> dict[str, AnswerValue]:
         """Step id -> stored value of every answered (not skipped) step."""
@@ -184,12 +154,12 @@ class Walkthrough:
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
         value = parse_answer(step, raw, self.checklist, now=local_now())
         if isinstance(step, DateRecord):
-            backwards = runs_backwards(step, value, self._answers_to(step.not_before))
+            backwards = runs_backwards(step, value, self._entries.answers_to(step.not_before))
             if backwards is not None:
                 raise WalkRefused(backwards)
-        for ping in self._graph.address_checks.get(step.id, []):
+        for ping in self._entries.graph.address_checks.get(step.id, []):
             problem = address_problem(
-                ping, {**self._answers_to(address_steps(ping)), step.id: value}
+                ping, {**self._entries.answers_to(address_steps(ping)), step.id: value}
             )
             if problem is not None:
                 raise WalkRefused(problem)
@@ -218,7 +188,7 @@ class Walkthrough:
                     "skipped": False,
                     "skip_reason": None,
                     "attachments": attachments,
-                    "inputs": self._inputs(step),
+                    "inputs": self._entries.inputs(step.id),
                     "check_attempts": attempts,
                 }
             ),
@@ -270,7 +240,7 @@ class Walkthrough:
         return step
 
     def _settle_failed_check(self, step_id: str) -> None:
-        entry = self._entries()[step_id]
+        entry = self._entries.by_id()[step_id]
         self._store(entry.model_copy(update={"answered_at": local_now()}), moved_on=True)
 
     def skip(self, step_id: str, reason: str) -> None:
@@ -292,7 +262,7 @@ class Walkthrough:
                     "answered_at": local_now(),
                     "skipped": True,
                     "skip_reason": reason.strip(),
-                    "inputs": self._inputs(position.step),
+                    "inputs": self._entries.inputs(position.step.id),
                 }
             ),
             moved_on=True,
@@ -302,7 +272,7 @@ class Walkthrough:
         """Go to the previous step the engineer answered or skipped, to revise it."""
         here = self.current()
         start = here.index if here is not None else len(self.checklist.steps)
-        entries = self._entries()
+        entries = self._entries.by_id()
         for index in range(start - 1, -1, -1):
             entry = entries.get(self.checklist.steps[index].id)
             if entry is not None and settled(entry) and not skipped_by_walk(entry):
@@ -318,7 +288,7 @@ class Walkthrough:
         if not position.revisiting:
             raise _refused("需要一个回答", "an answer is needed")
         self._revisit = None
-        self._reconcile_all()
+        self._entries.reconcile_all()
 
     def note(self, step_id: str, text: str) -> None:
         """Attach a note to the current step."""
@@ -342,8 +312,8 @@ class Walkthrough:
 
     def ping_target(self, step: PingStep) -> tuple[str, str | None]:
         """The address to ping and the mask, from the earlier answers the step names."""
-        mask = self._answer_to(step.mask) if step.mask else None
-        return str(self._answer_to(step.target)), None if mask is None else str(mask)
+        mask = self._entries.answer_to(step.mask) if step.mask else None
+        return str(self._entries.answer_to(step.target)), None if mask is None else str(mask)
 
     def run_ping(
         self,
@@ -387,18 +357,18 @@ class Walkthrough:
         # The walk's judgement beside the engine's JSON: whether this attempt passed the step
         # (a slow reply does by default, and then the first-time pass still holds).
         attempt = {**result.to_json(self.lang), "passes_step": passed}
-        slow_warning = passed and result.verdict.value == "slow"
+        slow_pass = passed and result.verdict.value == "slow"
         self._store(
             entry.model_copy(
                 update={
                     "value": result.verdict.value,
                     "passed": True if passed else None,
-                    "warning": _slow_warning(result, self.lang) if slow_warning else None,
+                    "warning": slow_warning(result, self.lang) if slow_pass else None,
                     "answered_at": local_now() if passed else None,
                     "skipped": False,
                     "skip_reason": None,
                     "ping_attempts": [*entry.ping_attempts, attempt],
-                    "inputs": self._inputs(step),
+                    "inputs": self._entries.inputs(step.id),
                 }
             ),
             moved_on=passed,
@@ -446,24 +416,6 @@ class Walkthrough:
 
     # -- inside -------------------------------------------------------------------------------
 
-    def _entries(self) -> dict[str, StepAnswer]:
-        """The record's entries by step id (not to be changed: a copy is made to change it)."""
-        record = self.record
-        if self._entries_of is not record:  # saved by other means (the visit finished)
-            self._entries_by_id = {entry.step_id: entry for entry in record.answers}
-            self._entries_of = record
-        return self._entries_by_id
-
-    def _answer_to(self, step_id: str) -> AnswerValue | None:
-        """The stored value of an answered (not skipped) step, else None."""
-        entry = self._entries().get(step_id)
-        if entry is None or not settled(entry) or entry.skipped:
-            return None
-        return entry.value  # type: ignore[return-value]
-
-    def _answers_to(self, step_ids: Iterable[str]) -> dict[str, AnswerValue | None]:
-        return {name: self._answer_to(name) for name in step_ids}
-
     def _expect(self, step_id: str) -> Position:
         position = self.current()
         if position is None:
@@ -480,67 +432,7 @@ class Walkthrough:
             return position.entry
         return StepAnswer(step_id=position.step.id, step_type=position.step.type)
 
-    def _inputs(self, step: AnyStep) -> dict[str, Any]:
-        return self._answers_to(self._graph.dependencies[step.id])
-
     def _store(self, entry: StepAnswer, *, moved_on: bool) -> None:
-        """Save the entry together with everything it changes downstream, in one save.
-
-        Where the walk stands changes only once the save succeeded."""
-        reconciled = reconcile(
-            self._graph,
-            self._entries(),
-            lang=self.lang,
-            clock=local_now,
-            revised=entry,
-            stand=self._stand,
-        )
-        self._save(reconciled)
+        self._entries.store(entry)
         if moved_on:
             self._revisit = None
-
-    def _reconcile_all(self) -> None:
-        """Pass over every step (a record just read, or a step kept as it was) and save if
-        that changed any entry."""
-        reconciled = reconcile(
-            self._graph,
-            {entry.step_id: entry for entry in self.record.answers},
-            lang=self.lang,
-            clock=local_now,
-        )
-        if reconciled.changed:
-            self._save(reconciled)
-        else:
-            self._adopt(reconciled, reconciled.entries)
-
-    def _save(self, reconciled: Reconciled) -> None:
-        ordered = list(reconciled.entries.values())
-        stored = self.handle.save(self.record.model_copy(update={"answers": ordered}))
-        # What is stored (validated again) is what the walk reads from now on; the store
-        # keeps the answers in the order given.
-        if len(stored.answers) == len(ordered):
-            self._adopt(reconciled, dict(zip(reconciled.entries, stored.answers, strict=True)))
-        else:
-            self._adopt(reconciled, {entry.step_id: entry for entry in stored.answers})
-
-    def _adopt(self, reconciled: Reconciled, entries: dict[str, StepAnswer]) -> None:
-        self._stand = reconciled.stand
-        self._notices += reconciled.notices
-        self._entries_of = self.record
-        self._entries_by_id = entries
-
-
-_SLOW_WARNING = Text(
-    zh="时延偏大:有往返时间达到或超过 {slow_ms} ms(最长 {max_ms} ms);培训资料的正常结果为 "
-    "time<50ms,但未把较慢的完整回复列为失败,故通过并提示。",
-    en="Slow: some round trips took {slow_ms} ms or more (longest {max_ms} ms); the seed's "
-    "normal outcome is time<50ms, but it never calls a slower complete reply a failure, so the "
-    "step passes with this warning.",
-)
-
-
-def _slow_warning(result: PingResult, lang: Lang) -> str:
-    longest = result.statistics.max_ms
-    return _SLOW_WARNING.get(lang).format(
-        slow_ms=f"{result.slow_ms:g}", max_ms="?" if longest is None else f"{longest:g}"
-    )
