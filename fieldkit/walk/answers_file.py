@@ -60,12 +60,12 @@ class AnswersFile:
 
     def check_steps(self, checklist: Checklist) -> None:
         """Every key names a step that is answered (not a ping step): typos fail before a walk."""
-        known = [step.id for step in checklist.steps]
+        steps = {step.id: step for step in checklist.steps}
         problems = []
         for step_id in self.answers:
-            step = checklist.step(step_id)
+            step = steps.get(step_id)
             if step is None:
-                close = difflib.get_close_matches(step_id, known + list(VISIT_FIELDS), n=1)
+                close = difflib.get_close_matches(step_id, [*steps, *VISIT_FIELDS], n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 problems.append(
                     self.loaded.problem(
