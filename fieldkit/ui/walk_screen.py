@@ -219,14 +219,14 @@ class WalkScreen(WalkObserver):
 
     def answered(self, position: Position, judgement: Judgement | None) -> None:
         """One line per step answered from a file."""
-        entry = self.walk.record.answer_for(position.step.id)
+        entry = self.walk.entry(position.step.id)
         if entry is not None:
             self._entry_line(position.index, position.step, entry)
 
     def answers_so_far(self) -> None:
         """Every step already answered or skipped: what a resumed visit starts from."""
         for index, step in enumerate(self.checklist.steps):
-            entry = self.walk.record.answer_for(step.id)
+            entry = self.walk.entry(step.id)
             if entry is not None and (entry.skipped or entry.answered_at is not None):
                 self._entry_line(index, step, entry)
 

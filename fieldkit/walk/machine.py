@@ -132,6 +132,10 @@ class Walkthrough:
         step = self.checklist.steps[index]
         return Position(step, index, len(self.checklist.steps), self._entries.get(step.id))
 
+    def entry(self, step_id: str) -> StepAnswer | None:
+        """The record's entry for the step, if it has one (without reading the whole record)."""
+        return self._entries.get(step_id)
+
     def take_notices(self) -> list[SkipNotice | RedoNotice]:
         """Steps the walk skipped by itself, or must ask again, since the last call, in order."""
         return self._entries.take_notices()
