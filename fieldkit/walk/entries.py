@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fieldkit.checklist.answers import AnswerValue
+from fieldkit.checklist.judging import AnswerValue
 from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord
 from fieldkit.records.store import VisitHandle, local_now
