@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fieldkit import __version__
-from fieldkit.errors import FieldkitError, UserInputError
+from fieldkit.errors import FieldkitError, UserInputError, in_one_line
 from fieldkit.followups.closures import StoredClosure, closures_to_bundle
 from fieldkit.records.attachments import ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES
 from fieldkit.records.loading import MANIFEST_FILE, MAX_RECORD_BYTES, RECORD_FILE, parse_record
@@ -73,7 +73,7 @@ def write_bundle(store: RecordStore, output: Path, since: date | None = None) ->
             data = read_bounded(record_file, MAX_RECORD_BYTES)
             record = parse_record(data, str(record_file))
         except (OSError, FieldkitError) as error:
-            result.problems.append((visit_id, f"left out: {error}"))
+            result.problems.append((visit_id, f"left out: {in_one_line(error)}"))
             continue
         if record.status is not VisitStatus.COMPLETED:
             continue

@@ -21,6 +21,14 @@ class FieldkitError(Exception):
     exit_code: ExitCode = ExitCode.BAD_INPUT
 
 
+def in_one_line(error: BaseException) -> str:
+    """The message of `error` as one line of a warning: its first line, and how many more
+    there are (a ValidationFailed holds one line per problem)."""
+    lines = str(error).splitlines() or [type(error).__name__]
+    more = len(lines) - 1
+    return lines[0] + (f" (and {more} more problems)" if more else "")
+
+
 class UserInputError(FieldkitError):
     """A bad option, argument or file: one line for the user, exit 2."""
 

@@ -243,3 +243,21 @@ def test_schema_describes_the_record(capsys: pytest.CaptureFixture[str]) -> None
     assert {"answers", "checklist", "digest", "status"} <= set(schema["required"]) | set(
         schema["properties"]
     )
+
+
+def test_a_record_with_many_problems_is_one_warning_line_in_list_and_bundle(
+    records: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A record stripped of its fields has five problems; each command still warns in one line."""
+    broken = records / "20240521T010000Z-ABCDEFGH12"
+    broken.mkdir()
+    (broken / "visit.json").write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION, "visit_id": broken.name}), encoding="utf-8"
+    )
+    for command in (("visits", "list"), ("visits", "bundle", "-o", str(tmp_path / "b.zip"))):
+        code, _, err = fieldkit(capsys, *command)
+        assert code == 0, err
+        [warning] = [line for line in err.splitlines() if broken.name in line]
+        assert warning.startswith("fieldkit: warning: "), command
+        assert re.search(r": Field required \(and \d+ more problems\)$", warning), warning
+        assert all(line.startswith(("fieldkit: ", "wrote ")) for line in err.splitlines()), err

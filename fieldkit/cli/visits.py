@@ -73,6 +73,7 @@ def list_visits(
     as_json: JsonOption = False,
 ) -> None:
     """List the visits in the records folder, newest first."""
+    from fieldkit.errors import in_one_line
     from fieldkit.records.models import VisitStatus, verify_digest
     from fieldkit.sync.state import SyncState
 
@@ -80,7 +81,9 @@ def list_visits(
     store = _store(env, records)
     wanted = VisitStatus(status.value) if status else None
     found = list(
-        store.iter_records(wanted, on_error=lambda error: _warn(env, f"skipped: {error}"))
+        store.iter_records(
+            wanted, on_error=lambda error: _warn(env, f"skipped: {in_one_line(error)}")
+        )
     )
     sync_state = SyncState.load(store.root)
     synced = sync_state.synced_visits()

@@ -24,7 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from fieldkit.errors import FieldkitError, UserInputError
+from fieldkit.errors import FieldkitError, UserInputError, in_one_line
 from fieldkit.records.loading import (
     MANIFEST_FILE,
     RECORD_FILE,
@@ -409,10 +409,8 @@ def _manifest_problem(
 
 def _reason(error: FieldkitError, where: str) -> str:
     """The loader's message without the file name it starts with (the note names the file)."""
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    extra = len(str(error).splitlines()) - 1
+    message = in_one_line(error)
     for prefix in (f"{where}: ", f"{where}:"):
         if message.startswith(prefix):
-            message = message[len(prefix):]
-            break
-    return message + (f" (and {extra} more problems)" if extra > 0 else "")
+            return message[len(prefix):]
+    return message
