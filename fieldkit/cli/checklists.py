@@ -10,13 +10,12 @@ every command but `--version`).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from fieldkit.cli.environment import environment
+from fieldkit.cli.environment import Environment, environment
 from fieldkit.cli.options import ChecklistsDirOption, JsonOption, LangOption
 from fieldkit.cli.output import CHECKLIST, CHECKLISTS, TOOLS, write_json
 
@@ -266,6 +265,7 @@ def _choice_text(value: str, label: str) -> str:
 
 
 def validate_checklists(
+    ctx: typer.Context,
     targets: Annotated[
         list[Path], typer.Argument(metavar="PATH...", help="Checklist files or folders.")
     ],
@@ -273,10 +273,11 @@ def validate_checklists(
     """Check checklist files: one `file:line:col: message` line per problem; exit 2 if any."""
     from fieldkit.checklist.validation import check_checklists
 
-    _report(check_checklists(targets), "checklist")
+    _report(environment(ctx), check_checklists(targets), "checklist")
 
 
 def validate_data(
+    ctx: typer.Context,
     targets: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -289,29 +290,29 @@ def validate_data(
     """Check data files, each against its own model: file:line:col problems, exit 2 if any."""
     from fieldkit.data_files import check_data
 
-    _report(check_data(targets), "data")
+    _report(environment(ctx), check_data(targets), "data")
 
 
-def _report(check: FileCheck, what: str) -> None:
+def _report(env: Environment, check: FileCheck, what: str) -> None:
     """Problem lines on stdout, the count on stderr and exit 2; or one `ok` line."""
     from fieldkit.errors import ExitCode
 
     for problem in check.problems:
-        sys.stdout.write(problem + "\n")
+        env.stdout.write(problem + "\n")
     if check.problems:
-        sys.stderr.write(
+        env.stderr.write(
             f"{len(check.problems)} problem(s) in {check.failed_files} of "
             f"{len(check.files)} file(s)\n"
         )
         raise typer.Exit(ExitCode.BAD_INPUT)
-    sys.stdout.write(f"ok: {len(check.files)} {what} file(s) valid\n")
+    env.stdout.write(f"ok: {len(check.files)} {what} file(s) valid\n")
 
 
-def print_schema() -> None:
+def print_schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of the checklist language, for editors (docs/checklist-language.md)."""
     from fieldkit.checklist.schema import checklist_json_schema
 
-    write_json(checklist_json_schema())
+    write_json(checklist_json_schema(), environment(ctx).stdout)
 
 
 def show_tools(

@@ -130,12 +130,13 @@ def demo(
     from fieldkit.ui.demo import demo_visit
     from fieldkit.ui.texts import say
 
+    env = environment(ctx)
     folder = records or demo_records_dir()
-    shown_lang = environment(ctx).language(lang)
+    shown_lang = env.language(lang)
     record, code = demo_visit(folder, shown_lang)
-    typer.echo()
+    env.stdout.write("\n")
     show_visit(ctx, record.visit_id, records=folder, lang=lang)
     quoted = f'"{folder}"' if " " in str(folder) else str(folder)
-    typer.echo()
-    typer.echo(say("demo_report", shown_lang, command=f"fieldkit report summary {quoted}"))
+    report = say("demo_report", shown_lang, command=f"fieldkit report summary {quoted}")
+    env.stdout.write(f"\n{report}\n")
     raise typer.Exit(code)

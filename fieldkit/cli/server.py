@@ -7,14 +7,13 @@ Alembic (the optional extra `fieldkit[server]`) are imported inside the commands
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated
 
 import typer
 
-from fieldkit.cli.environment import environment
+from fieldkit.cli.environment import Environment, environment
 from fieldkit.cli.options import JsonOption
 from fieldkit.cli.output import SERVER_USERS
 
@@ -65,13 +64,14 @@ def _server_store() -> ModuleType:
     return store
 
 
-def init_command(db: DbOption = None) -> None:
+def init_command(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database's schema, or upgrade it to this fieldkit's version."""
     version = _server_store().init(db)
-    sys.stderr.write(f"the database schema is at version {version}\n")
+    environment(ctx).stderr.write(f"the database schema is at version {version}\n")
 
 
 def user_add(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The engineer's name exactly as records show it.")],
     role: Annotated[
         str, typer.Option("--role", metavar="ROLE", help="engineer, supervisor or admin.")
@@ -83,8 +83,7 @@ def user_add(
 ) -> None:
     """Add a user and print their token once (only its hash is kept)."""
     token = _server_store().add_user(db, name, role, team)
-    sys.stdout.write(token + "\n")
-    sys.stderr.write("keep this token now: the server keeps only its hash\n")
+    _print_token(environment(ctx), token)
 
 
 def user_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -104,33 +103,41 @@ def user_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fal
 
 
 def user_disable(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The user whose token stops working.")],
     db: DbOption = None,
 ) -> None:
     """Disable a user: their token is refused from now on (401)."""
     _server_store().disable_user(db, name)
-    sys.stderr.write(f"{name} is disabled\n")
+    environment(ctx).stderr.write(f"{name} is disabled\n")
 
 
 def user_token(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The user whose token is replaced.")],
     db: DbOption = None,
 ) -> None:
     """Give a user a new token (the old one stops working) and enable them; printed once."""
-    sys.stdout.write(_server_store().new_token_for(db, name) + "\n")
-    sys.stderr.write("keep this token now: the server keeps only its hash\n")
+    _print_token(environment(ctx), _server_store().new_token_for(db, name))
+
+
+def _print_token(env: Environment, token: str) -> None:
+    env.stdout.write(token + "\n")
+    env.stderr.write("keep this token now: the server keeps only its hash\n")
 
 
 def checklists_publish(
+    ctx: typer.Context,
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE...", help="Checklist YAML files or folders.")
     ],
     db: DbOption = None,
 ) -> None:
     """Validate checklists as `checklists validate` does, then publish them all (or none)."""
+    env = environment(ctx)
     for checklist_id, version, new in _server_store().publish_checklists(db, files):
         state = "published" if new else "already published"
-        sys.stderr.write(f"{checklist_id} {version}: {state}\n")
+        env.stderr.write(f"{checklist_id} {version}: {state}\n")
 
 
 def run_command(

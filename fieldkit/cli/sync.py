@@ -5,7 +5,6 @@ Only typer and the standard library are imported at module level.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -23,6 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def login_command(
+    ctx: typer.Context,
     server: Annotated[str, typer.Option("--server", metavar="URL", help="The centre's server.")],
     token: Annotated[str, typer.Option("--token", metavar="T", help="Your token.")],
 ) -> None:
@@ -30,7 +30,7 @@ def login_command(
     from fieldkit.sync.login import save_login
 
     path = save_login(server, token)
-    sys.stderr.write(f"saved in {path}\n")
+    environment(ctx).stderr.write(f"saved in {path}\n")
 
 
 def sync_command(

@@ -248,8 +248,8 @@ def bundle_visits(
         )
 
 
-def print_schema() -> None:
+def print_schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of visit.json."""
     from fieldkit.records.models import VisitRecord
 
-    write_json(VisitRecord.model_json_schema())
+    write_json(VisitRecord.model_json_schema(), environment(ctx).stdout)
