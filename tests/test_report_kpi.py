@@ -17,6 +17,7 @@ from test_report_helpers import (
     write,
 )
 
+from fieldkit.errors import UserInputError
 from fieldkit.records.models import StepAnswer
 from fieldkit.records.sources import NoteKind, SourceReport
 from fieldkit.report.filters import Filters
@@ -185,6 +186,22 @@ def test_filters_narrow_every_figure(team: dict[str, Path]) -> None:
     assert summary.totals.in_progress == 1 and summary.totals.visits == 1
     summary, _ = run([team["team"]], filters=Filters.from_options(outcomes=["failed"]))
     assert summary.totals.visits == 1
+
+
+@pytest.mark.parametrize(
+    ("keyword", "option", "value"),
+    [
+        ("grades", "--grade", "本地C"),
+        ("grades", "--grade", "Local-Z"),
+        ("kinds", "--kind", "Turnups"),
+        ("statuses", "--status", "DONE"),
+    ],
+)
+def test_a_wrong_filter_value_is_named_as_typed(keyword: str, option: str, value: str) -> None:
+    """The supervisor sees what they typed (本地C, not 本地c) and what is accepted."""
+    with pytest.raises(UserInputError) as refused:
+        Filters.from_options(**{keyword: [value]})  # type: ignore[arg-type]
+    assert str(refused.value).startswith(f"{option} {value!r}: expected one of ")
 
 
 def test_dates_are_the_engineers_calendar_days(tmp_path: Path) -> None:

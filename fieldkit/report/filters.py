@@ -56,14 +56,14 @@ class Bound:
 
 
 def _choices(values: Sequence[str], allowed: Sequence[str], option: str) -> frozenset[str]:
-    normalised = {value.strip().lower().replace("_", "-") for value in values}
     known = {choice.replace("_", "-"): choice for choice in allowed}
-    unknown = sorted(normalised - known.keys())
-    if unknown:
-        raise UserInputError(
-            f"{option} {unknown[0]!r}: expected one of {', '.join(sorted(known))}"
-        )
-    return frozenset(known[value] for value in normalised)
+    chosen = set()
+    for value in values:
+        choice = known.get(value.strip().lower().replace("_", "-"))
+        if choice is None:  # named as typed: 本地C, not the folded 本地c
+            raise UserInputError(f"{option} {value!r}: expected one of {', '.join(sorted(known))}")
+        chosen.add(choice)
+    return frozenset(chosen)
 
 
 @dataclass(frozen=True)
