@@ -167,6 +167,26 @@ def test_an_unreachable_server_is_exit_3_and_changes_nothing(tmp_path: Path) -> 
     assert sorted(path.name for path in tmp_path.rglob("*")) == before
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "summary"),
+        ("followups", "list"),
+        ("report", "export", "-f", "csv", "-o", "r.csv"),
+    ],
+)
+def test_an_unreachable_server_for_a_report_says_try_again_not_sync(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The supervisor ran a report: "sync again later" would send them to the wrong command."""
+    server = f"http://127.0.0.1:{free_port()}"
+    args = [tmp_path / arg if arg.endswith(".csv") else arg for arg in command]
+    result = invoke(*map(str, args), "--server", server, "--token", "fk_x")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"fieldkit: error: the server {server} is not reachable (")
+    assert result.stderr.count("\n") == 1 and "sync" not in result.stderr
+
+
 def test_a_refused_token_is_exit_2(laptop: Laptop) -> None:
     write_laptop_records(laptop.records, own_records(laptop, 1))
     result = laptop.sync(token="fk_not_a_token")

@@ -77,13 +77,13 @@ class Api:
             reason = getattr(error, "reason", error)
             raise ServerUnreachable(
                 f"the server {self.server} is not reachable ({reason}); nothing was lost, "
-                "sync again later"
+                "try again later"
             ) from None
         if answer.status == 401:
             raise TokenRefused(f"the server {self.server} refuses the token: {answer.detail}")
         if answer.status in (502, 503, 504):
             raise ServerUnreachable(
                 f"the server {self.server} is not available ({answer.status}: {answer.detail}); "
-                "sync again later"
+                "try again later"
             )
         return answer
