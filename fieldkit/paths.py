@@ -62,6 +62,17 @@ def demo_records_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "demo-records"
 
 
+def centre_sla_file() -> Path:
+    """The centre's service levels as `fieldkit sync` last pulled them: FIELDKIT_CENTRE_SLA or
+    the user's data folder."""
+    env = os.environ.get("FIELDKIT_CENTRE_SLA")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "centre-sla.yaml"
+
+
 def config_file() -> Path:
     """The user's settings (the engineer's name): FIELDKIT_CONFIG or the platform config dir."""
     env = os.environ.get("FIELDKIT_CONFIG")

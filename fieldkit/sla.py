@@ -36,9 +36,10 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from fieldkit.errors import UserInputError, ValidationFailed
 from fieldkit.lang import Lang
-from fieldkit.paths import data_dir
+from fieldkit.paths import centre_sla_file, data_dir
 from fieldkit.text import Text
-from fieldkit.yamlsafe import LoadedYaml, load_model, load_yaml, validate
+from fieldkit.versions import version_key
+from fieldkit.yamlsafe import LoadedYaml, load_model, load_yaml, parse_yaml, validate
 
 SLA_FILE = "sla.yaml"
 _GRADE_ID = r"^[a-z][a-z0-9-]*$"
@@ -190,6 +191,9 @@ class OrderType(_Strict):
 
 class Sla(_Strict):
     schema_version: Literal[2] = Field(alias="schema")
+    # Which edition of the centre's values this is: `fieldkit sync` keeps the highest, and a
+    # report names it. A copy for `--sla` may leave it out; publishing needs it.
+    version: str | None = Field(default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,49}$")
     source: Text
     grades: list[Grade] = Field(min_length=1)
     business_categories: list[BusinessCategory] = Field(min_length=1)
@@ -210,6 +214,16 @@ class Sla(_Strict):
                 "schema 1 keyed repair limits on the customer grade alone; this fieldkit reads "
                 "schema 2 (business category, grade and circuit grade): rewrite the file from "
                 "the built-in data/sla.yaml (docs/service-levels.md)",
+            )
+        return value
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_text(cls, value: Any) -> Any:
+        # `version: 1.10` would silently become 1.1; insist on quotes instead of guessing.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise PydanticCustomError(
+                "sla", "write the version in quotes, e.g. version: \"{value}\"", {"value": value}
             )
         return value
 
@@ -383,12 +397,42 @@ def load_sla(path: str | Path | None = None) -> Sla:
     """
     if path is None:
         return builtin_sla()
-    loaded = load_yaml(path)
+    return _checked(load_yaml(path))
+
+
+def parse_sla(text: str, filename: str) -> Sla:
+    """Service levels from a file's text (the server keeps published files in its database),
+    validated exactly as `load_sla` validates a file."""
+    return _checked(parse_yaml(text, filename))
+
+
+def _checked(loaded: LoadedYaml) -> Sla:
     sla = validate(loaded, Sla)
     problems = _record_id_problems(loaded, sla, builtin_sla())
     if problems:
         raise ValidationFailed(problems)
     return sla
+
+
+def centre_sla() -> Sla | None:
+    """The centre's service levels `fieldkit sync` pulled, when there is a file and its version
+    is above the built-in one's (a newer fieldkit's own values win over an old publication)."""
+    path = centre_sla_file()
+    if not path.is_file():
+        return None
+    pulled = load_sla(path)
+    builtin = builtin_sla().version or ""
+    if pulled.version is None or version_key(pulled.version) <= version_key(builtin):
+        return None
+    return pulled
+
+
+def report_sla(path: str | Path | None = None) -> Sla:
+    """What a report over files measures against: `--sla FILE`, else the centre's pulled
+    service levels (`centre_sla`), else the built-in ones."""
+    if path is not None:
+        return load_sla(path)
+    return centre_sla() or builtin_sla()
 
 
 @cache

@@ -15,7 +15,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / "fieldkit"
 # The layers of docs/contributing.md ("Layout"), lowest first: a package or top-level module
 # imports only from layers below its own. A new one is placed here, where its imports put it.
 LAYERS: list[set[str]] = [
-    {"fieldkit", "errors", "lang", "paths", "safezip", "cells"},
+    {"fieldkit", "errors", "lang", "paths", "safezip", "cells", "versions"},
     {"text", "safeio"},
     {"yamlsafe"},
     {"sla", "config", "ping"},

@@ -26,6 +26,7 @@ from fieldkit.followups.items import followup_items
 from fieldkit.server import db
 from fieldkit.server.derived import Derived
 from fieldkit.server.ingest import ingest_visit
+from fieldkit.server.service_levels import Current
 from fieldkit.sla import load_sla
 
 
@@ -39,11 +40,11 @@ def test_the_centres_followups_are_listed_and_closed_like_a_folders(
     write_laptop_records(folder, records)
     tokens = prepare_database(database_url)
     engine = db.make_engine(database_url)
-    derived = Derived(load_sla())
+    levels = Current(Derived(load_sla()))
     for record in records:
         user = db.User(record.engineer, "engineer", team_of(record.engineer), False)
         body = (folder / record.visit_id / "visit.json").read_bytes()
-        ingest_visit(engine, derived, user, record.visit_id, body)
+        ingest_visit(engine, levels, user, record.visit_id, body)
     engine.dispose()
     env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml"), "FIELDKIT_RECORDS": str(folder)}
     item = followup_items(records[0], date.min)[0].item_id

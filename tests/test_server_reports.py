@@ -38,6 +38,7 @@ from fieldkit.report.pipeline import ReportOptions, summarize
 from fieldkit.server import db, reports
 from fieldkit.server.derived import Derived
 from fieldkit.server.ingest import Refused, ingest_closure, ingest_visit
+from fieldkit.server.service_levels import Current
 from fieldkit.sla import load_sla
 
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -95,13 +96,13 @@ def _push_everything(url: str, records_folder: Path, extra: Path) -> dict[str, s
     """Every record and closure of both sources, as their engineers push them; the tokens."""
     tokens = prepare_database(url)
     engine = db.make_engine(url)
-    derived = Derived(load_sla())
+    levels = Current(Derived(load_sla()))
     for source in (records_folder, extra):
         for path in sorted(source.glob("*/visit.json")):
             content = json.loads(path.read_text())
             user = _user(content["engineer"], team_of(content["engineer"]))
             try:
-                ingest_visit(engine, derived, user, path.parent.name, path.read_bytes())
+                ingest_visit(engine, levels, user, path.parent.name, path.read_bytes())
             except Refused as refusal:
                 assert refusal.status in (409, 422), refusal
     for path in sorted((records_folder / "closures").glob("*.json")):
@@ -147,11 +148,11 @@ def test_report_summary_over_the_server_prints_what_the_files_print(
     write_laptop_records(folder, records)
     tokens = prepare_database(database_url)
     engine = db.make_engine(database_url)
-    derived = Derived(load_sla())
+    levels = Current(Derived(load_sla()))
     for record in records:
         path = folder / record.visit_id / "visit.json"
         user = _user(record.engineer, team_of(record.engineer))
-        ingest_visit(engine, derived, user, record.visit_id, path.read_bytes())
+        ingest_visit(engine, levels, user, record.visit_id, path.read_bytes())
     engine.dispose()
     env = {"FIELDKIT_CONFIG": str(tmp_path / "config.yaml"), "FIELDKIT_LANG": "en"}
     with serving(database_url) as server:

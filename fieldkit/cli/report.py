@@ -73,7 +73,9 @@ IncludeChangedOption = Annotated[
 SlaOption = Annotated[
     Path | None,
     typer.Option(
-        "--sla", metavar="FILE", help="Service levels file (default: the built-in data/sla.yaml).",
+        "--sla", metavar="FILE",
+        help="Service levels file (default: the centre's, pulled by sync, when newer than the "
+        "built-in data/sla.yaml).",
         show_default=False,
     ),
 ]
@@ -131,7 +133,7 @@ def _options(
 ) -> ReportOptions:  # fmt: skip
     from fieldkit.records.sources import check_sources
     from fieldkit.report.pipeline import ReportOptions
-    from fieldkit.sla import load_sla
+    from fieldkit.sla import report_sla
 
     check_sources(sources)
     return ReportOptions(
@@ -140,7 +142,7 @@ def _options(
         include_changed=include_changed,
         lang=env.language(lang),
         today=env.today(),
-        sla=load_sla(sla),
+        sla=report_sla(sla),
     )
 
 

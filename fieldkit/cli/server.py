@@ -1,4 +1,5 @@
-"""CLI commands: `server init|run`, `server user add|list|disable`, `server checklists publish`.
+"""CLI commands: `server init|run`, `server user add|list|disable`, `server checklists publish`,
+`server sla publish`.
 
 Only typer and the standard library are imported at module level: FastAPI, SQLAlchemy and
 Alembic (the optional extra `fieldkit[server]`) are imported inside the commands, so that
@@ -48,6 +49,12 @@ def register(app: typer.Typer) -> None:
     )
     published.command("publish")(checklists_publish)
     group.add_typer(published)
+    levels = typer.Typer(
+        name="sla", help="Service levels the server's reports and every laptop use.",
+        no_args_is_help=True,
+    )
+    levels.command("publish")(sla_publish)
+    group.add_typer(levels)
     app.add_typer(group)
 
 
@@ -138,6 +145,18 @@ def checklists_publish(
     for checklist_id, version, new in _server_store().publish_checklists(db, files):
         state = "published" if new else "already published"
         env.stderr.write(f"{checklist_id} {version}: {state}\n")
+
+
+def sla_publish(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A service-levels sla.yaml.")],
+    db: DbOption = None,
+) -> None:
+    """Validate a service-levels file as reports load data/sla.yaml, then publish it: the
+    server's reports measure against it, and every laptop pulls it on sync."""
+    version, new = _server_store().publish_sla(db, file)
+    state = "published" if new else "already published"
+    environment(ctx).stderr.write(f"service levels {version}: {state}\n")
 
 
 def run_command(

@@ -41,7 +41,8 @@ def sync_command(
     as_json: JsonOption = False,
 ) -> None:
     """Push every finished visit and closure the centre has not accepted, then pull its
-    checklists. Exit 0 all accepted, 1 some refused, 2 bad input or token, 3 unreachable."""
+    checklists and service levels. Exit 0 all accepted, 1 some refused, 2 bad input or
+    token, 3 unreachable."""
     from fieldkit.sync.login import resolve_login
     from fieldkit.sync.service import sync
 
@@ -53,11 +54,15 @@ def sync_command(
         env.stderr.write(f"fieldkit: refused {refusal.what}: {refusal.reason}\n")
     for kept in result.checklists_kept:
         env.stderr.write(f"fieldkit: checklist {kept.what}: {kept.reason}\n")
+    if result.service_levels_kept is not None:
+        env.stderr.write(f"fieldkit: service levels: {result.service_levels_kept.reason}\n")
+    pulled = result.service_levels_installed
     env.stderr.write(
         f"{result.server} as {result.user}: {len(result.visits_pushed)} visits pushed, "
         f"{result.visits_already_there} already there, {len(result.refused)} refused, "
         f"{result.in_progress} in progress not sent; {len(result.closures_pushed)} closures "
-        f"pushed; {len(result.checklists_installed)} checklists installed\n"
+        f"pushed; {len(result.checklists_installed)} checklists installed"
+        + (f"; service levels {pulled} installed" if pulled else "") + "\n"
     )
     if result.refused:
         raise typer.Exit(ExitCode.FAILED)

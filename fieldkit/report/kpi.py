@@ -250,6 +250,7 @@ class SummaryBuilder:
         urgent = sorted(self._urgent, key=lambda entry: entry[0], reverse=True)
         return Summary(
             generated_on=self.today,
+            sla_version=self.sla.version,
             totals=self.totals,
             by_kind=dict(sorted(self.by_kind.items())),
             checklists=sorted(self.checklists.values(), key=lambda f: (f.kind, f.checklist_id)),

@@ -8,6 +8,7 @@ from fieldkit.text import Text
 LABELS: dict[str, Text] = {
     "report": Text(zh="fieldkit 上门服务报表", en="fieldkit visit report"),
     "report_date": Text(zh="报表日期", en="Report date"),
+    "sla_version": Text(zh="服务标准版本", en="Service levels version"),
     "visits": Text(zh="上门次数", en="Visits"),
     "completed": Text(zh="已完成", en="Completed"),
     "in_progress": Text(zh="进行中", en="In progress"),

@@ -190,6 +190,7 @@ class Summary:
     followups_recently_closed: list[FollowUp]  # latest closing time first
     engineers: list[EngineerFigures]
     visits_per_week: dict[str, int]
+    sla_version: str | None = None  # the service levels measured against (data/sla.yaml version)
 
     def to_json(self) -> dict[str, Any]:
         def convert(value: Any) -> Any:

@@ -16,6 +16,7 @@ from fieldkit import __version__
 from fieldkit.server import db
 from fieldkit.server.auth import CurrentUser
 from fieldkit.server.derived import Derived
+from fieldkit.server.service_levels import Current
 from fieldkit.sla import Sla, load_sla
 
 # A 500-step record with its checklist is well under 1 MB.
@@ -30,18 +31,19 @@ class Settings:
     database_url: str
     max_record_bytes: int = MAX_RECORD_BYTES
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
-    sla: Sla = field(default_factory=load_sla)
+    sla: Sla = field(default_factory=load_sla)  # until the centre publishes its own
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from fieldkit.server.api import checklists, followups, pages, reports, visits
+    from fieldkit.server.api import checklists, followups, pages, reports, service_levels, visits
 
     app = FastAPI(title="fieldkit server", version=__version__)
     app.state.settings = settings
     app.state.engine = db.make_engine(settings.database_url)
-    app.state.derived = Derived(settings.sla)
+    app.state.levels = Current(Derived(settings.sla))
     app.include_router(visits.router)
     app.include_router(checklists.router)
+    app.include_router(service_levels.router)
     app.include_router(followups.router)
     app.include_router(reports.router)
     app.include_router(pages.router)

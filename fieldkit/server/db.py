@@ -237,28 +237,31 @@ class PublishedChecklist:
 def publish_checklist(
     conn: Connection, checklist_id: str, version: str, file_name: str, content: bytes
 ) -> bool:
-    """Store a checklist version; False when that version was already published unchanged.
-    A different file under a published id and version is refused: laptops that pulled it
+    """Store a checklist version; False when that version was already published unchanged."""
+    return publish_once(
+        conn, checklists, {"checklist_id": checklist_id, "version": version}, content,
+        f"{checklist_id} {version}", file_name=file_name,
+    )  # fmt: skip
+
+
+def publish_once(
+    conn: Connection, table: sa.Table, key: dict[str, str], content: bytes, what: str,
+    **extra: str,
+) -> bool:  # fmt: skip
+    """Store a published file under `key` (its id and version); False when it was already
+    there unchanged. Other content under a published key is refused: laptops that pulled it
     would never see the change."""
     digest = hashlib.sha256(content).hexdigest()
     row = conn.execute(
-        sa.select(checklists.c.sha256).where(
-            checklists.c.checklist_id == checklist_id, checklists.c.version == version
-        )
+        sa.select(table.c.sha256).where(*(table.c[name] == value for name, value in key.items()))
     ).first()
     if row is not None:
         if row.sha256 != digest:
-            raise ValueError(
-                f"{checklist_id} {version} is already published with other content; "
-                "raise its version"
-            )
+            raise ValueError(f"{what} is already published with other content; raise its version")
         return False
     conn.execute(
-        checklists.insert().values(
-            checklist_id=checklist_id, version=version, sha256=digest, file_name=file_name,
-            content=content, published_at=now(),
-        )
-    )  # fmt: skip
+        table.insert().values(**key, **extra, sha256=digest, content=content, published_at=now())
+    )
     return True
 
 

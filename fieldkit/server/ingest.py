@@ -14,7 +14,7 @@ from fieldkit.records.loading import check_record_content
 from fieldkit.records.models import VisitRecord, VisitStatus
 from fieldkit.safeio import JsonProblem, parse_json
 from fieldkit.server import db
-from fieldkit.server.derived import Derived
+from fieldkit.server.service_levels import Current
 
 
 @dataclass
@@ -42,7 +42,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def ingest_visit(
-    engine: Engine, derived: Derived, user: db.User, visit_id: str, body: bytes
+    engine: Engine, levels: Current, user: db.User, visit_id: str, body: bytes
 ) -> bool:
     """Store a pushed visit.json; True when stored now, False when the same visit (same
     digest) was already there."""
@@ -51,13 +51,13 @@ def ingest_visit(
         content = parse_json(body)
     except JsonProblem as error:
         raise Refused(422, error.located(name)) from None
-    [pushed] = _ingest(engine, derived, user, [(name, content)], expected_id=visit_id)
+    [pushed] = _ingest(engine, levels, user, [(name, content)], expected_id=visit_id)
     if pushed.status not in (200, 201):
         raise Refused(pushed.status, pushed.detail)
     return pushed.status == 201
 
 
-def ingest_batch(engine: Engine, derived: Derived, user: db.User, body: bytes) -> list[Pushed]:
+def ingest_batch(engine: Engine, levels: Current, user: db.User, body: bytes) -> list[Pushed]:
     """Store the visits of a batch (`{"visits": [visit.json content, ...]}`), each judged as
     `ingest_visit` judges it, all written in one transaction; what became of each, in order."""
     try:
@@ -73,7 +73,7 @@ def ingest_batch(engine: Engine, derived: Derived, user: db.User, body: bytes) -
     for position, content in enumerate(visits):
         visit_id = content.get("visit_id") if isinstance(content, dict) else None
         named.append((visit_id if isinstance(visit_id, str) else f"visits[{position}]", content))
-    return _ingest(engine, derived, user, named)
+    return _ingest(engine, levels, user, named)
 
 
 def _checked(content: Any, name: str, expected_id: str | None, user: db.User) -> VisitRecord:
@@ -97,7 +97,7 @@ def _checked(content: Any, name: str, expected_id: str | None, user: db.User) ->
 
 
 def _ingest(
-    engine: Engine, derived: Derived, user: db.User, named: list[tuple[str, Any]],
+    engine: Engine, levels: Current, user: db.User, named: list[tuple[str, Any]],
     expected_id: str | None = None,
 ) -> list[Pushed]:  # fmt: skip
     results: list[Pushed | None] = []
@@ -115,7 +115,7 @@ def _ingest(
             break
         try:
             with engine.begin() as conn:
-                for position, pushed in _store(conn, derived, user, candidates):
+                for position, pushed in _store(conn, levels, user, candidates):
                     results[position] = pushed
             break
         except IntegrityError:
@@ -126,9 +126,10 @@ def _ingest(
 
 
 def _store(
-    conn: Connection, derived: Derived, user: db.User,
+    conn: Connection, levels: Current, user: db.User,
     candidates: list[tuple[int, VisitRecord, dict[str, Any]]],
 ) -> list[tuple[int, Pushed]]:  # fmt: skip
+    derived = levels.derived(conn)
     held = db.stored_digests(conn, {record.visit_id for _, record, _ in candidates})
     names = {
         attachment.sha256: attachment.name
@@ -159,6 +160,10 @@ def _store(
             pushed = Pushed(visit_id, 201)
         decided.append((position, pushed))
     db.insert_visits(conn, new, derived, pushed_by=user.name, team=user.team)
+    if new and levels.derived(conn) is not derived:
+        # Published while these visits were derived: their limits were measured against the
+        # old levels, and the publication's recomputation did not see them.
+        raise Refused(503, "the centre's service levels changed meanwhile; push again")
     return decided
 
 

@@ -184,6 +184,7 @@ class SqlSummary:
         found = self._followups()
         return Summary(
             generated_on=self.today,
+            sla_version=self.sla.version,
             totals=totals,
             by_kind=dict(sorted(by_kind.items())),
             checklists=sorted(self._checklists(), key=lambda f: (f.kind, f.checklist_id)),

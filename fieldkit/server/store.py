@@ -125,3 +125,37 @@ def publish_checklists(url: str | None, files: list[Path]) -> list[tuple[str, st
                     raise UserInputError(f"{path}: {error}") from None
                 published.append((checklist.id, checklist.version, new))
     return published
+
+
+def publish_sla(url: str | None, path: Path) -> tuple[str, bool]:
+    """Validate a service-levels file as reports load data/sla.yaml, then publish it (and
+    measure every stored repair against it); (its version, newly published)."""
+    from fieldkit.server import service_levels
+    from fieldkit.sla import builtin_sla, load_sla
+    from fieldkit.versions import version_key
+
+    sla = load_sla(path)
+    if sla.version is None:
+        raise UserInputError(
+            f'{path}: version: missing; publishing needs one (e.g. version: "2"), '
+            "laptops keep the highest"
+        )
+    builtin = builtin_sla().version or ""
+    if version_key(sla.version) <= version_key(builtin):
+        raise UserInputError(
+            f"{path}: version: {sla.version} is not above the built-in {builtin}; laptops would "
+            "keep their built-in service levels"
+        )
+    with open_engine(url) as engine:
+        require_current_schema(engine)
+        with engine.begin() as conn:
+            current = service_levels.published(conn)
+            if current is not None and version_key(sla.version) < version_key(current.version):
+                raise UserInputError(
+                    f"{path}: version: {sla.version} is below the published {current.version}"
+                )
+            try:
+                new = service_levels.publish(conn, sla, path.read_bytes())
+            except ValueError as error:
+                raise UserInputError(f"{path}: {error}") from None
+    return sla.version, new

@@ -165,3 +165,12 @@ checklists = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),  # the file's bytes, as published
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+service_levels = sa.Table(
+    "service_levels",
+    metadata,
+    sa.Column("version", sa.String(50), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),  # the sla.yaml bytes, as published
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)

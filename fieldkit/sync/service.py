@@ -1,5 +1,5 @@
 """`fieldkit sync`: push every finished visit and closure the server has not accepted, then
-pull the checklists the centre published.
+pull the checklists and the service levels the centre published.
 
 Order and safety:
 - the token is checked first: a server that cannot be reached, or refuses the token, ends the
@@ -13,8 +13,8 @@ Order and safety:
 - what the server accepted is remembered in the sync state file as it goes (saved after every
   batch), so an interrupted sync resumes; a visit sent again is a no-op on the server anyway
   (same id and digest);
-- a pulled checklist is checked against its sha256 and validated before it replaces anything;
-  a local checklist with the same id and a higher version is kept and reported.
+- a pulled checklist or service-levels file is checked against its sha256 and validated
+  before it replaces anything; a local one with a higher version is kept and reported.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class SyncResult:
     closures_pushed: list[str] = field(default_factory=list)
     checklists_installed: list[str] = field(default_factory=list)  # "id version"
     checklists_kept: list[Refusal] = field(default_factory=list)  # a local one is newer
+    service_levels_installed: str | None = None  # the version pulled now
+    service_levels_kept: Refusal | None = None  # a local file is newer
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,9 @@ class SyncResult:
             "closures_pushed": self.closures_pushed,
             "checklists_installed": self.checklists_installed,
             "checklists_kept": [{"id": r.what, "reason": r.reason} for r in self.checklists_kept],
+            "service_levels_installed": self.service_levels_installed,
+            "service_levels_kept": None if self.service_levels_kept is None
+            else self.service_levels_kept.reason,
         }
 
 
@@ -95,9 +100,10 @@ def sync(
         _push_closures(api, records_root, accepted, result)
     finally:
         state.save()
-    from fieldkit.sync.pull import pull_checklists
+    from fieldkit.sync.pull import pull_checklists, pull_service_levels
 
     pull_checklists(api, result, checklists_dir)
+    pull_service_levels(api, result)
     return result
 
 

@@ -74,6 +74,7 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
         ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
                            f"{label('overdue', lang)}, {summary.followups_closed} "
                            f"{label('closed', lang)})"),
+        ("sla_version", summary.sla_version or "-"),
     ]
     heading = f"{label('report', lang)}  {summary.generated_on.isoformat()}"
     table = FitTable([Column("figure", "", keep=True, wrap=True),

@@ -38,13 +38,14 @@ def html_report(
     require_role(user, "supervisor", "admin")
     filters = report_filters(since=since, until=until, engineer=engineer)
     shown = parse_lang(lang)
-    settings = request.app.state.settings
     today = date.today()
     scope = db.VisitScope.of(user)
-    rows = RowMaker(StepTitles(shown), settings.sla, today)
-    exporter = HtmlExporter(Path("unused.html"), ExportContext(rows, Masking(None), shown, "visit"))
     with request.app.state.engine.connect() as conn:
-        summary = reports.summary(conn, filters, scope, settings.sla, shown, today)
+        sla = request.app.state.levels.sla(conn)
+        rows = RowMaker(StepTitles(shown), sla, today)
+        exporter = HtmlExporter(Path("unused.html"),
+                                ExportContext(rows, Masking(None), shown, "visit"))  # fmt: skip
+        summary = reports.summary(conn, filters, scope, sla, shown, today)
         where = listings.filtered(filters, scope)
         for content in listings.newest_records(conn, where, HTML_VISIT_ROWS):
             record = stored_record(content)

@@ -57,10 +57,10 @@ def summary(
     today: date | None = None,
 ) -> dict[str, Any]:
     """`report summary --json` over the visits this token may read: {"summary", "sources"}."""
-    settings = request.app.state.settings
     scope = db.VisitScope.of(user)
     with request.app.state.engine.connect() as conn:
-        found = reports.summary(conn, filters, scope, settings.sla, parse_lang(lang),
+        sla = request.app.state.levels.sla(conn)
+        found = reports.summary(conn, filters, scope, sla, parse_lang(lang),
                                 today or date.today())  # fmt: skip
         sources = reports.source_report(conn, scope, found)
     return {"summary": found.to_json(), "sources": sources.to_json()}
@@ -92,14 +92,14 @@ def export(
     if format not in FORMATS or level not in LEVELS:
         raise HTTPException(422, f"format is one of {', '.join(FORMATS)}; level one of "
                                  f"{', '.join(LEVELS)}")  # fmt: skip
-    settings = request.app.state.settings
     handle, name = tempfile.mkstemp(prefix="fieldkit-export-", suffix=f".{format}")
     os.close(handle)
     path = Path(name)
     try:
         with request.app.state.engine.connect() as conn:
             write_export(
-                conn, filters, db.VisitScope.of(user), settings.sla, parse_lang(lang),
+                conn, filters, db.VisitScope.of(user), request.app.state.levels.sla(conn),
+                parse_lang(lang),
                 today or date.today(), fmt=format, level=level, redact=redact, path=path,
             )  # fmt: skip
     except BaseException:

@@ -57,7 +57,7 @@ async def push_visit(visit_id: str, request: Request, user: CurrentUser) -> Any:
     body = await read_bounded(request, settings.max_record_bytes)
     try:
         stored = await run_in_threadpool(
-            ingest_visit, request.app.state.engine, request.app.state.derived, user, visit_id, body
+            ingest_visit, request.app.state.engine, request.app.state.levels, user, visit_id, body
         )
     except Refused as refusal:
         raise HTTPException(refusal.status, refusal.reason) from None
@@ -89,7 +89,7 @@ async def push_visits(request: Request, user: CurrentUser) -> PushedBatch:
     body = await read_bounded(request, settings.max_record_bytes)
     try:
         found = await run_in_threadpool(
-            ingest_batch, request.app.state.engine, request.app.state.derived, user, body
+            ingest_batch, request.app.state.engine, request.app.state.levels, user, body
         )
     except Refused as refusal:
         raise HTTPException(refusal.status, refusal.reason) from None
