@@ -26,8 +26,9 @@ from server_support import (
     write_laptop_records,
 )
 
+from fieldkit.records.models import VisitRecord
 from fieldkit.server import db, tables
-from fieldkit.sla import default_sla_path
+from fieldkit.sla import default_sla_path, load_sla
 
 BUILTIN = default_sla_path().read_text(encoding="utf-8")
 
@@ -195,3 +196,55 @@ def test_a_laptop_keeps_the_built_in_levels_when_they_are_newer(tmp_path: Path) 
     centre_file.write_text(broken, encoding="utf-8")
     failed = invoke("report", "summary", str(folder), env=env)
     assert failed.exit_code == 2 and "centre-sla.yaml:" in failed.stderr
+
+
+def test_a_visit_derived_while_levels_are_published_is_sent_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The publication measures every stored repair again; a repair being stored meanwhile,
+    derived with the old levels, is refused with 503 (the laptop sends it again), never kept
+    with a limit from the old levels."""
+    from fieldkit.server.derived import Derived
+    from fieldkit.server.ingest import Refused, ingest_visit
+    from fieldkit.server.service_levels import Current
+
+    prepare_database(database_url)
+    published = write(tmp_path, "sla.yaml", sla_text("2"))
+    old, new = Derived(load_sla()), Derived(load_sla(published))
+
+    def within(derived: Derived, record: VisitRecord) -> bool | None:
+        within_limit: bool | None = derived.rows(record, None)[tables.visits][0]["within_limit"]
+        return within_limit
+
+    # A repair within its limit under the built-in levels and over it under the published.
+    repair = next(r for r in finished_records(400, seed=53)
+                  if within(old, r) is True and within(new, r) is False)  # fmt: skip
+    user = db.User(repair.engineer, "engineer", None, False)
+    published_now: list[CliResult] = []
+
+    class PublishedMeanwhile(Current):
+        """The centre publishes just after the push has read which levels are in force."""
+
+        def derived(self, conn: sa.Connection) -> Derived:
+            found = super().derived(conn)
+            if not published_now:
+                published_now.append(publish(database_url, published))
+            return found
+
+    engine = db.make_engine(database_url)
+    levels = PublishedMeanwhile(old)
+    write_laptop_records(tmp_path / "records", [repair])
+    body = (tmp_path / "records" / repair.visit_id / "visit.json").read_bytes()
+    with pytest.raises(Refused) as refused:
+        ingest_visit(engine, levels, user, repair.visit_id, body)
+    assert refused.value.status == 503 and published_now[0].exit_code == 0
+    with engine.connect() as conn:
+        assert db.stored_digests(conn, {repair.visit_id}) == {}
+    assert ingest_visit(engine, levels, user, repair.visit_id, body)  # sent again: stored
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(tables.visits.c.within_limit)
+            .where(tables.visits.c.visit_id == repair.visit_id)
+        ).scalar_one()  # fmt: skip
+    engine.dispose()
+    assert stored is False  # measured against the published levels
