@@ -391,7 +391,7 @@ def test_revising_an_early_answer_redoes_the_same_steps_as_a_pass_over_every_ste
 def drawn_entry(
     step: AnyStep,
     given: Mapping[str, Any],
-    graph: StepGraph,
+    checklist: Checklist,
     draw: Callable[[Any], Any],
     folder: Path,
 ) -> StepAnswer | None:
@@ -401,12 +401,13 @@ def drawn_entry(
     kind = draw(st.sampled_from(["none", "answered", "answered", "skipped", "walk", "open"]))
     now = datetime.now().astimezone()
     base = StepAnswer(step_id=step.id, step_type=step.type)
+    names = StepGraph(checklist).dependencies[step.id]
     inputs = draw(
         st.sampled_from(
             [
-                {name: given.get(name) for name in graph.dependencies[step.id]},
+                {name: given.get(name) for name in names},
                 None,
-                {name: "198.51.100.7" for name in graph.dependencies[step.id]},
+                {name: "198.51.100.7" for name in names},
             ]
         )
     )
@@ -425,20 +426,13 @@ def drawn_entry(
                     "ping_attempts": [attempt]}
         )  # fmt: skip
     try:
-        value = parse_answer(step, raw_answer(step, draw, folder), graph_checklist(graph))
+        value = parse_answer(step, raw_answer(step, draw, folder), checklist)
     except AnswerError:
         return None
     passed = value if isinstance(step, (InstructionStep, CheckStep)) else None
     return base.model_copy(
         update={"value": value, "passed": passed, "answered_at": now, "inputs": inputs}
     )
-
-
-def graph_checklist(graph: StepGraph) -> Checklist:
-    return CHECKLIST_OF_GRAPH[id(graph)]
-
-
-CHECKLIST_OF_GRAPH: dict[int, Checklist] = {}
 
 
 @pytest.mark.parametrize("name", CHECKLISTS)
@@ -450,11 +444,10 @@ def test_a_pass_from_any_revised_step_equals_a_pass_over_every_step(
     """Not only what a walk reaches: any entries, any one of them revised."""
     checklist = open_checklist_named(name, tmp_path).checklist
     graph = StepGraph(checklist)
-    CHECKLIST_OF_GRAPH[id(graph)] = checklist
     entries: dict[str, StepAnswer] = {}
     for step in checklist.steps:
         given_so_far = {k: e.value for k, e in entries.items() if e.answered_at is not None}
-        entry = drawn_entry(step, given_so_far, graph, data.draw, tmp_path)
+        entry = drawn_entry(step, given_so_far, checklist, data.draw, tmp_path)
         if entry is not None:
             entries[step.id] = entry
     moment = datetime.now().astimezone()
@@ -462,7 +455,7 @@ def test_a_pass_from_any_revised_step_equals_a_pass_over_every_step(
     for _ in range(data.draw(st.integers(1, 4))):
         step = data.draw(st.sampled_from(checklist.steps))
         given_now = {k: e.value for k, e in first.entries.items() if e.answered_at is not None}
-        revised = drawn_entry(step, given_now, graph, data.draw, tmp_path) or StepAnswer(
+        revised = drawn_entry(step, given_now, checklist, data.draw, tmp_path) or StepAnswer(
             step_id=step.id, step_type=step.type
         )
         fast = reconcile(
