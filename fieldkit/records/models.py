@@ -21,6 +21,7 @@ from pydantic import (
     JsonValue,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -31,6 +32,10 @@ from fieldkit.sla import GradeId, OrderTypeId
 from fieldkit.text import Text, name_problem
 
 SCHEMA_VERSION = 2
+# Validation context key: a ChecklistSnapshot whose sha256 the caller has already checked (a
+# visit handle checks its snapshot once, not on each of thousands of saves).
+VERIFIED_SNAPSHOT = "verified_snapshot"
+
 
 class _Labelled(str, Enum):
     """An enum whose values are stored in records and whose labels are shown to people."""
@@ -125,7 +130,9 @@ class ChecklistSnapshot(BaseModel):
         )
 
     @model_validator(mode="after")
-    def _sha256_matches_source(self) -> ChecklistSnapshot:
+    def _sha256_matches_source(self, info: ValidationInfo) -> ChecklistSnapshot:
+        if info.context is not None and info.context.get(VERIFIED_SNAPSHOT) is self:
+            return self
         encoded = self.source_text.encode("utf-8")
         if self.sha256 != sha256_hex(encoded) and self.sha256 != sha256_hex(
             codecs.BOM_UTF8 + encoded

@@ -103,7 +103,11 @@ class VisitEntries:
 
     def _save(self, reconciled: Reconciled) -> None:
         ordered = list(reconciled.entries.values())
-        stored = self.handle.save(self.record.model_copy(update={"answers": ordered}))
+        # Entries are replaced, never changed in place (reconcile.py copies what it changes),
+        # so the store looks only at the entries that are new objects.
+        stored = self.handle.save(
+            self.record.model_copy(update={"answers": ordered}), answers_replaced=True
+        )
         # What is stored (validated again) is what the walk reads from now on; the store
         # keeps the answers in the order given.
         if len(stored.answers) == len(ordered):
