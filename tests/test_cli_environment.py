@@ -5,6 +5,7 @@ language or at another width give what a user would see then, with no process st
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from fieldkit.cells import cell_width
 from fieldkit.cli.app import run_app
 from fieldkit.cli.environment import Environment
 from fieldkit.lang import Lang
+from fieldkit.records.store import RecordStore
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -112,3 +114,56 @@ def test_a_listing_is_tab_separated_when_piped_unless_rich_is_told_it_is_a_termi
     forced = injected(tmp_path, now=day, width=100)
     assert run(forced, "checklists", "list") == 0
     assert "\t" not in printed(forced) and "lan-turnup" in printed(forced)
+
+
+TIMED_VISIT = """\
+schema: 1
+id: timed
+version: "1.0"
+kind: inspection
+title: {zh: 时间, en: Times}
+description: {zh: 测试, en: Test}
+steps:
+  - {id: reported, type: record, input: datetime, title: Reported}
+  - {id: visit_day, type: record, input: date, title: Day of the visit}
+  - {id: restored, type: record, input: datetime, title: Restored, not_before: [reported]}
+  - {id: problems, type: followups, title: Problems}
+"""
+
+
+def test_a_whole_visit_is_walked_at_the_environments_time(tmp_path: Path) -> None:
+    """`today`, `now` and `tomorrow` are read against the clock, the `not_before` check
+    judges that reading, and the record's times are the clock's: started at one time, refused
+    there, finished by `resume` at a later one."""
+    checklist = tmp_path / "timed.yaml"
+    checklist.write_text(TIMED_VISIT, "utf-8")
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({
+        "engineer": "李工", "customer": "c", "grade": "local-a",
+        "reported": "2024-05-12 10:00", "visit_day": "today", "restored": "now",
+        "problems": [{"problem": "filter", "owner": "王工", "due": "tomorrow"}],
+    }), "utf-8")  # fmt: skip
+    started = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)  # before the fault was reported
+    early = injected(tmp_path, now=started)
+    assert run(early, "run", str(checklist), "--answers", str(answers)) == 2
+    assert "2024-05-12T09:30+08:00 is before reported (2024-05-12T10:00+08:00)" in printed(
+        early, "stderr"
+    )
+    (record,) = RecordStore(tmp_path / "records").iter_records()
+    assert record.started_at == started and record.finished_at is None
+    assert [(a.step_id, a.value) for a in record.answers] == [
+        ("reported", "2024-05-12T10:00+08:00"), ("visit_day", "2024-05-12")]  # fmt: skip
+    assert {a.answered_at for a in record.answers} == {started}
+
+    finished = datetime(2024, 5, 12, 23, 50, tzinfo=CHINA)  # `tomorrow` is still the 13th
+    later = injected(tmp_path, now=finished)
+    code = run(later, "resume", record.visit_id, "--answers", str(answers))
+    assert code == 0, printed(later, "stderr")
+    record = RecordStore(tmp_path / "records").load(record.visit_id)
+    assert (record.started_at, record.finished_at) == (started, finished)
+    by_step = {answer.step_id: answer for answer in record.answers}
+    assert by_step["restored"].value == "2024-05-12T23:50+08:00"
+    assert by_step["restored"].answered_at == finished
+    followup = {"problem": "filter", "owner": "王工", "due": "2024-05-13"}
+    assert by_step["problems"].value == [followup]
+    assert by_step["visit_day"].value == "2024-05-12"  # answered at the first run, kept

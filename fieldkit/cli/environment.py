@@ -75,12 +75,12 @@ class Environment:
 
     def print_tables(self, tables: Sequence[FitTable]) -> None:
         """Tables on the console, or tab-separated when stdout is a pipe or a file."""
-        from fieldkit.ui.tables import print_tables
+        from fieldkit.ui.tables import print_tables, write_tsv
 
         if self._surely_piped():
-            print_tables(tables, piped=True, out=self.stdout)
+            write_tsv(tables, self.stdout)
         else:
-            print_tables(tables, console=self.console)
+            print_tables(tables, self.console)
 
     def _surely_piped(self) -> bool:
         """stdout is no terminal, and none of the variables by which Rich may be told to treat

@@ -89,7 +89,7 @@ def run_checklist(
         grade=grade,
         engineer=engineer,
     )
-    raise typer.Exit(run_visit(request))
+    raise typer.Exit(run_visit(request, env))
 
 
 def resume(
@@ -111,7 +111,7 @@ def resume(
     env = environment(ctx)
     chosen = env.language(lang) if lang else None
     raise typer.Exit(
-        resume_visit(visit, lang=chosen, records=env.records(records), answers_path=answers)
+        resume_visit(visit, env, lang=chosen, records=env.records(records), answers_path=answers)
     )
 
 
@@ -133,7 +133,7 @@ def demo(
     env = environment(ctx)
     folder = records or demo_records_dir()
     shown_lang = env.language(lang)
-    record, code = demo_visit(folder, shown_lang)
+    record, code = demo_visit(folder, shown_lang, env)
     env.stdout.write("\n")
     show_visit(ctx, record.visit_id, records=folder, lang=lang)
     quoted = f'"{folder}"' if " " in str(folder) else str(folder)

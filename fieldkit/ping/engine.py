@@ -28,6 +28,10 @@ class _IcmpRefusal:
 
 
 def _now() -> datetime:
+    # The wall time of the echoes, never an injected clock: `started` and `finished` bracket
+    # packets that really went out (to the millisecond, beside the round trips measured by the
+    # monotonic clock), so a run stamped with a fixed or shifted clock would claim a test
+    # that did not happen then. The walk's own times (answered_at) follow its clock.
     return datetime.now().astimezone()
 
 

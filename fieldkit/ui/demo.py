@@ -15,7 +15,7 @@ from fieldkit.records.models import VisitFields, VisitRecord
 from fieldkit.records.store import RecordStore
 from fieldkit.sla import builtin_sla
 from fieldkit.ui.prompts import Keyboard
-from fieldkit.ui.session import plain_console, real_ping, walk_to_the_end
+from fieldkit.ui.session import SessionEnvironment, real_ping, walk_to_the_end
 from fieldkit.ui.texts import say
 from fieldkit.walk.answers_file import AnswersFile
 
@@ -54,16 +54,16 @@ class ScriptedKeyboard:
         return text
 
 
-def demo_visit(records: Path, lang: Lang) -> tuple[VisitRecord, int]:
+def demo_visit(records: Path, lang: Lang, env: SessionEnvironment) -> tuple[VisitRecord, int]:
     """Walk the built-in LAN turn-up with sample answers, pinging 127.0.0.1 for real."""
     from fieldkit import yamlsafe
     from fieldkit.checklist.registry import open_checklist
     from fieldkit.walk.visit import start_walk
 
-    console = plain_console()
+    console = env.console
     console.print(say("demo_records", lang, folder=records))
     console.print(say("demo_loopback", lang, gateway=DEMO_ANSWERS["gateway"]), style="yellow")
-    store = RecordStore(records)
+    store = RecordStore(records, clock=env.now)
     sla = builtin_sla()
     fields = VisitFields(
         engineer="李工 (demo)",
@@ -73,7 +73,9 @@ def demo_visit(records: Path, lang: Lang) -> tuple[VisitRecord, int]:
         order_type=sla.order_types[0].id,  # sample values from data/sla.yaml, whatever it lists
         grade=sla.grades[-1].id,
     )
-    walk = start_walk(store, open_checklist("lan-turnup"), fields, ping=real_ping(), lang=lang)
+    walk = start_walk(
+        store, open_checklist("lan-turnup"), fields, ping=real_ping(), lang=lang, clock=env.now
+    )
     if console.is_terminal:
         keyboard: Keyboard | None = ScriptedKeyboard(console, DEMO_ANSWERS, pause_s=0.15)
         answers = None

@@ -21,7 +21,6 @@ from fieldkit.checklist.judging import AnswerValue, display_answer
 from fieldkit.checklist.models import AnyStep, DateRecord, FollowupsStep, PingStep, RecordStep
 from fieldkit.errors import FieldkitError
 from fieldkit.records.atomic import SaveFailed
-from fieldkit.records.store import local_now
 from fieldkit.safeio import has_surrogate
 from fieldkit.ui.walk_screen import WalkScreen
 from fieldkit.walk.answers_file import tell_notices
@@ -143,7 +142,7 @@ def _answer_step(
                 return
             raw: AnswerValue = typed_answer(text)
             if isinstance(step, FollowupsStep):
-                raw = _ask_followups(screen, keyboard, step, first=text)
+                raw = _ask_followups(walk, screen, keyboard, step, first=text)
             elif isinstance(step, RecordStep):
                 _show_how_it_is_read(walk, screen, step, str(raw))
             judgement = walk.answer(step.id, raw)
@@ -161,7 +160,7 @@ def _show_how_it_is_read(
 ) -> None:
     """Before it is saved: a date in ISO form (`5月1日` is this year's 1 May), and any reading
     that is stored otherwise than typed (`１０.２０.３０.５`, `26度`, a choice's number)."""
-    value = parse_answer(step, typed, walk.checklist, now=local_now())
+    value = parse_answer(step, typed, walk.checklist, now=walk.clock())
     shown = display_answer(step, value, walk.lang, walk.checklist)
     if isinstance(step, DateRecord) or shown != typed.strip():
         screen.message("read_as", "cyan", value=shown)
@@ -246,7 +245,7 @@ def _run_command(
 
 
 def _ask_followups(
-    screen: WalkScreen, keyboard: Keyboard, step: AnyStep, first: str
+    walk: Walkthrough, screen: WalkScreen, keyboard: Keyboard, step: AnyStep, first: str
 ) -> list[dict[str, str]]:
     """Follow-ups line by line (`problem ; owner ; due`); an empty line ends the list.
 
@@ -260,7 +259,7 @@ def _ask_followups(
             item = followup_line(typed_answer(text))
             if item is None:
                 screen.refused(screen.say("followup_format"))
-            elif (due := followup_due(item["due"], local_now())) is None:
+            elif (due := followup_due(item["due"], walk.clock())) is None:
                 screen.refused(screen.say("followup_due", due=item["due"]))
             else:
                 items.append({**item, "due": due})

@@ -94,9 +94,8 @@ def summary_screen(summary: Summary, lang: Lang) -> list[FitTable]:
             *(fit_table(tables[key], lang) for key in _ORDER[1:])]
 
 
-def print_summary(summary: Summary, lang: Lang, console: Console | None = None,
+def print_summary(summary: Summary, lang: Lang, console: Console,
                   piped: bool | None = None) -> None:
-    console = console or Console(highlight=False)
-    print_tables(summary_screen(summary, lang), console=console, piped=piped)
+    print_tables(summary_screen(summary, lang), console, piped=piped)
     if piped is False or (piped is None and console.is_terminal):
         console.print(Text(label("turnup_on_time", lang), style="dim"))

@@ -3,14 +3,17 @@ offered or chosen, the walk, the end and the exit code. The visit fields are ask
 visit_fields.py, the demo is demo.py.
 
 The CLI parses options into a `RunRequest` and calls these; they prompt (through prompts.py)
-only when the session is interactive: a terminal on stdin and no answers file.
+only when the session is interactive: a terminal on stdin and no answers file. The console,
+the clock and whether stdin is a terminal come from the CLI's Environment.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol, TextIO
 
 from rich.console import Console
 
@@ -57,24 +60,29 @@ def real_ping() -> PingFunction:
     return run_ping
 
 
-def plain_console() -> Console:
-    return Console(highlight=False)
+class SessionEnvironment(Protocol):
+    """What a session takes from the run's Environment (fieldkit.cli.environment)."""
+
+    @property
+    def console(self) -> Console: ...
+    @property
+    def stderr(self) -> TextIO: ...
+    @property
+    def stdin_isatty(self) -> bool: ...
+    @property
+    def now(self) -> Callable[[], datetime]: ...
 
 
-def _interactive(answers: Path | None) -> bool:
+def _interactive(answers: Path | None, env: SessionEnvironment) -> bool:
     """Prompts are possible: no answers file and a terminal on stdin (else: nothing to ask on)."""
     if answers is not None:
         return False
-    if not sys.stdin.isatty():
+    if not env.stdin_isatty:
         raise UserInputError("no terminal to ask on: give the answers with --answers FILE")
     return True
 
 
-def _note(message: str) -> None:
-    sys.stderr.write(f"fieldkit: {message}\n")
-
-
-def run_visit(request: RunRequest) -> int:
+def run_visit(request: RunRequest, env: SessionEnvironment) -> int:
     """`fieldkit run`: start a visit (or resume the one in progress) and walk it."""
     from fieldkit.checklist.registry import open_checklist
     from fieldkit.paths import records_dir
@@ -85,8 +93,8 @@ def run_visit(request: RunRequest) -> int:
     answers = load_answers_file(request.answers) if request.answers else None
     if answers is not None:
         answers.check_steps(loaded.checklist)
-    interactive = _interactive(request.answers)
-    console = plain_console()
+    interactive = _interactive(request.answers, env)
+    console = env.console
     keyboard = TerminalKeyboard(console)
     questions = VisitFieldQuestions(
         {name: getattr(request, name) for name in VISIT_FIELDS},
@@ -99,7 +107,7 @@ def run_visit(request: RunRequest) -> int:
     # Who and for whom first: a visit in progress for this customer is offered before the
     # remaining fields are asked, so that resuming it asks nothing twice.
     questions.settle(("engineer", "customer"))
-    store = RecordStore(records_dir(request.records))
+    store = RecordStore(records_dir(request.records), clock=env.now)
     ping = real_ping()
 
     unfinished = store.find_in_progress(loaded.checklist.id, questions.values["customer"])
@@ -119,20 +127,22 @@ def run_visit(request: RunRequest) -> int:
             console.print(found)
             if questions.yes_or_no("ask_resume", "resume", default=True):
                 lang = request.lang if request.lang_given else None
-                walk = resume_walk(store, latest.visit_id, ping=ping, lang=lang)
+                walk = resume_walk(store, latest.visit_id, ping=ping, lang=lang, clock=env.now)
                 return walk_to_the_end(walk, console, keyboard, answers, resumed=True)
         else:
-            _note(
-                f"{found} Starting a new visit; `fieldkit resume {latest.visit_id}` continues it."
+            env.stderr.write(
+                f"fieldkit: {found} Starting a new visit; `fieldkit resume {latest.visit_id}` "
+                "continues it.\n"
             )
     questions.settle(fields_for_kind(loaded.checklist.kind))
     fields = VisitFields(**questions.values)
-    walk = start_walk(store, loaded, fields, ping=ping, lang=request.lang)
+    walk = start_walk(store, loaded, fields, ping=ping, lang=request.lang, clock=env.now)
     return walk_to_the_end(walk, console, keyboard if interactive else None, answers)
 
 
 def resume_visit(
     visit: str | None,
+    env: SessionEnvironment,
     *,
     lang: Lang | None,
     records: Path | None = None,
@@ -145,18 +155,19 @@ def resume_visit(
     from fieldkit.walk.answers_file import load_answers_file
     from fieldkit.walk.visit import checklist_of, in_progress, resume_walk
 
-    store = RecordStore(records_dir(records))
-    console = plain_console()
+    store = RecordStore(records_dir(records), clock=env.now)
+    console = env.console
     keyboard = TerminalKeyboard(console)
     if visit is None:
-        can_ask = sys.stdin.isatty()
         asking = QuestionsBeforeTheWalk(keyboard, console)
         shown_in = lang or resolve_lang()
-        visit = _choose_visit(in_progress(store), store, can_ask, console, asking, shown_in)
-    walk = resume_walk(store, visit, ping=real_ping(), lang=lang)
+        visit = _choose_visit(
+            in_progress(store), store, env.stdin_isatty, console, asking, shown_in
+        )
+    walk = resume_walk(store, visit, ping=real_ping(), lang=lang, clock=env.now)
     answers = None
     try:
-        interactive = _interactive(answers_path)
+        interactive = _interactive(answers_path, env)
         if answers_path is not None:
             answers = load_answers_file(answers_path)
             answers.check_steps(checklist_of(walk.record))

@@ -283,32 +283,24 @@ def _lines(lines: list[Text]) -> Iterator[Text]:
         yield line
 
 
-def print_tables(tables: Sequence[FitTable], *, console: Console | None = None,
-                 piped: bool | None = None, out: IO[str] | None = None) -> None:
-    """Tables on the terminal (a blank line between them), or tab-separated when piped.
-
-    Piped, several tables are told apart by a `# key` line before each.
-    """
+def print_tables(tables: Sequence[FitTable], console: Console, *,
+                 piped: bool | None = None) -> None:
+    """Tables on the console (a blank line between them), or tab-separated on its stream when
+    `piped` (None: when the console is no terminal)."""
     if piped is None:
-        console = console or _default_console()
         piped = not console.is_terminal
     if piped:
-        import sys
-
-        stream = out or sys.stdout
-        for number, table in enumerate(tables):
-            if len(tables) > 1:
-                stream.write(("\n" if number else "") + f"# {table.key or table.title or ''}\n")
-            stream.write("".join(line + "\n" for line in table.tsv_lines()))
+        write_tsv(tables, console.file)
         return
-    console = console or _default_console()
     for number, table in enumerate(tables):
         if number:
             console.print()
         console.print(table)
 
 
-def _default_console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
+def write_tsv(tables: Sequence[FitTable], out: IO[str]) -> None:
+    """Tables tab-separated, for a pipe; several are told apart by a `# key` line before each."""
+    for number, table in enumerate(tables):
+        if len(tables) > 1:
+            out.write(("\n" if number else "") + f"# {table.key or table.title or ''}\n")
+        out.write("".join(line + "\n" for line in table.tsv_lines()))

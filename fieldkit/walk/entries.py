@@ -9,12 +9,13 @@ still stands where the record on disk says.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from fieldkit.checklist.judging import AnswerValue
 from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord
-from fieldkit.records.store import VisitHandle, local_now
+from fieldkit.records.store import VisitHandle
 from fieldkit.walk.binding import settled
 from fieldkit.walk.reconcile import (
     Reconciled,
@@ -29,10 +30,13 @@ from fieldkit.walk.reconcile import (
 class VisitEntries:
     """The entries of an open visit by step id, each save reconciled."""
 
-    def __init__(self, handle: VisitHandle, graph: StepGraph, lang: Lang) -> None:
+    def __init__(
+        self, handle: VisitHandle, graph: StepGraph, lang: Lang, clock: Callable[[], datetime]
+    ) -> None:
         self.handle = handle
         self.graph = graph
         self.lang = lang
+        self.clock = clock  # when a result the walk sets aside was superseded
         self.stand = Stand()
         self._notices: list[SkipNotice | RedoNotice] = []
         # The record's entries by step id, in step order, for the record object they came from.
@@ -81,7 +85,7 @@ class VisitEntries:
                 self.graph,
                 self.by_id(),
                 lang=self.lang,
-                clock=local_now,
+                clock=self.clock,
                 revised=entry,
                 stand=self.stand,
             )
@@ -94,7 +98,7 @@ class VisitEntries:
             self.graph,
             {entry.step_id: entry for entry in self.record.answers},
             lang=self.lang,
-            clock=local_now,
+            clock=self.clock,
         )
         if reconciled.changed:
             self._save(reconciled)

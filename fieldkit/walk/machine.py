@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.checklist.answers import AnswerError, parse_answer
@@ -105,13 +106,17 @@ class Walkthrough:
         *,
         ping: PingFunction,
         lang: Lang,
+        clock: Callable[[], datetime] = local_now,
     ) -> None:
         self.checklist = checklist
         self.handle = handle
         self.lang = lang
+        # Every time the walk stores (answered, noted, finished) and the `today` an answer is
+        # read against: aware, in the engineer's time zone.
+        self.clock = clock
         self._ping = ping
         self._revisit: int | None = None
-        self._entries = VisitEntries(handle, StepGraph(checklist), lang)
+        self._entries = VisitEntries(handle, StepGraph(checklist), lang, clock)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -156,7 +161,7 @@ class Walkthrough:
         step = position.step
         if isinstance(step, PingStep):
             raise _refused("ping 步骤由程序执行，无需回答", "a ping step is run, not answered")
-        value = parse_answer(step, raw, self.checklist, now=local_now())
+        value = parse_answer(step, raw, self.checklist, now=self.clock())
         if isinstance(step, DateRecord):
             backwards = runs_backwards(step, value, self._entries.answers_to(step.not_before))
             if backwards is not None:
@@ -172,7 +177,7 @@ class Walkthrough:
         attachments = list(entry.attachments)
         if isinstance(step, AttachmentStep) and isinstance(value, str):
             attachments.append(self.handle.attach(value))
-        now = local_now()
+        now = self.clock()
         # A failed check stays open: the engineer checks again, records it as failed and goes
         # on, ends the visit (a check that ends it) or quits; every answer is kept.
         open_failure = isinstance(step, CheckStep) and value is False
@@ -245,7 +250,7 @@ class Walkthrough:
 
     def _settle_failed_check(self, step_id: str) -> None:
         entry = self._entries.by_id()[step_id]
-        self._store(entry.model_copy(update={"answered_at": local_now()}), moved_on=True)
+        self._store(entry.model_copy(update={"answered_at": self.clock()}), moved_on=True)
 
     def skip(self, step_id: str, reason: str) -> None:
         """Skip the current step, which must not be required, with the engineer's reason."""
@@ -263,7 +268,7 @@ class Walkthrough:
                     "unit": None,
                     "passed": None,
                     "warning": None,
-                    "answered_at": local_now(),
+                    "answered_at": self.clock(),
                     "skipped": True,
                     "skip_reason": reason.strip(),
                     "inputs": self._entries.inputs(position.step.id),
@@ -300,7 +305,7 @@ class Walkthrough:
         if not text.strip():
             raise _refused("备注不能为空", "a note needs some text")
         entry = self._entry_for(position)
-        note = Note(text=text.strip(), at=local_now())
+        note = Note(text=text.strip(), at=self.clock())
         self._store(entry.model_copy(update={"notes": [*entry.notes, note]}), moved_on=False)
 
     def attach(self, step_id: str, path: str | os.PathLike[str]) -> Attachment:
@@ -368,7 +373,7 @@ class Walkthrough:
                     "value": result.verdict.value,
                     "passed": True if passed else None,
                     "warning": slow_warning(result, self.lang) if slow_pass else None,
-                    "answered_at": local_now() if passed else None,
+                    "answered_at": self.clock() if passed else None,
                     "skipped": False,
                     "skip_reason": None,
                     "ping_attempts": [*entry.ping_attempts, attempt],
@@ -391,7 +396,7 @@ class Walkthrough:
                 "上一次 ping 已通过，没有失败可记录", "the last ping passed: no failure to record"
             )
         self._store(
-            entry.model_copy(update={"passed": False, "answered_at": local_now()}),
+            entry.model_copy(update={"passed": False, "answered_at": self.clock()}),
             moved_on=True,
         )
 
@@ -409,7 +414,7 @@ class Walkthrough:
                     "outcome": verdict.outcome,
                     "failed_steps": verdict.failed_steps,
                     "findings": verdict.findings,
-                    "finished_at": local_now(),
+                    "finished_at": self.clock(),
                 }
             )
         )

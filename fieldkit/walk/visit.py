@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fieldkit.checklist.load import LoadedChecklist, checklist_from_text
 from fieldkit.checklist.models import Checklist
 from fieldkit.lang import Lang, resolve_lang
 from fieldkit.records.models import ChecklistSnapshot, VisitFields, VisitRecord, VisitStatus
-from fieldkit.records.store import RecordStore, VisitFinished
+from fieldkit.records.store import RecordStore, VisitFinished, local_now
 from fieldkit.walk.machine import PingFunction, Walkthrough
 
 
@@ -35,11 +38,13 @@ def start_walk(
     *,
     ping: PingFunction,
     lang: Lang,
+    clock: Callable[[], datetime] = local_now,
 ) -> Walkthrough:
-    """Create the visit (saved, locked) and the walk over it."""
+    """Create the visit (saved, locked) and the walk over it, whose times come from `clock`
+    (the visit's start time from the store's own clock)."""
     handle = store.create(fields, snapshot_of(loaded), lang=lang)
     try:
-        return Walkthrough(loaded.checklist, handle, ping=ping, lang=lang)
+        return Walkthrough(loaded.checklist, handle, ping=ping, lang=lang, clock=clock)
     except BaseException:
         handle.close()
         raise
@@ -51,6 +56,7 @@ def resume_walk(
     *,
     ping: PingFunction,
     lang: Lang | None,
+    clock: Callable[[], datetime] = local_now,
 ) -> Walkthrough:
     """Open an in-progress visit (taking its lock) and continue where its record stops.
 
@@ -64,7 +70,7 @@ def resume_walk(
                 "can be resumed"
             )
         lang = lang or record.lang or resolve_lang()
-        return Walkthrough(checklist_of(record), handle, ping=ping, lang=lang)
+        return Walkthrough(checklist_of(record), handle, ping=ping, lang=lang, clock=clock)
     except BaseException:
         handle.close()
         raise
