@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,7 @@ from server_support import (
     write_laptop_records,
 )
 
-from fieldkit.records.identity import sha256_hex
+from fieldkit.records.identity import content_digest, sha256_hex
 from fieldkit.records.models import Attachment, VisitRecord
 from fieldkit.server import db
 
@@ -242,6 +244,57 @@ def test_an_attachment_changed_on_the_laptop_keeps_its_visit_back(laptop: Laptop
     assert result.exit_code == 1
     assert "a.jpg" in json_payload(result.stdout, "fieldkit.sync/1")["refused"][0]["reason"]
     assert laptop.stored() == {}
+
+
+def test_an_attachment_path_outside_its_visit_folder_is_never_read(laptop: Laptop) -> None:
+    record = own_records(laptop, 1)[0]
+    secret = b"a file beside the records, not the visit's"
+    laptop.records.mkdir(parents=True)
+    (laptop.records / "secret.jpg").write_bytes(secret)
+    forged = as_json(record)
+    forged["answers"][0]["attachments"] = [{
+        "name": "secret.jpg", "stored_path": "../secret.jpg", "sha256": sha256_hex(secret),
+        "size": len(secret),
+    }]  # fmt: skip
+    forged["digest"] = content_digest(forged)  # its digest matches its content
+    (laptop.records / record.visit_id).mkdir()
+    (laptop.records / record.visit_id / "visit.json").write_text(json.dumps(forged))
+
+    result = laptop.sync()
+    assert result.exit_code == 1
+    [refused] = json_payload(result.stdout, "fieldkit.sync/1")["refused"]
+    assert refused["id"] == record.visit_id
+    assert "not a readable record" in refused["reason"] and "stored_path" in refused["reason"]
+    engine = db.make_engine(laptop.database_url)
+    with engine.connect() as conn:
+        assert db.missing_blobs(conn, {sha256_hex(secret)}) == {sha256_hex(secret)}
+    engine.dispose()
+    assert laptop.stored() == {}
+
+
+def test_a_sync_of_sealed_visits_loads_no_record_models(laptop: Laptop) -> None:
+    # Eight laptops syncing at once spend a third of their CPU starting up: the visits as
+    # sealed are sent without importing pydantic and the record models (records/sealed.py).
+    write_laptop_records(laptop.records, own_records(laptop, 3))
+    code = (
+        "import sys\n"
+        "from fieldkit.__main__ import main\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'"
+        " or m == 'fieldkit.records.models'), file=sys.stderr)\n"
+    )
+    env = {**os.environ, **{k: v for k, v in laptop.env().items() if v is not None}}
+    env.pop("FIELDKIT_CHECKLISTS", None)
+    ran = subprocess.run(
+        [sys.executable, "-c", code, "sync", "--server", laptop.server,
+         "--token", laptop.tokens[laptop.engineer]],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "3 visits pushed" in ran.stderr
+    assert ran.stderr.rstrip().splitlines()[-1] == "[]"
+    assert len(laptop.stored()) == 3
 
 
 def test_published_checklists_are_pulled_and_a_newer_local_one_is_kept(

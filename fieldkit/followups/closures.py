@@ -16,7 +16,7 @@ import contextlib
 import os
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -27,12 +27,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from fieldkit.checklist.ids import STEP_ID_PATTERN
 from fieldkit.errors import FieldkitError
+from fieldkit.followups.closure_files import CLOSURES_DIR as CLOSURES_DIR
+from fieldkit.followups.closure_files import iter_closure_files
 from fieldkit.followups.items import FollowUp, item_id
-from fieldkit.records.identity import VISIT_ID_PATTERN, content_digest, is_visit_id
+from fieldkit.records.identity import VISIT_ID_PATTERN, content_digest
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 from fieldkit.safezip import SafeZip, UnsafeZip, ZipLimits, entry_path
 
-CLOSURES_DIR = "closures"
 CLOSURE_FORMAT = "fieldkit-closure"
 MAX_CLOSURE_BYTES = 64 * 1024
 MAX_CLOSURES_READ = 200_000
@@ -135,20 +136,6 @@ def read_closure_file(path: Path) -> Closure:
     except OSError as error:
         raise ClosureUnreadable(f"{path}: cannot read: {error.strerror or error}") from None
     return parse_closure(data, str(path))
-
-
-def iter_closure_files(root: Path) -> Iterator[Path]:
-    """Every `closures/*.json` under `root`, in a stable order; visit folders are not entered
-    (closures live beside them, never inside)."""
-    for folder, subfolders, files in os.walk(root):
-        here = Path(folder)
-        if here.name == CLOSURES_DIR:
-            subfolders.clear()
-            for name in sorted(files):
-                if name.endswith(".json") and not name.startswith("."):
-                    yield here / name
-            continue
-        subfolders[:] = sorted(name for name in subfolders if not is_visit_id(name))
 
 
 def remove_leftover_temp_files(folder: Path) -> None:

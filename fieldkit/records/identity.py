@@ -42,6 +42,17 @@ def canonical_json(content: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
+# The version of the record format this fieldkit writes (records.migrations upgrades older ones).
+SCHEMA_VERSION = 2
+
+
+def stored_path_problem(path: str) -> bool:
+    """True when an attachment's `stored_path` is not a relative path inside the visit folder
+    with '/' (an absolute path, a drive, '..', a backslash): never opened, never stored."""
+    parts = path.split("/")
+    return path.startswith("/") or "\\" in path or ":" in path or ".." in parts or "" in parts
+
+
 # Fields added to schema 1 after records were written: left out of the digest while null, so
 # that a record written before them still matches its digest.
 ADDED_LATER = ("lang",)

@@ -12,16 +12,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from fieldkit.errors import FieldkitError, ValidationFailed
-from fieldkit.records.identity import ADDED_LATER, canonical_json, content_digest, sha256_hex
+from fieldkit.records.identity import sha256_hex
 from fieldkit.records.journal import JOURNAL_FILE, JournalProblem, replay
 from fieldkit.records.migrations import SCHEMA_VERSION, UnsupportedVersion, migrate, record_version
 from fieldkit.records.models import VisitRecord, verify_digest
+from fieldkit.records.sealed import MAX_RECORD_BYTES, RECORD_FILE, written_content_digest
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 
-RECORD_FILE = "visit.json"
 MANIFEST_FILE = "manifest.json"  # what a bundle holds (fieldkit/bundle.py)
-# A 500-step record with its checklist is well under 1 MB; this only guards against a wrong file.
-MAX_RECORD_BYTES = 64 * 1024 * 1024
 # The store folds the journal into visit.json once it outgrows max(4 MB, visit.json).
 MAX_JOURNAL_BYTES = MAX_RECORD_BYTES + 4 * 1024 * 1024
 
@@ -129,57 +127,13 @@ def _validated(raw: dict[str, Any], filename: str, *, check_digest: bool) -> Che
         ) from error
     written_digest = None
     if written_version != SCHEMA_VERSION:
-        written_digest = record._written_content_digest = _written_digest(raw)
+        written_digest = record._written_content_digest = written_content_digest(raw)
     digest_ok = False
     if check_digest and record.digest is not None:
         if written_digest is None:
-            written_digest = _written_digest(raw)
+            written_digest = written_content_digest(raw)
         digest_ok = secrets.compare_digest(written_digest, record.digest) or verify_digest(record)
     return CheckedRecord(record, digest_ok)
-
-
-def _written_digest(raw: dict[str, Any]) -> str:
-    """The digest of the content as written, before an upgrade; content that cannot be hashed
-    (a lone surrogate, NaN) gives one that never matches, so the record reads as changed."""
-    try:
-        return _content_digest(raw)
-    except ValueError:  # UnicodeEncodeError is one
-        return ""
-
-
-# checklist sha256 -> (the snapshot, its canonical JSON as `"checklist":{...}`), this process only
-_CHECKLIST_JSON: dict[str, tuple[dict[str, Any], bytes]] = {}
-_CHECKLIST_JSON_KEPT = 64
-
-
-def _content_digest(raw: dict[str, Any]) -> str:
-    """`content_digest(raw)` (a later field that is null left out, as there), with the
-    canonical JSON of the checklist snapshot made once per snapshot: it is two thirds of a
-    record and the same in every visit of that checklist.
-    json.dumps with sorted keys writes `{` + the items in key order + `}`, so the record's
-    canonical JSON is that of the keys before "checklist", the snapshot's, then the rest."""
-    checklist = raw.get("checklist")
-    if not isinstance(checklist, dict) or not isinstance(checklist.get("sha256"), str):
-        return content_digest(raw)
-    cached = _CHECKLIST_JSON.get(checklist["sha256"])
-    if cached is None or cached[0] != checklist:
-        if len(_CHECKLIST_JSON) >= _CHECKLIST_JSON_KEPT:
-            _CHECKLIST_JSON.clear()
-        cached = (checklist, canonical_json({"checklist": checklist})[1:-1])
-        _CHECKLIST_JSON[checklist["sha256"]] = cached
-    content = {
-        name: value
-        for name, value in raw.items()
-        if name != "digest" and not (name in ADDED_LATER and value is None)
-    }
-    before = {name: value for name, value in content.items() if name < "checklist"}
-    after = {name: value for name, value in content.items() if name > "checklist"}
-    parts = [
-        canonical_json(before)[1:-1] if before else b"",
-        cached[1],
-        canonical_json(after)[1:-1] if after else b"",
-    ]
-    return sha256_hex(b"{" + b",".join(part for part in parts if part) + b"}")
 
 
 def _json_object(data: bytes, filename: str) -> dict[str, Any]:

@@ -27,11 +27,16 @@ from pydantic import (
     model_validator,
 )
 
-from fieldkit.records.identity import VISIT_ID_PATTERN, content_digest, sha256_hex
+from fieldkit.records.identity import SCHEMA_VERSION as SCHEMA_VERSION
+from fieldkit.records.identity import (
+    VISIT_ID_PATTERN,
+    content_digest,
+    sha256_hex,
+    stored_path_problem,
+)
 from fieldkit.sla import GradeId, OrderTypeId
 from fieldkit.text import Text, name_problem
 
-SCHEMA_VERSION = 2
 # Validation context key: a ChecklistSnapshot whose sha256 the caller has already checked (a
 # visit handle checks its snapshot once, not on each of thousands of saves).
 VERIFIED_SNAPSHOT = "verified_snapshot"
@@ -161,8 +166,7 @@ class Attachment(BaseModel):
     @field_validator("stored_path")
     @classmethod
     def _inside_visit_folder(cls, value: str) -> str:
-        parts = value.split("/")
-        if value.startswith("/") or "\\" in value or ":" in value or ".." in parts or "" in parts:
+        if stored_path_problem(value):
             raise ValueError("must be a relative path inside the visit folder, with '/'")
         return value
 

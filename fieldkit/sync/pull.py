@@ -128,12 +128,13 @@ def pull_service_levels(api: Api, result: SyncResult) -> None:
     """The centre's current service levels into the user's data folder (paths.centre_sla_file),
     which reports over files then measure against; a local file with a higher version, or the
     same version with other content, is kept and reported."""
-    from fieldkit.sla import load_sla
     from fieldkit.sync.service import Refusal
 
     listed = api.call("GET", "/api/v1/sla")
     if listed.status == 404:
         return  # none published (or a server from before publishing): the built-in ones apply
+    from fieldkit.sla import load_sla
+
     if listed.status != 200:
         result.refused.append(Refusal(SERVICE_LEVELS,
                                       f"could not be listed ({listed.status}): {listed.detail}"))

@@ -28,11 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit.errors import FieldkitError
-from fieldkit.followups.closures import ClosureUnreadable, iter_closure_files, read_closure_file
+from fieldkit.followups.closure_files import iter_closure_files
 from fieldkit.records.identity import is_visit_id
-from fieldkit.records.loading import MAX_RECORD_BYTES, RECORD_FILE, read_checked_record_file
-from fieldkit.records.models import VisitRecord, VisitStatus
-from fieldkit.safeio import read_bounded
+from fieldkit.records.sealed import (
+    MAX_RECORD_BYTES,
+    RECORD_FILE,
+    AttachmentFile,
+    SealedVisit,
+    sealed_visit,
+)
+from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login
 from fieldkit.sync.state import ServerState, SyncState
@@ -112,7 +117,7 @@ class _Ready:
     """A finished visit checked here, about to be sent."""
 
     visit_dir: Path
-    record: VisitRecord
+    visit: SealedVisit
     data: bytes  # its visit.json as written
 
 
@@ -168,29 +173,28 @@ class _VisitPusher:
                     self._answered(ready, answer.status, answer.detail)
                 return
         for ready in sendable:
-            answer = self.api.call("PUT", f"/api/v1/visits/{ready.record.visit_id}", ready.data)
+            answer = self.api.call("PUT", f"/api/v1/visits/{ready.visit.visit_id}", ready.data)
             self._answered(ready, answer.status, answer.detail)
         self.state.save()
 
     def _answered(self, ready: _Ready, status: int, detail: str) -> None:
-        record = ready.record
+        visit = ready.visit
         if status == 409:
             self._refused(ready, f"changed after completion: {detail}")
             return
         if status not in (200, 201):
             self._refused(ready, f"refused by the server ({status}): {detail}")
             return
-        assert record.digest is not None
-        self.accepted.visits[record.visit_id] = record.digest
+        self.accepted.visits[visit.visit_id] = visit.digest
         if status == 201:
-            self.result.visits_pushed.append(record.visit_id)
+            self.result.visits_pushed.append(visit.visit_id)
         else:
             self.result.visits_already_there += 1
         if self.on_visit is not None:
-            self.on_visit(record.visit_id)
+            self.on_visit(visit.visit_id)
 
     def _refused(self, ready: _Ready, reason: str) -> None:
-        self.result.refused.append(Refusal(ready.record.visit_id, reason))
+        self.result.refused.append(Refusal(ready.visit.visit_id, reason))
 
 
 def _push_visits(
@@ -210,25 +214,72 @@ def _push_visits(
         path = root / visit_id / RECORD_FILE
         if not os.path.lexists(path):
             continue
-        try:
-            checked = read_checked_record_file(path)
-        except FieldkitError as error:
-            result.refused.append(Refusal(visit_id, f"not a readable record: {error}"))
-            continue
-        record = checked.record
-        if record.status is VisitStatus.IN_PROGRESS:
-            result.in_progress += 1
-            continue
-        if record.digest is not None and accepted.visits.get(visit_id) == record.digest:
+        ready = _sealed(path)
+        if ready is None:
+            try:
+                ready = _checked(path)
+            except _NotSent as reason:
+                if reason.in_progress:
+                    result.in_progress += 1
+                    continue
+                if reason.digest is not None and accepted.visits.get(visit_id) == reason.digest:
+                    result.visits_already_there += 1
+                    continue
+                result.refused.append(Refusal(visit_id, str(reason)))
+                continue
+        if accepted.visits.get(visit_id) == ready.visit.digest:
             result.visits_already_there += 1
             continue
-        if not checked.digest_ok:
-            result.refused.append(
-                Refusal(visit_id, "changed after completion: its digest does not match its content")
-            )
-            continue
-        pusher.add(_Ready(path.parent, record, read_bounded(path, MAX_RECORD_BYTES)))
+        pusher.add(ready)
     pusher.flush()
+
+
+def _sealed(path: Path) -> _Ready | None:
+    """The visit, when its file is as fieldkit sealed it (records/sealed.py): read without
+    the record models, which a sync then never imports."""
+    try:
+        data = read_bounded(path, MAX_RECORD_BYTES)
+        visit = sealed_visit(path, parse_json(data))
+    except (OSError, JsonProblem):
+        return None
+    return None if visit is None else _Ready(path.parent, visit, data)
+
+
+@dataclass
+class _NotSent(Exception):
+    reason: str
+    in_progress: bool = False
+    digest: str | None = None  # a changed record's digest: already accepted as it was
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _checked(path: Path) -> _Ready:
+    """Any other visit, read and checked through the record models: ready to send, or why not."""
+    from fieldkit.records.loading import read_checked_record_file
+    from fieldkit.records.models import VisitStatus
+
+    try:
+        checked = read_checked_record_file(path)
+    except FieldkitError as error:
+        raise _NotSent(f"not a readable record: {error}") from None
+    record = checked.record
+    if record.status is VisitStatus.IN_PROGRESS:
+        raise _NotSent("in progress", in_progress=True)
+    if record.digest is None or not checked.digest_ok:
+        raise _NotSent(
+            "changed after completion: its digest does not match its content", digest=record.digest
+        )
+    attachments = tuple(
+        AttachmentFile(attachment.name, attachment.stored_path, attachment.sha256, attachment.size)
+        for answer in record.answers
+        for attachment in answer.attachments
+    )
+    return _Ready(
+        path.parent, SealedVisit(record.visit_id, record.digest, attachments),
+        read_bounded(path, MAX_RECORD_BYTES),
+    )  # fmt: skip
 
 
 def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
@@ -237,8 +288,7 @@ def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
     files = {
         attachment.sha256: (ready.visit_dir, attachment)
         for ready in batch
-        for answer in ready.record.answers
-        for attachment in answer.attachments
+        for attachment in ready.visit.attachments
     }
     if not files:
         return [None] * len(batch)
@@ -264,8 +314,8 @@ def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
         if sent.status != 201:
             failed[digest] = f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
     return [
-        next((failed[attachment.sha256] for answer in ready.record.answers
-              for attachment in answer.attachments if attachment.sha256 in failed), None)
+        next((failed[attachment.sha256] for attachment in ready.visit.attachments
+              if attachment.sha256 in failed), None)
         for ready in batch
     ]  # fmt: skip
 
@@ -283,6 +333,8 @@ def _file_sha256(path: Path) -> str | None:
 
 def _push_closures(api: Api, root: Path, accepted: ServerState, result: SyncResult) -> None:
     for path in iter_closure_files(root):
+        from fieldkit.followups.closures import ClosureUnreadable, read_closure_file
+
         try:
             closure = read_closure_file(path)
         except ClosureUnreadable as error:
