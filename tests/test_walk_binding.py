@@ -17,7 +17,7 @@ from fieldkit.records.render import detail_lines
 from fieldkit.records.store import RecordStore
 from fieldkit.records.view import visit_view
 from fieldkit.walk.answers_file import AnswersFile, walk_from_file
-from fieldkit.walk.machine import RedoNotice, WalkRefused, Walkthrough
+from fieldkit.walk.machine import RedoNotice, SkipNotice, WalkRefused, Walkthrough
 from fieldkit.walk.visit import resume_walk, start_walk
 
 
@@ -149,6 +149,25 @@ def test_a_later_result_is_done_again_when_an_answer_it_used_changes(
     assert redone is not None and redone.answered_at is not None
     assert redone.inputs is not None and redone.inputs[earlier] == record.answer_for(earlier).value  # type: ignore[union-attr]
     assert stale_results(record) == []
+
+
+@pytest.mark.parametrize(("earlier", "new", "later"), NOW_HIDDEN)
+def test_a_result_hidden_by_a_changed_answer_is_announced_as_skipped_only(
+    tmp_path: Path, earlier: str, new: object, later: str
+) -> None:
+    """Not "must be done again" and then "skipped": a step hidden at once is not to be done."""
+    _store, walk = start(tmp_path)
+    walk_to_end(walk, ANSWERS)
+    back_to(walk, earlier)
+    walk.take_notices()
+    walk.answer(earlier, new)
+    about_later = [type(n) for n in walk.take_notices() if n.step.id == later]
+    # Hidden now, or decided once the steps before it are done (a failed check waits for
+    # r/f/q, a step the new answer shows is asked): either way one notice, never both.
+    assert about_later in ([SkipNotice], [RedoNotice])
+    if (earlier, new) == ("connector", "SC"):  # nothing before it is left open
+        assert about_later == [SkipNotice]
+    walk.close()
 
 
 @pytest.mark.parametrize(("earlier", "new", "later"), NOW_HIDDEN)

@@ -186,22 +186,27 @@ class _Pass:
             inputs = {
                 name: self.given_before(name, number) for name in self.graph.dependencies[step.id]
             }
+            redo = None
             if entry is not None and has_result(entry):
                 recorded = recorded_inputs(step, entry)
                 if recorded is not None and recorded != {k: inputs.get(k) for k in recorded}:
                     reason = change_reason(recorded, inputs, self.lang)
                     entry = superseded(entry, recorded, reason, self.clock)
-                    notices.append(RedoNotice(step, reason))
+                    redo = RedoNotice(step, reason)
             if frontier is None:
                 known = {name: value for name, value in inputs.items() if value is not None}
                 ended = self.graph.steps[ended_by] if ended_by is not None else None
                 entry, skip_changed = self._apply_walk_skip(step, entry, known, ended)
                 if skip_changed and entry is not None and entry.skipped:
+                    # Hidden at once: "skipped" only, not "must be done again" before it.
+                    redo = None
                     notices.append(SkipNotice(step, entry.skip_reason or ""))
                 if entry is None or not settled(entry):
                     frontier = number
                 elif _ends_visit(step, entry):
                     ended_by = number
+            if redo is not None:
+                notices.append(redo)
             if entry is not original:
                 changed = True
                 self.put(step.id, entry)
