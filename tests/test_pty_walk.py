@@ -176,6 +176,24 @@ def test_leaving_at_a_question_before_the_first_step_records_nothing_exit_3(
     assert not list(term.store().iter_records())
 
 
+@pytest.mark.parametrize("key", ["ctrl-c", "退出"])
+def test_leaving_before_the_first_step_in_a_chinese_session_says_so_in_chinese(
+    tmp_path: Path, key: str
+) -> None:
+    """The line used to be English only, in a session otherwise all in Chinese."""
+    term = Terminal(tmp_path, lang="zh")
+    child = term.spawn("run", str(term.checklist), "--engineer", "李工")
+    child.expect("客户")
+    if key == "ctrl-c":
+        child.sendintr()
+    else:
+        child.sendline(key)
+    child.expect("开始第一步之前已退出：没有记录任何内容")
+    assert finish(child) == 3
+    assert "stopped before" not in (child.before or "")
+    assert not list(term.store().iter_records())
+
+
 def test_quit_then_resume_from_the_list_keeps_every_answer(term: Terminal) -> None:
     child = term.run()
     child.expect("IPv4 address")

@@ -101,7 +101,7 @@ def run_visit(request: RunRequest, env: SessionEnvironment) -> int:
         lang=request.lang,
         answers=answers,
         answers_path=request.answers,
-        keyboard=QuestionsBeforeTheWalk(keyboard, console) if interactive else None,
+        keyboard=QuestionsBeforeTheWalk(keyboard, console, request.lang) if interactive else None,
         console=console,
     )
     # Who and for whom first: a visit in progress for this customer is offered before the
@@ -159,8 +159,8 @@ def resume_visit(
     console = env.console
     keyboard = TerminalKeyboard(console)
     if visit is None:
-        asking = QuestionsBeforeTheWalk(keyboard, console)
         shown_in = lang or resolve_lang()
+        asking = QuestionsBeforeTheWalk(keyboard, console, shown_in)
         visit = _choose_visit(
             in_progress(store), store, env.stdin_isatty, console, asking, shown_in
         )
@@ -204,7 +204,7 @@ def _choose_visit(
             return visits[int(text) - 1].visit_id
         command = parse_command(text)
         if command is not None and command.name == "quit":
-            raise stopped_before_the_walk()
+            raise stopped_before_the_walk(lang)
         console.print(say("refused", lang, reason=say("not_a_choice", lang)), style="red")
 
 

@@ -162,6 +162,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "not_a_choice": ("不是可选项", "not one of the choices"),
     # starting and leaving
+    "stopped_before_the_walk": (
+        "开始第一步之前已退出：没有记录任何内容",
+        "stopped before the walk began: nothing was recorded",
+    ),
     "in_progress_found": (
         "客户 {customer} 的 {checklist} 走访 {visit} 尚未完成"
         "（开始于 {started}，已完成 {done}/{total} 步）。",

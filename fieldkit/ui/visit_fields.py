@@ -31,24 +31,25 @@ class StoppedBeforeTheWalk(FieldkitError):
     exit_code = ExitCode.CANNOT_RUN
 
 
-def stopped_before_the_walk() -> StoppedBeforeTheWalk:
-    return StoppedBeforeTheWalk("stopped before the walk began: nothing was recorded")
+def stopped_before_the_walk(lang: Lang) -> StoppedBeforeTheWalk:
+    return StoppedBeforeTheWalk(say("stopped_before_the_walk", lang))
 
 
 class QuestionsBeforeTheWalk:
     """The keyboard for the visit fields and for choosing a visit: Ctrl-C and Ctrl-D leave
     with one line and exit 3, as at a step (else Ctrl-D was Click's "Aborted.", exit 1)."""
 
-    def __init__(self, keyboard: Keyboard, console: Console) -> None:
+    def __init__(self, keyboard: Keyboard, console: Console, lang: Lang) -> None:
         self.keyboard = keyboard
         self.console = console
+        self.lang = lang
 
     def ask(self, prompt: str, key: str) -> str:
         try:
             return self.keyboard.ask(prompt, key)
         except (KeyboardInterrupt, EOFError):
             self.console.print()
-            raise stopped_before_the_walk() from None
+            raise stopped_before_the_walk(self.lang) from None
 
 
 _NEEDED = ("engineer", "customer")
@@ -143,7 +144,7 @@ class VisitFieldQuestions:
             text = self.keyboard.ask(say(key, self.lang), ask_key).strip()
             command = parse_command(text)
             if command is not None and command.name == "quit":
-                raise stopped_before_the_walk()
+                raise stopped_before_the_walk(self.lang)
             if not text:
                 return default
             try:
@@ -193,7 +194,7 @@ class VisitFieldQuestions:
             command = parse_command(text)
             if command is not None:
                 if command.name == "quit":
-                    raise stopped_before_the_walk()
+                    raise stopped_before_the_walk(self.lang)
                 if command.name == "back":
                     raise _Back()
                 if command.name == "skip" and name not in _NEEDED:
