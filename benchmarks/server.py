@@ -9,7 +9,8 @@ one. `fieldkit server run` (one uvicorn process) serves it on 127.0.0.1.
 
 1. Ingest: --visits finished records (benchmarks/make_records.py) split over --clients
    engineers, each with their own records folder; all `fieldkit sync` processes start at once;
-   the rate is visits stored / wall time until the last one exits.
+   the rate is visits stored / wall time until the last one exits. The CPU-seconds the `sync`
+   processes and the server used meanwhile are printed too (PostgreSQL's are not).
 2. Summary: the derived tables are filled to --records visits by copying the derived rows of
    3,000 generated records under new visit ids (PostgreSQL COPY; what `sync` would have
    stored, without pushing a million records over HTTP first; the copies' `records.content` is
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,8 +102,16 @@ def start_server(url: str, port: int, home: Path) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
+def cpu_seconds(process: psutil.Process) -> tuple[float, float]:
+    """CPU time so far of `process` and of this script's children that have been waited for."""
+    own = process.cpu_times()
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.user + own.system, waited.ru_utime + waited.ru_stime
+
+
 def ingest(url: str, base: str, tokens: dict[str, str], clients: int, visits: int,
-           work: Path) -> tuple[float, int]:  # fmt: skip
+           work: Path, server: psutil.Process) -> tuple[float, int, float, float]:  # fmt: skip
+    """Seconds, visits stored, and the CPU-seconds the server and the sync processes used."""
     records = finished(visits, seed=41)
     engineers = ENGINEERS[:clients]
     processes = []
@@ -111,6 +121,7 @@ def ingest(url: str, base: str, tokens: dict[str, str], clients: int, visits: in
             own = record.model_copy(update={"engineer": engineer, "digest": None}).sealed()
             (folder / own.visit_id).mkdir(parents=True, exist_ok=True)
             (folder / own.visit_id / "visit.json").write_bytes(record_bytes(own))
+    server_before, clients_before = cpu_seconds(server)
     started = time.perf_counter()
     for number, engineer in enumerate(engineers):
         home = work / f"laptop-{number}"
@@ -123,13 +134,14 @@ def ingest(url: str, base: str, tokens: dict[str, str], clients: int, visits: in
         ))  # fmt: skip
     codes = [process.wait() for process in processes]
     elapsed = time.perf_counter() - started
+    server_after, clients_after = cpu_seconds(server)
     if any(codes):
         raise SystemExit(f"a sync failed: exit codes {codes}")
     engine = db.make_engine(url)
     with engine.connect() as conn:
         stored = len(list(db.visit_digests(conn, db.VisitScope())))
     engine.dispose()
-    return elapsed, stored
+    return elapsed, stored, server_after - server_before, clients_after - clients_before
 
 
 def fill(url: str, total: int) -> float:
@@ -223,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{port}"
         memory = PeakMemory(server.pid)
         try:
-            elapsed, stored = ingest(url, base, tokens, args.clients, args.visits, work)
+            elapsed, stored, server_cpu, clients_cpu = ingest(
+                url, base, tokens, args.clients, args.visits, work, psutil.Process(server.pid)
+            )
             rate = stored / elapsed
             load_time = fill(url, args.records)
             times = summary_seconds(base, tokens["admin"])
@@ -251,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             f"<= {TARGETS['memory']:.0f} MB | {'yes' if peak <= TARGETS['memory'] else 'no'} |"
         )
         print(f"(filling the derived tables took {load_time:.0f} s)")
+        print(f"(CPU during the ingest: the {args.clients} `sync` processes {clients_cpu:.1f} s, "
+              f"the server {server_cpu:.1f} s; PostgreSQL's not counted)")  # fmt: skip
     finally:
         if cluster is not None:
             stop_cluster(cluster)
