@@ -129,12 +129,22 @@ def test_dashboard_shows_closed_and_a_bad_closure_is_named(
     result = invoke("report", "summary", str(root), "--lang", "en")
     assert result.exit_code == 0, result.output
     # The command's report date is today: every item still open is overdue by now.
-    assert "4 (4 Overdue, 2 Closed)" in result.stdout
+    assert "open_followups\t4 (4 overdue) · 2 closed\n" in result.stdout
     closed_section = result.stdout.split("# followups_closed\n")[1].split("\n\n")[0]
     assert "2024-05-31 09:05\t尾纤已更换\t王工" in closed_section
     assert "invalid: " in result.stderr and "torn.json" in result.stderr
     report = summarize(ReportOptions(sources=[root], today=TODAY)).sources
     assert report.counts[NoteKind.INVALID] == 1
+
+
+def test_the_followup_figure_reads_as_a_sentence_in_chinese(
+    closed_team: tuple[Path, dict[str, VisitRecord]],
+) -> None:
+    """It was "4 (4 已逾期, 2 已关闭)" (and "4 Overdue, 2 Closed" in English)."""
+    root, _ = closed_team
+    result = invoke("report", "summary", str(root), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "open_followups\t4 (其中已逾期 4) · 已关闭 2\n" in result.stdout
 
 
 def test_a_closure_of_a_problem_the_record_no_longer_reads_closes_nothing(

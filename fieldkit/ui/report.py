@@ -71,9 +71,9 @@ def _totals(summary: Summary, lang: Lang) -> FitTable:
         *(("", note) for note in repairs_within_notes(summary, lang)),
         ("mean_repair_hours", as_text(summary.repairs.mean_repair_hours, "number")),
         ("satisfaction", satisfaction_text(summary, lang)),
-        ("open_followups", f"{summary.followups_open} ({summary.followups_overdue} "
-                           f"{label('overdue', lang)}, {summary.followups_closed} "
-                           f"{label('closed', lang)})"),
+        ("open_followups", label("open_followups_value", lang).format(
+            open=summary.followups_open, overdue=summary.followups_overdue,
+            closed=summary.followups_closed)),
         ("sla_version", summary.sla_version or "-"),
     ]
     heading = f"{label('report', lang)}  {summary.generated_on.isoformat()}"
