@@ -44,6 +44,8 @@ def test_init_users_and_tokens(database_url: str) -> None:
     listed = json_payload(invoke("server", "user", "list", "--json", "--db", database_url).stdout,
                           "fieldkit.server-users/1")
     assert listed == [{"name": "李工", "role": "engineer", "team": "north", "disabled": True}]
+    piped = invoke("server", "user", "list", "--db", database_url)  # a header, as every table
+    assert piped.stdout == "name\trole\tteam\tdisabled\n李工\tengineer\tnorth\tyes\n"
     assert invoke("server", "user", "disable", "nobody", "--db", database_url).exit_code == 2
 
     renewed = invoke("server", "user", "token", "李工", "--db", database_url)

@@ -104,9 +104,9 @@ def user_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = Fal
         ]
         env.emit(SERVER_USERS, rows)
         return
-    for user in users:
-        state = "  (disabled)" if user.disabled else ""
-        env.stdout.write(f"{user.name}\t{user.role}\t{user.team or '-'}{state}\n")
+    from fieldkit.ui.listings import users_table
+
+    env.print_tables([users_table(users, env.language())])
 
 
 def user_disable(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from fieldkit.lang import Lang
 from fieldkit.ui.tables import Column, FitTable
@@ -29,6 +29,10 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "version": ("版本", "Version"),
     "title": ("标题", "Title"),
     "from": ("来源", "From"),
+    "name": ("用户名", "Name"),
+    "role": ("角色", "Role"),
+    "team": ("团队", "Team"),
+    "disabled": ("已停用", "Disabled"),
 }
 
 
@@ -116,4 +120,32 @@ def checklists_table(entries: Sequence[ChecklistEntry], lang: Lang) -> FitTable:
             from rich.text import Text
 
             table.add_row(entry.id, "-", "-", Text(invalid, style="bold red"), origin)
+    return table
+
+
+class ServerUser(Protocol):
+    """A user of the centre's server, as `server user list` shows it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def disabled(self) -> bool: ...
+
+
+def users_table(users: Sequence[ServerUser], lang: Lang) -> FitTable:
+    """`server user list`: each user, their role, team and whether their token is refused."""
+    table = FitTable(
+        _columns(lang, ("name", "keep wrap"), ("role", "keep"), ("team", "keep wrap"),
+                 ("disabled", "keep")),
+        lang=lang,
+    )
+    yes = {"en": "yes", "zh": "是"}[lang]
+    for user in users:
+        table.add_row(user.name, user.role, user.team or "-", yes if user.disabled else "-",
+                      piped=[user.name, user.role, user.team or "",
+                             "yes" if user.disabled else "no"])
     return table
