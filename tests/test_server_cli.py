@@ -93,3 +93,28 @@ def test_the_cli_starts_without_loading_the_server() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_supervisor_needs_a_team_and_a_teamless_engineer_is_told_who_reads_them(
+    database_url: str,
+) -> None:
+    """A supervisor added without --team read no one's visits, in silence: 0 over --server."""
+    invoke("server", "init", "--db", database_url)
+    refused = invoke("server", "user", "add", "王主管", "--role", "supervisor",
+                     "--db", database_url)  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "fieldkit: error: a supervisor reads the visits of their team: give --team TEAM\n"
+    )
+    blank = invoke("server", "user", "add", "王主管", "--role", "supervisor", "--team", " ",
+                   "--db", database_url)  # fmt: skip
+    assert blank.exit_code == 2 and "--team" in blank.stderr
+    assert json_payload(invoke("server", "user", "list", "--json", "--db", database_url).stdout,
+                        "fieldkit.server-users/1") == []
+
+    engineer = invoke("server", "user", "add", "李工", "--role", "engineer", "--db", database_url)
+    assert engineer.exit_code == 0, engineer.output
+    assert engineer.stdout.startswith("fk_")
+    assert "no team" in engineer.stderr and "only an admin" in engineer.stderr
+    admin = invoke("server", "user", "add", "ops", "--role", "admin", "--db", database_url)
+    assert admin.exit_code == 0 and "no team" not in admin.stderr

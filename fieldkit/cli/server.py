@@ -84,13 +84,24 @@ def user_add(
         str, typer.Option("--role", metavar="ROLE", help="engineer, supervisor or admin.")
     ],
     team: Annotated[
-        str | None, typer.Option("--team", metavar="TEAM", help="A supervisor reads their team's.")
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM",
+            help="The user's team; needed for a supervisor, who reads the visits their team's "
+                 "engineers push.",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
     """Add a user and print their token once (only its hash is kept)."""
     token = _server_store().add_user(db, name, role, team)
-    _print_token(environment(ctx), token)
+    env = environment(ctx)
+    _print_token(env, token)
+    if role == "engineer" and not (team or "").strip():
+        env.stderr.write(
+            f"note: {name.strip()} has no team, so no supervisor reads their visits, "
+            "only an admin\n"
+        )
 
 
 def user_list(ctx: typer.Context, db: DbOption = None, as_json: JsonOption = False) -> None:

@@ -64,13 +64,16 @@ def add_user(url: str | None, name: str, role: str, team: str | None) -> str:
         raise UserInputError("NAME must not be empty")
     if role not in db.ROLES:
         raise UserInputError(f"--role {role!r}: expected one of {', '.join(db.ROLES)}")
+    team = team.strip() if team else None
+    if role == "supervisor" and not team:  # else they would read no one's visits but their own
+        raise UserInputError("a supervisor reads the visits of their team: give --team TEAM")
     token = new_token()
     with open_engine(url) as engine:
         require_current_schema(engine)
         with engine.begin() as conn:
             if db.user_exists(conn, name):
                 raise UserInputError(f"a user named {name!r} exists already")
-            db.add_user(conn, name, role, team.strip() if team else None, token)
+            db.add_user(conn, name, role, team or None, token)
     return token
 
 
