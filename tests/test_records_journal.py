@@ -19,7 +19,8 @@ from fieldkit.records import journal
 from fieldkit.records.atomic import SaveFailed
 from fieldkit.records.journal import JOURNAL_FILE
 from fieldkit.records.models import Note, StepAnswer, VisitRecord, verify_digest
-from fieldkit.records.store import RecordStore, VisitHandle
+from fieldkit.records.store import RecordStore
+from fieldkit.records.visit_handle import VisitHandle
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 

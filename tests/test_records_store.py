@@ -21,7 +21,8 @@ from fieldkit.records.atomic import SaveFailed
 from fieldkit.records.loading import read_record_file
 from fieldkit.records.lock import LOCK_FILE, VisitLocked
 from fieldkit.records.models import VisitStatus, verify_digest
-from fieldkit.records.store import RecordStore, VisitFinished, VisitNotFound
+from fieldkit.records.store import RecordStore, VisitNotFound
+from fieldkit.records.visit_handle import VisitFinished
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX permissions and pids")
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)

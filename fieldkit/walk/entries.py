@@ -15,7 +15,7 @@ from datetime import datetime
 from fieldkit.checklist.judging import AnswerValue
 from fieldkit.lang import Lang
 from fieldkit.records.models import StepAnswer, VisitRecord
-from fieldkit.records.store import VisitHandle
+from fieldkit.records.visit_handle import VisitHandle
 from fieldkit.walk.binding import settled
 from fieldkit.walk.reconcile import (
     Reconciled,

@@ -52,7 +52,8 @@ from fieldkit.records.models import (
     VisitRecord,
     VisitStatus,
 )
-from fieldkit.records.store import VisitHandle, local_now
+from fieldkit.records.store import local_now
+from fieldkit.records.visit_handle import VisitHandle
 from fieldkit.text import Text
 from fieldkit.walk.addresses import address_problem, address_steps
 from fieldkit.walk.binding import runs_backwards, settled, skipped_by_walk

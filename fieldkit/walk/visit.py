@@ -9,7 +9,8 @@ from fieldkit.checklist.load import LoadedChecklist, checklist_from_text
 from fieldkit.checklist.models import Checklist
 from fieldkit.lang import Lang, resolve_lang
 from fieldkit.records.models import ChecklistSnapshot, VisitFields, VisitRecord, VisitStatus
-from fieldkit.records.store import RecordStore, VisitFinished, local_now
+from fieldkit.records.store import RecordStore, local_now
+from fieldkit.records.visit_handle import VisitFinished
 from fieldkit.walk.machine import PingFunction, Walkthrough
 
 
