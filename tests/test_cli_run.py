@@ -247,6 +247,13 @@ def test_a_visit_in_progress_for_the_same_customer_is_mentioned_and_a_new_one_st
     assert f"fieldkit resume {first.visit_id}" in done.stderr
     assert len(list(store(env).iter_records())) == 2
 
+    # In Chinese the whole line is Chinese: "Starting a new visit; ..." used to follow.
+    again = fieldkit(env, "run", str(quick), "--answers", str(full), "--lang", "zh")
+    assert again.returncode == 0
+    [line] = [line for line in again.stderr.splitlines() if first.visit_id in line]
+    assert line.endswith(f"已开始新的走访；继续那次走访：fieldkit resume {first.visit_id}")
+    assert "Starting" not in line
+
 
 def test_resume_without_an_id_and_without_a_terminal_lists_the_visits(
     tmp_path: Path, env: dict[str, str], quick: Path

@@ -130,10 +130,8 @@ def run_visit(request: RunRequest, env: SessionEnvironment) -> int:
                 walk = resume_walk(store, latest.visit_id, ping=ping, lang=lang, clock=env.now)
                 return walk_to_the_end(walk, console, keyboard, answers, resumed=True)
         else:
-            env.stderr.write(
-                f"fieldkit: {found} Starting a new visit; `fieldkit resume {latest.visit_id}` "
-                "continues it.\n"
-            )
+            started_anew = say("started_anew", request.lang, visit=latest.visit_id)
+            env.stderr.write(f"fieldkit: {found} {started_anew}\n")
     questions.settle(fields_for_kind(loaded.checklist.kind))
     fields = VisitFields(**questions.values)
     walk = start_walk(store, loaded, fields, ping=ping, lang=request.lang, clock=env.now)

@@ -172,6 +172,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Visit {visit} of {checklist} for {customer} is still in progress "
         "(started {started}, {done} of {total} steps done).",
     ),
+    "started_anew": (
+        "已开始新的走访；继续那次走访：fieldkit resume {visit}",
+        "Starting a new visit; `fieldkit resume {visit}` continues it.",
+    ),
     "ask_resume": ("继续这次走访吗？(Y/n)", "Resume it? (Y/n)"),
     "ask_which": ("继续哪一次走访？输入序号", "Which visit to resume? Type its number"),
     "in_progress_title": ("进行中的走访", "Visits in progress"),
