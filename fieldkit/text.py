@@ -63,16 +63,18 @@ class Text(BaseModel):
 _UNSEEN_CATEGORIES = ("Cf", "Zs", "Zl", "Zp", "Cc", "Co", "Cn")
 
 
-def name_problem(text: str) -> str | None:
+def name_problem(text: str) -> Text | None:
     """Why `text` cannot be a name in a record (an engineer, a customer, a site, an order), or
     None: a control character (NUL...), a lone surrogate (bytes the terminal could not decode),
     or nothing visible at all (only spaces or zero-width characters)."""
     import unicodedata
 
     if any(unicodedata.category(char) == "Cc" for char in text):
-        return "holds a control character (such as NUL)"
+        return Text(zh="含有控制字符（如 NUL）", en="holds a control character (such as NUL)")
     if any("\ud800" <= char <= "\udfff" for char in text):
-        return "holds bytes that are not text (is the terminal set to UTF-8?)"
+        return Text(zh="含有不是文字的字节（终端是否设为 UTF-8？）",
+                    en="holds bytes that are not text (is the terminal set to UTF-8?)")
     if all(unicodedata.category(char) in _UNSEEN_CATEGORIES for char in text):
-        return "has no visible character (only spaces or zero-width characters)"
+        return Text(zh="没有可见字符（只有空格或零宽字符）",
+                    en="has no visible character (only spaces or zero-width characters)")
     return None

@@ -194,6 +194,20 @@ def test_leaving_before_the_first_step_in_a_chinese_session_says_so_in_chinese(
     assert not list(term.store().iter_records())
 
 
+def test_a_name_refused_at_the_keyboard_is_refused_in_chinese_in_a_chinese_session(
+    tmp_path: Path,
+) -> None:
+    """The reason was English ("customer has no visible character ...") inside a Chinese line."""
+    term = Terminal(tmp_path, lang="zh")
+    child = term.spawn("run", str(term.checklist), "--engineer", "李工")
+    child.expect("客户")
+    child.sendline("\u200b\u200b")
+    child.expect("客户名称没有可见字符（只有空格或零宽字符），请重新输入")
+    child.sendline("退出")
+    assert finish(child) == 3
+    assert "visible" not in (child.before or "")
+
+
 def test_quit_then_resume_from_the_list_keeps_every_answer(term: Terminal) -> None:
     child = term.run()
     child.expect("IPv4 address")

@@ -295,7 +295,7 @@ class VisitFields(BaseModel):
     def _readable_name(cls, value: str | None) -> str | None:
         problem = None if value is None else name_problem(value)
         if problem is not None:
-            raise ValueError(problem)
+            raise ValueError(problem.en)
         return value
 
 

@@ -144,6 +144,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Customer grade: its number (Enter to leave empty)",
     ),
     "ask_engineer": ("工程师姓名", "Engineer's name"),
+    "field_engineer": ("工程师姓名", "engineer"),
+    "field_customer": ("客户名称", "customer"),
+    "field_site": ("地址/站点", "site"),
+    "field_order": ("工单号", "order"),
     "field_order_type": ("工单类型", "order type"),
     "field_grade": ("客户等级", "customer grade"),
     "why_engineer": (

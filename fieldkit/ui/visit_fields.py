@@ -164,7 +164,9 @@ class VisitFieldQuestions:
             if choices is None:
                 problem = name_problem(value)
                 if problem is not None:
-                    raise UserInputError(f"{name} {problem}")
+                    if self.lang == "zh":
+                        raise UserInputError(say(f"field_{name}", "zh") + problem.zh)
+                    raise UserInputError(f"{name} {problem.en}")
                 return value
             return _labelled(choices, value, name, self.lang)
         except UserInputError as error:
