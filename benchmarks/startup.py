@@ -4,7 +4,8 @@
 
 Times, in one run and interleaved (so that machine load affects every command alike):
 `fieldkit --version`, `fieldkit checklists list` (with a warm checklist index, as on every
-call after the first), `python -c "import typer"` (the floor), and, for context, a one-command
+call after the first) both piped and drawn on a terminal (a pseudo-terminal 100 columns wide, as
+the engineer sees it), `python -c "import typer"` (the floor), and, for context, a one-command
 Typer app with one option (what Typer itself costs to parse any command line). Prints the
 median and the fastest run of each, and the ratios to the floor. Targets: --version <= 1.2x,
 checklists list <= 2.0x. Uses the interpreter it runs with; nothing touches the network.
@@ -13,12 +14,16 @@ checklists list <= 2.0x. Uses the interpreter it runs with; nothing touches the 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import pty
 import shutil
 import statistics
 import subprocess
 import sys
+import struct
 import tempfile
+import termios
 import time
 from pathlib import Path
 
@@ -39,12 +44,30 @@ def fieldkit_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "fieldkit"]
 
 
-def time_once(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
-    )
-    return time.perf_counter() - started
+def time_once(command: list[str], env: dict[str, str], *, on_terminal: bool = False) -> float:
+    if not on_terminal:
+        started = time.perf_counter()
+        subprocess.run(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
+        return time.perf_counter() - started
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    try:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=terminal, stderr=subprocess.DEVNULL)
+        os.close(terminal)
+        while True:  # drain the screen so the command never blocks on a full terminal
+            try:
+                if not os.read(controller, 65536):
+                    break
+            except OSError:  # the terminal closed: the command has exited
+                break
+        if process.wait() != 0:
+            raise subprocess.CalledProcessError(process.returncode, command)
+        return time.perf_counter() - started
+    finally:
+        os.close(controller)
 
 
 def main() -> None:
@@ -56,6 +79,7 @@ def main() -> None:
         'python -c "import typer"': [sys.executable, "-c", "import typer"],
         "fieldkit --version": [*fieldkit, "--version"],
         "fieldkit checklists list": [*fieldkit, "checklists", "list"],
+        "fieldkit checklists list (terminal)": [*fieldkit, "checklists", "list"],
         "(context) one-option Typer command": [sys.executable, "-c", TYPER_COMMAND_FLOOR],
     }
     cache = tempfile.mkdtemp(prefix="fieldkit-bench-")
@@ -64,18 +88,22 @@ def main() -> None:
     # Installed users have .pyc files; without them every run would recompile fieldkit.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
-        for command in commands.values():  # warm the OS file cache and the checklist index
-            time_once(command, env)
+        for name, command in commands.items():  # warm the OS file cache and the checklist index
+            time_once(command, env, on_terminal=name.endswith("(terminal)"))
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
             for name, command in commands.items():
-                samples[name].append(time_once(command, env))
+                samples[name].append(time_once(command, env, on_terminal=name.endswith("(terminal)")))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
     floor = statistics.median(samples['python -c "import typer"'])
     floor_min = min(samples['python -c "import typer"'])
-    targets = {"fieldkit --version": 1.2, "fieldkit checklists list": 2.0}
+    targets = {
+        "fieldkit --version": 1.2,
+        "fieldkit checklists list": 2.0,
+        "fieldkit checklists list (terminal)": 2.0,
+    }
     print(f"{runs} runs each, interleaved; Python {sys.version.split()[0]}")
     print(f"{'command':38} {'median':>9} {'min':>9} {'x floor':>8} {'x (min)':>8}  target")
     for name, times in samples.items():

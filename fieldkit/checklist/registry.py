@@ -18,7 +18,6 @@ then loads through `load.load_checklist`, the one validating path.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import json
 import os
@@ -164,6 +163,8 @@ def resolve(name: str, checklists_dir: str | os.PathLike[str] | None = None) -> 
         return Path(name), "file"
     known = [entry.id for entry in entries]
     message = f"no checklist with id {name!r}"
+    import difflib  # only for a mistyped id: not on every listing's start-up path
+
     suggestion = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if suggestion:
         message += f" (did you mean {suggestion[0]!r}?)"
