@@ -19,9 +19,9 @@ import os
 import pty
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
-import struct
 import tempfile
 import termios
 import time
@@ -88,12 +88,13 @@ def main() -> None:
     # Installed users have .pyc files; without them every run would recompile fieldkit.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
+        on_terminal = {name: name.endswith("(terminal)") for name in commands}
         for name, command in commands.items():  # warm the OS file cache and the checklist index
-            time_once(command, env, on_terminal=name.endswith("(terminal)"))
+            time_once(command, env, on_terminal=on_terminal[name])
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(runs):
             for name, command in commands.items():
-                samples[name].append(time_once(command, env, on_terminal=name.endswith("(terminal)")))
+                samples[name].append(time_once(command, env, on_terminal=on_terminal[name]))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

@@ -21,14 +21,12 @@ SCHEMA = re.compile(r"fieldkit\.[a-z]+(?:-[a-z]+)*/[1-9][0-9]*")
 KIND_OF = {command: kind for kind in KINDS for command in kind.commands}
 
 
-def commands_with_json() -> set[str]:
-    """Walk the Typer app: every command path that has a `--json` option."""
-    root = typer.main.get_command(build_app())
-    found: set[str] = set()
+def walk_commands(root: Any) -> list[tuple[list[str], Any]]:
+    """Every command of a Click tree with its path ([] for fieldkit itself)."""
+    found: list[tuple[list[str], Any]] = []
 
     def walk(command: Any, path: list[str], context: Any) -> None:
-        if any("--json" in param.opts for param in command.params):
-            found.add(" ".join(path))
+        found.append((path, command))
         if hasattr(command, "list_commands"):
             for name in command.list_commands(context):
                 sub = command.get_command(context, name)
@@ -36,6 +34,15 @@ def commands_with_json() -> set[str]:
 
     walk(root, [], root.make_context("fieldkit", [], resilient_parsing=True))
     return found
+
+
+def commands_with_json() -> set[str]:
+    """Walk the Typer app: every command path that has a `--json` option."""
+    return {
+        " ".join(path)
+        for path, command in walk_commands(typer.main.get_command(build_app()))
+        if any("--json" in param.opts for param in command.params)
+    }
 
 
 def test_every_json_command_has_exactly_one_kind() -> None:
@@ -119,3 +126,17 @@ def test_server_commands_print_their_kind(
         pushed = run_json("sync", ["sync", "--server", server, "--token", tokens["admin"]],
                           laptop)  # fmt: skip
     assert pushed["user"] == "admin"
+
+
+def test_the_cli_built_for_one_command_helps_and_fails_as_the_whole_cli() -> None:
+    """run_app builds only the top-level command argv names (start-up); what every command's
+    --help and a mistyped subcommand print must not change for it."""
+    from typer.testing import CliRunner
+
+    whole = build_app()
+    paths = [path for path, _ in walk_commands(typer.main.get_command(whole)) if path]
+    assert len(paths) > 30
+    for argv in [[*path, "--help"] for path in paths] + [[paths[0][0], "no-such-command"]]:
+        alone = CliRunner().invoke(build_app(argv), argv, prog_name="fieldkit")
+        together = CliRunner().invoke(whole, argv, prog_name="fieldkit")
+        assert (alone.exit_code, alone.output) == (together.exit_code, together.output), argv
