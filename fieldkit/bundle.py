@@ -17,7 +17,6 @@ The reports (fieldkit/records/sources.py) check each record's digest against the
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -25,23 +24,24 @@ import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError, in_one_line
 from fieldkit.followups.closures import StoredClosure, closures_to_bundle
-from fieldkit.records.attachments import ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES
 from fieldkit.records.loading import MANIFEST_FILE, MAX_RECORD_BYTES, RECORD_FILE, parse_record
 from fieldkit.records.models import Attachment, VisitRecord, VisitStatus, verify_digest
 from fieldkit.records.store import RecordStore, local_now
+from fieldkit.records.stored_attachments import (
+    attachment_chunks,
+    leaves_attachments_dir,
+    open_stored_attachment,
+)
 from fieldkit.safeio import (
-    RefusedFile,
     check_output_path,
     create_private,
-    open_bounded,
     read_bounded,
-    read_chunks,
 )
 
 BUNDLE_FORMAT = "fieldkit-bundle"
@@ -156,8 +156,7 @@ def _add_attachment(
     folder, never through a link (a link could pull in a secret, or /dev/zero until the memory
     is gone), at most MAX_ATTACHMENT_BYTES. Anything else is a problem, and not bundled."""
     source = folder / attachment.stored_path
-    parts = PurePosixPath(attachment.stored_path).parts
-    if len(parts) != 2 or parts[0] != ATTACHMENTS_DIR or parts[1] in ("..", "."):
+    if leaves_attachments_dir(attachment.stored_path):
         problem = "attachment path leaves its visit folder: not bundled"
         result.problems.append((str(source), problem))
         return None
@@ -165,11 +164,9 @@ def _add_attachment(
     digest = hashlib.sha256()
     size = 0
     try:
-        if (folder / ATTACHMENTS_DIR).is_symlink():
-            raise RefusedFile(errno.ELOOP, "the attachments folder is a symbolic link", str(source))
-        with open_bounded(source, MAX_ATTACHMENT_BYTES, follow_symlinks=False) as reader, \
+        with open_stored_attachment(folder, attachment.stored_path) as reader, \
                 bundle.open(name, "w", force_zip64=True) as writer:
-            for chunk in read_chunks(reader, MAX_ATTACHMENT_BYTES, source):
+            for chunk in attachment_chunks(reader, folder, attachment.stored_path):
                 digest.update(chunk)
                 size += len(chunk)
                 writer.write(chunk)

@@ -22,10 +22,10 @@ from records_factory import CHINA, completed, fields, snapshot
 
 from fieldkit.bundle import write_bundle
 from fieldkit.errors import UserInputError
-from fieldkit.records.attachments import MAX_ATTACHMENT_BYTES
 from fieldkit.records.loading import RecordUnreadable, read_record_file
 from fieldkit.records.lock import LOCK_FILE, VisitLocked, _pid_alive
 from fieldkit.records.store import RecordStore
+from fieldkit.records.stored_attachments import MAX_ATTACHMENT_BYTES
 
 START = datetime(2024, 5, 12, 9, 30, tzinfo=CHINA)
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"

@@ -272,6 +272,36 @@ def test_an_attachment_path_outside_its_visit_folder_is_never_read(laptop: Lapto
     assert laptop.stored() == {}
 
 
+@pytest.mark.parametrize("link_to", ["secret", "/dev/zero"])
+def test_an_attachment_that_is_a_link_is_never_read_or_sent(laptop: Laptop, link_to: str) -> None:
+    # As a bundle does: a link among the attachments could send a secret file to the server
+    # (its sha256 written into the record), or read /dev/zero without end.
+    record = own_records(laptop, 1)[0]
+    secret = b"a file elsewhere on the laptop"
+    laptop.records.mkdir(parents=True)
+    target = laptop.records.parent / "secret.jpg" if link_to == "secret" else Path(link_to)
+    if link_to == "secret":
+        target.write_bytes(secret)
+    attachment = Attachment(name="a.jpg", stored_path="attachments/a.jpg",
+                            sha256=sha256_hex(secret), size=len(secret))  # fmt: skip
+    answers = list(record.answers)
+    answers[0] = answers[0].model_copy(update={"attachments": [attachment]})
+    write_laptop_records(laptop.records, [resealed(record, answers=answers)])
+    (laptop.records / record.visit_id / "attachments").mkdir()
+    (laptop.records / record.visit_id / "attachments" / "a.jpg").symlink_to(target)
+
+    result = laptop.sync()
+    assert result.exit_code == 1, result.output
+    [refused] = json_payload(result.stdout, "fieldkit.sync/1")["refused"]
+    assert refused["id"] == record.visit_id
+    assert "a.jpg not sent" in refused["reason"] and "link" in refused["reason"]
+    engine = db.make_engine(laptop.database_url)
+    with engine.connect() as conn:
+        assert db.missing_blobs(conn, {sha256_hex(secret)}) == {sha256_hex(secret)}
+    engine.dispose()
+    assert laptop.stored() == {}
+
+
 def test_a_sync_of_sealed_visits_loads_no_record_models(laptop: Laptop) -> None:
     # Eight laptops syncing at once spend a third of their CPU starting up: the visits as
     # sealed are sent without importing pydantic and the record models (records/sealed.py).

@@ -17,11 +17,8 @@ from fieldkit.records.atomic import (
     write_atomic_with,
 )
 from fieldkit.records.models import Attachment
+from fieldkit.records.stored_attachments import ATTACHMENTS_DIR, MAX_ATTACHMENT_BYTES
 from fieldkit.safeio import RefusedFile, open_bounded, read_chunks
-
-ATTACHMENTS_DIR = "attachments"
-# A photo or a meter's export is a few MB; this keeps one wrong file from filling the disk.
-MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 
 
 def copy_attachment(folder: Path, source: Path) -> Attachment:

@@ -20,7 +20,6 @@ from fieldkit import __version__
 from fieldkit.errors import FieldkitError, UserInputError
 from fieldkit.lang import Lang
 from fieldkit.records.atomic import TEMP_SUFFIX, SaveFailed, fsync_dir, make_private_dir
-from fieldkit.records.attachments import ATTACHMENTS_DIR
 from fieldkit.records.identity import is_visit_id, new_visit_id
 from fieldkit.records.loading import RECORD_FILE, RecordUnreadable, read_record_file
 from fieldkit.records.models import (
@@ -29,6 +28,7 @@ from fieldkit.records.models import (
     VisitRecord,
     VisitStatus,
 )
+from fieldkit.records.stored_attachments import ATTACHMENTS_DIR
 from fieldkit.records.visit_handle import VisitFinished, VisitHandle
 
 

@@ -21,7 +21,7 @@ from fieldkit.sla import Sla, load_sla
 
 # A 500-step record with its checklist is well under 1 MB.
 MAX_RECORD_BYTES = 16 * 1024 * 1024
-# As the laptop's store allows (records/attachments.py MAX_ATTACHMENT_BYTES).
+# As the laptop's store allows (records/stored_attachments.py MAX_ATTACHMENT_BYTES).
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 RETRY_AFTER_S = 30
 

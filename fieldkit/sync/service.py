@@ -19,6 +19,7 @@ Order and safety:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ from fieldkit.records.sealed import (
     SealedVisit,
     sealed_visit,
 )
+from fieldkit.records.stored_attachments import attachment_chunks, open_stored_attachment
 from fieldkit.safeio import JsonProblem, parse_json, read_bounded
 from fieldkit.sync.client import Api
 from fieldkit.sync.login import Login
@@ -45,7 +47,6 @@ from fieldkit.sync.state import ServerState, SyncState
 # A batch of visits in one request: ~50 typical records are about 1 MB.
 BATCH_VISITS = 50
 BATCH_BYTES = 4 * 1024 * 1024
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -298,21 +299,8 @@ def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
     missing = set(answer.json()["missing"])
     failed: dict[str, str] = {}
     for digest, (visit_dir, attachment) in files.items():  # in the visits' order
-        if digest not in missing:
-            continue
-        source = visit_dir / attachment.stored_path
-        if _file_sha256(source) != digest:
-            failed[digest] = (
-                f"attachment {attachment.name}: the file is missing or changed on this laptop"
-            )
-            continue
-        with open(source, "rb") as handle:
-            sent = api.call(
-                "PUT", f"/api/v1/blobs/{digest}", handle, length=attachment.size,
-                content_type="application/octet-stream",
-            )  # fmt: skip
-        if sent.status != 201:
-            failed[digest] = f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
+        if digest in missing and (refusal := _upload(api, visit_dir, attachment)) is not None:
+            failed[digest] = refusal
     return [
         next((failed[attachment.sha256] for attachment in ready.visit.attachments
               if attachment.sha256 in failed), None)
@@ -320,15 +308,30 @@ def _send_attachments(api: Api, batch: list[_Ready]) -> list[str | None]:
     ]  # fmt: skip
 
 
-def _file_sha256(path: Path) -> str | None:
-    hasher = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
+def _upload(api: Api, visit_dir: Path, attachment: AttachmentFile) -> str | None:
+    """Send one attachment the server lacks, read as a bundle reads it (a regular file in the
+    visit's attachments folder, never through a link, bounded); why it was not sent, or None."""
+    changed = f"attachment {attachment.name}: the file is missing or changed on this laptop"
+    with contextlib.ExitStack() as stack:
+        try:
+            reader = stack.enter_context(open_stored_attachment(visit_dir, attachment.stored_path))
+            hasher = hashlib.sha256()
+            for chunk in attachment_chunks(reader, visit_dir, attachment.stored_path):
                 hasher.update(chunk)
-    except OSError:
-        return None
-    return hasher.hexdigest()
+            reader.seek(0)
+        except FileNotFoundError:
+            return changed
+        except OSError as error:
+            return f"attachment {attachment.name} not sent: {error.strerror or error}"
+        if hasher.hexdigest() != attachment.sha256:
+            return changed
+        sent = api.call(
+            "PUT", f"/api/v1/blobs/{attachment.sha256}", reader, length=attachment.size,
+            content_type="application/octet-stream",
+        )  # fmt: skip
+    if sent.status != 201:
+        return f"attachment {attachment.name} refused ({sent.status}): {sent.detail}"
+    return None
 
 
 def _push_closures(api: Api, root: Path, accepted: ServerState, result: SyncResult) -> None:
